@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Debian packages the tests and the benchmark need; installs only what is missing.
+#   python3-pika, python3-requests: the seed's own Python script (run by /usr/bin/python3)
+#   rsyslog, rsyslog-gnutls:        the syslog sink is tested against a real rsyslog (TCP and TLS)
+#   librabbitmq-dev, gcc:           the C reference consumer of `npm run bench`
+#   openssl:                        the emulator generates its local CA and certificates with it
+set -euo pipefail
+pkgs=(python3-pika python3-requests rsyslog rsyslog-gnutls librabbitmq-dev gcc openssl)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "Debian packages present: ${pkgs[*]}"
+  exit 0
+fi
+echo "installing: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

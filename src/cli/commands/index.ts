@@ -1,0 +1,9 @@
+import type { Command } from '@commander-js/extra-typings';
+
+/**
+ * Every top-level command registers itself on the program. One module per command (or
+ * noun); this list is the only place that knows them all.
+ */
+export type Register = (program: Command) => void;
+
+export const commands: readonly Register[] = [];

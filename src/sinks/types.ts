@@ -1,0 +1,47 @@
+import type { DecodedEvent } from '../event/types.js';
+import type { Format } from '../formats/types.js';
+
+/**
+ * One record handed to a sink: the event (for sinks that index columns: time, type, host,
+ * severity…) and its payload already rendered in the sink's format.
+ */
+export interface SinkRecord {
+  readonly event: DecodedEvent;
+  /** The rendered record: a Buffer for `raw`, a string otherwise. Never contains a newline. */
+  readonly payload: string | Buffer;
+}
+
+/**
+ * The one interface every sink implements (design.md §2, the delivery contract).
+ *
+ * Lifecycle: `start()` once (connect, open files, run migrations), then any number of
+ * sequential `write()` calls (never concurrent: the pipeline awaits each), then `close()`.
+ *
+ * `write(batch)` resolves **only when every record of the batch is durable** in the sink:
+ * file written and fsynced (when `fsync` is on), HTTP 2xx (HEC: indexer ack when enabled),
+ * PostgreSQL COMMIT, NATS JetStream PubAck, syslog bytes written to a socket still open.
+ * Only then does the pipeline ack the AMQP deliveries. It rejects with an `AmpError`:
+ *   - `retryable: true` (SINK_UNAVAILABLE, SINK_TIMEOUT, SINK_DISK_FULL, …): the pipeline
+ *     stops taking deliveries and retries the same batch with backoff; nothing is acked.
+ *   - `retryable: false` (SINK_REJECTED: the sink refuses this data for good, e.g. HTTP 400):
+ *     the pipeline dead-letters the batch, then acks it.
+ * A write may be retried with the same batch, so sinks must tolerate duplicates (at least
+ * once); sinks keyed by event id (postgres, nats) make them harmless.
+ *
+ * `close()` flushes and releases everything; it is idempotent.
+ */
+export interface Sink {
+  readonly name: string;
+  start(): Promise<void>;
+  write(batch: readonly SinkRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a sink factory receives besides its own validated config. */
+export interface SinkContext {
+  readonly name: string;
+  readonly format: Format;
+  readonly logger: import('pino').Logger;
+  /** Resolves `env:NAME`, `file:PATH` and `vault:NAME` secret references. */
+  readonly resolveSecret: (ref: string) => Promise<string>;
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { decodeEvent, describePoison, parseLossless, quoteLongIntegers } from '../../src/event/decode.js';
+
+const E1 = Buffer.from(
+  '{"id": 6533241145273614339, "timestamp": 1700000000, "timestamp_nanoseconds": 619000000,' +
+    ' "date": "2023-11-14T22:13:20+00:00", "event_type": "Threat Detected", "event_type_id": 1090519054,' +
+    ' "detection_id": "6533241145273614338", "file": {"file_name": "id 1234567890123456789.exe"},' +
+    ' "nested": [9007199254740993, {"x": -9223372036854775807}]}',
+);
+
+describe('decodeEvent', () => {
+  it('keeps ids above 2^53 exact, as decimal strings', () => {
+    const r = decodeEvent(E1);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.event.id).toBe('6533241145273614339');
+    expect(r.value.event.detection_id).toBe('6533241145273614338');
+    expect((r.value.event['nested'] as unknown[])[0]).toBe('9007199254740993');
+    expect(((r.value.event['nested'] as unknown[])[1] as { x: string }).x).toBe('-9223372036854775807');
+  });
+
+  it('never touches digits inside strings', () => {
+    const r = decodeEvent(E1);
+    if (!r.ok) throw new Error('expected ok');
+    expect(r.value.event.file?.file_name).toBe('id 1234567890123456789.exe');
+    expect(quoteLongIntegers('{"a":"x\\" 1234567890123456789"}')).toBe('{"a":"x\\" 1234567890123456789"}');
+  });
+
+  it('keeps the original bytes for the raw format', () => {
+    const r = decodeEvent(E1);
+    if (!r.ok) throw new Error('expected ok');
+    expect(r.value.raw).toBe(E1);
+  });
+
+  it('turns short numeric ids into strings too', () => {
+    const r = decodeEvent(Buffer.from('{"id":14930696955218,"timestamp":1,"event_type_id":2,"event_type":"x"}'));
+    expect(r.ok && r.value.event.id).toBe('14930696955218');
+  });
+
+  it.each([
+    ['not json', Buffer.from('hello'), 'not-json'],
+    ['an array', Buffer.from('[1,2]'), 'not-an-object'],
+    ['invalid utf-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'not-utf8'],
+    ['no id', Buffer.from('{"timestamp":1,"event_type_id":2}'), 'missing-field'],
+    ['a fractional id', Buffer.from('{"id":1.5,"timestamp":1,"event_type_id":2}'), 'bad-field'],
+    ['no event_type_id', Buffer.from('{"id":1,"timestamp":1}'), 'missing-field'],
+    ['a string timestamp', Buffer.from('{"id":1,"timestamp":"x","event_type_id":2}'), 'bad-field'],
+  ])('rejects %s as poison with a reason', (_name, body, kind) => {
+    const r = decodeEvent(body);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.reason.kind).toBe(kind);
+    expect(describePoison(r.reason).length).toBeGreaterThan(5);
+  });
+
+  it('parses plain JSON without long integers unchanged', () => {
+    expect(parseLossless('{"a":[1,2.5,"3"],"b":null}')).toEqual({ a: [1, 2.5, '3'], b: null });
+  });
+});
