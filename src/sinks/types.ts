@@ -45,3 +45,20 @@ export interface SinkContext {
   /** Resolves `env:NAME`, `file:PATH` and `vault:NAME` secret references. */
   readonly resolveSecret: (ref: string) => Promise<string>;
 }
+
+/**
+ * How a sink type plugs into the YAML config and the pipeline. Each sink folder exports one
+ * factory; `src/sinks/registry.ts` lists them all.
+ *
+ * `options` is a zod object holding only the sink-specific keys, with the discriminating
+ * `type: z.literal('<type>')`. The common keys every sink has (`name`, `format`, `filter`,
+ * batching) are added by the config module; a factory never sees them except through
+ * `SinkContext`. Defaults live in the schema (`.default(...)`), each with its unit.
+ */
+export interface SinkFactory<T extends string = string, O extends { type: T } = { type: T }> {
+  readonly type: T;
+  readonly options: import('zod').ZodType<O>;
+  /** The format a sink of this type uses when the config names none. */
+  readonly defaultFormat: import('../formats/types.js').FormatName;
+  create(options: O, context: SinkContext): Sink;
+}

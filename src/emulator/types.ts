@@ -1,0 +1,61 @@
+import type { Logger } from 'pino';
+import type { SecureEndpointEvent } from '../event/types.js';
+
+/**
+ * The programmatic face of the local Secure Endpoint emulator (design.md §5). The CLI
+ * (`ampstream emulator`, `ampstream demo`) and the integration tests use only this.
+ */
+export interface EmulatorOptions {
+  /** (default='amqp://guest:guest@127.0.0.1:5672') the real RabbitMQ that backs the streams */
+  readonly brokerUrl?: string;
+  /** (default='http://guest:guest@127.0.0.1:15672') RabbitMQ management API, for per-stream users */
+  readonly managementUrl?: string;
+  /** (default='127.0.0.1') address the REST API and the AMQPS front listen on */
+  readonly host?: string;
+  /** (default=0: a free port) HTTPS REST API port */
+  readonly apiPort?: number;
+  /** (default=0: a free port) AMQPS (TLS) front port, forwarding to the broker */
+  readonly amqpsPort?: number;
+  /** (default=undefined: in memory) directory for state (streams, keys) and the local CA */
+  readonly dataDir?: string;
+  /** (default=1) seed of the event generator (same seed, same fleet and events) */
+  readonly seed?: number;
+  /** (default=0: off) events per second the generator publishes continuously */
+  readonly rate?: number;
+  /** (default=3000) REST requests per hour allowed per API key before 429 */
+  readonly rateLimitPerHour?: number;
+  readonly logger?: Logger;
+}
+
+export interface EmulatorCredentials {
+  readonly clientId: string;
+  /** read & write scope */
+  readonly apiKey: string;
+  /** read-only scope: 403 on POST/PATCH/DELETE */
+  readonly readOnlyApiKey: string;
+}
+
+export interface PublishOptions {
+  /** only these event type ids (default: the realistic mix) */
+  readonly eventTypeIds?: readonly number[];
+}
+
+export interface RunningEmulator extends EmulatorCredentials {
+  /** e.g. https://127.0.0.1:43121 (no trailing slash; REST paths start with /v1/) */
+  readonly apiUrl: string;
+  /** the host name the certificate is valid for, also what `amqp_credentials.host` says */
+  readonly amqpHost: string;
+  readonly amqpPort: number;
+  /** PEM file of the emulator's local CA: trust it with `--ca` / `REQUESTS_CA_BUNDLE` */
+  readonly caPath: string;
+  readonly caPem: string;
+  /** Organisation GUID used as the first routing-key segment. */
+  readonly orgGuid: string;
+  /** Generate and publish `count` events now (publisher confirms); returns what was published. */
+  publish(count: number, options?: PublishOptions): Promise<SecureEndpointEvent[]>;
+  /** Publish arbitrary bytes through the stream exchange (poison-message tests). */
+  publishRaw(body: Buffer, route?: { eventTypeId?: number; groupGuid?: string }): Promise<void>;
+  /** Destroy every client connection through the AMQPS front (fault injection). */
+  dropConnections(): void;
+  close(): Promise<void>;
+}
