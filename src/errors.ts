@@ -74,6 +74,8 @@ export const errorCodes = [
   'SINK_WRITE_FAILED',
   'SINK_DISK_FULL',
   'SINK_TIMEOUT',
+  'SINK_AUTH', // the sink refused our credentials (401/403, bad HEC token, pg auth): fix the config
+  'SINK_CONFIG', // the sink cannot work with these settings (no such table, HEC channel/ack mismatch)
   'DEAD_LETTER_FAILED',
   'DEDUP_STORE',
   // emulator and environment
