@@ -76,6 +76,7 @@ export const errorCodes = [
   'SINK_TIMEOUT',
   'SINK_AUTH', // the sink refused our credentials (401/403, bad HEC token, pg auth): fix the config
   'SINK_CONFIG', // the sink cannot work with these settings (no such table, HEC channel/ack mismatch)
+  'SINK_CLOSED', // the destination went away for good (stdout reader gone: EPIPE): stop, ack nothing more
   'DEAD_LETTER_FAILED',
   'DEDUP_STORE',
   // emulator and environment

@@ -1,0 +1,136 @@
+import type { Logger } from 'pino';
+import type { AmpError } from '../errors.js';
+import type { SecureEndpointEvent } from '../event/types.js';
+import type { Format } from '../formats/types.js';
+import type { Sink } from '../sinks/types.js';
+import type { Source, SourceEvent, SourceOptions } from '../source/types.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { BackoffOptions } from '../util/backoff.js';
+
+/**
+ * The pipeline (design.md §2): source → decode → dedup → filter → route → format → sink
+ * write → ack. A delivery is acked only when every route it goes to has durably written it
+ * (or dead-lettered it, for a non-retryable sink refusal); acks go out in delivery order,
+ * `multiple=true`, up to the highest fully settled delivery.
+ */
+
+/** (default=500) most events in one sink write. */
+export const DEFAULT_BATCH_MAX_EVENTS = 500;
+/** (default=200) longest a partial batch waits for more events before it is written, in ms. */
+export const DEFAULT_BATCH_MAX_WAIT_MS = 200;
+/** (default=100_000) dedup window: the most recent event ids remembered, by count. */
+export const DEFAULT_DEDUP_WINDOW_SIZE = 100_000;
+/** (default=240) dedup window by age, in hours (Cisco keeps events 10 days = 240 h). */
+export const DEFAULT_DEDUP_TTL_HOURS = 240;
+
+/** One destination: a sink, the format its records are rendered in, an optional filter. */
+export interface Route {
+  /** Unique within the pipeline; the `sink` label in metrics. */
+  readonly name: string;
+  readonly sink: Sink;
+  readonly format: Format;
+  /** true = send this event to the route. A filtered-out event counts as settled here. */
+  readonly filter?: (event: SecureEndpointEvent) => boolean;
+}
+
+export interface BatchOptions {
+  /** (default=DEFAULT_BATCH_MAX_EVENTS=500) events per sink write. */
+  readonly maxEvents?: number;
+  /** (default=DEFAULT_BATCH_MAX_WAIT_MS=200) in ms. */
+  readonly maxWaitMs?: number;
+}
+
+export interface DedupOptions {
+  /** SQLite database file (WAL mode); created 0600 if missing. */
+  readonly path: string;
+  /** (default=DEFAULT_DEDUP_WINDOW_SIZE=100_000) ids kept, by count. */
+  readonly windowSize?: number;
+  /** (default=DEFAULT_DEDUP_TTL_HOURS=240) ids kept, by age, in hours. */
+  readonly ttlHours?: number;
+}
+
+export interface PipelineOptions {
+  readonly source: SourceOptions;
+  readonly routes: readonly Route[];
+  readonly batch?: BatchOptions;
+  /** Off when undefined. */
+  readonly dedup?: DedupOptions;
+  /**
+   * JSON-lines file for poison messages and non-retryable sink refusals: one line each with
+   * the base64 body, the delivery metadata and the reason; fsynced before the ack.
+   */
+  readonly deadLetterPath: string;
+  /** Sink retry backoff. (default: base 500 ms, cap 30 s, full jitter) */
+  readonly retry?: BackoffOptions;
+  /**
+   * (default=true) the pipeline starts the route sinks in `start()` and closes them in
+   * `close()`. Set false when the caller owns them (never share one sink between pipelines:
+   * sink writes must not run concurrently).
+   */
+  readonly ownsSinks?: boolean;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** (default=source.queue) the `stream` label on metrics. */
+  readonly metricsLabel?: string;
+  /** Injected for tests: builds the source (default: the AMQP source). */
+  readonly createSource?: (options: SourceOptions) => Source;
+  /** (default=Date.now) wall clock in ms, for lag and dead-letter timestamps. */
+  readonly now?: () => number;
+}
+
+export type PipelineOutcome = { readonly kind: 'drained' } | { readonly kind: 'fatal'; readonly error: AmpError };
+
+export type PipelineState = 'idle' | 'starting' | 'running' | 'draining' | 'closed';
+
+export interface RouteRetryState {
+  /** When the current failing streak began (ms since epoch). */
+  readonly since: number;
+  readonly attempts: number;
+  readonly lastError: AmpError;
+}
+
+export interface RouteStats {
+  readonly name: string;
+  readonly written: number;
+  readonly filtered: number;
+  readonly failures: number;
+  readonly deadLettered: number;
+  /** Set while this route's sink is failing and its batch is being retried. */
+  readonly retrying: RouteRetryState | undefined;
+}
+
+export interface PipelineStats {
+  readonly state: PipelineState;
+  /** The source holds a live consumer. */
+  readonly connected: boolean;
+  readonly delivered: number;
+  readonly redelivered: number;
+  readonly acked: number;
+  readonly requeued: number;
+  readonly deadLettered: number;
+  readonly duplicates: number;
+  /** Deliveries held and not yet acked (bounded by prefetch). */
+  readonly inFlight: number;
+  readonly reconnects: number;
+  readonly queueDepth: number | undefined;
+  readonly consumerCount: number | undefined;
+  readonly routes: readonly RouteStats[];
+}
+
+/**
+ * Lifecycle: `start()` (sinks, dedup store, dead-letter file, source) → running →
+ * `drain()` (graceful: cancel the consumer, write and flush in-flight batches, ack what was
+ * written, requeue the rest, close) or `close()` (immediate: stop now, the broker redelivers
+ * anything unacked — still no loss). `done` resolves once, with how it ended; it never
+ * rejects. A second `drain()` while draining, or `close()`, cuts the drain short.
+ */
+export interface Pipeline {
+  /** Resolves when the consumer is up; rejects with the fatal AmpError (and `done` says so too). */
+  start(): Promise<void>;
+  drain(): Promise<void>;
+  close(): Promise<void>;
+  readonly done: Promise<PipelineOutcome>;
+  stats(): PipelineStats;
+  /** Source notifications (connect, reconnect, probe, watchdog, peek window full…). */
+  subscribe(listener: (event: SourceEvent) => void): () => void;
+}
