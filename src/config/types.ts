@@ -1,0 +1,71 @@
+import type { FormatName } from '../formats/types.js';
+import type { LogLevel } from './defaults.js';
+import type { FilterConfig } from './filter.js';
+
+/**
+ * The validated, normalised configuration the daemon runs from: defaults applied, relative
+ * paths made absolute (relative to the config file's directory), secret settings still
+ * references (resolved only when connecting).
+ */
+export interface AmpstreamConfig {
+  readonly streams: readonly StreamConfig[];
+  readonly sinks: readonly SinkConfig[];
+  readonly batch: { readonly maxEvents: number; readonly maxWaitMs: number };
+  readonly dedup: {
+    readonly enabled: boolean;
+    readonly path: string;
+    readonly window: { readonly events: number; readonly hours: number };
+  };
+  readonly deadLetter: { readonly path: string };
+  /** false: no listener */
+  readonly metrics: { readonly listen: { readonly host: string; readonly port: number } | false };
+  readonly health: { readonly maxSinkRetrySeconds: number };
+  readonly log: { readonly level: LogLevel };
+  readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
+}
+
+export interface StreamConfig {
+  /** a label for logs and metrics: the name, else the id, else the queue */
+  readonly label: string;
+  readonly id?: string;
+  readonly name?: string;
+  readonly amqp?: AmqpConfig;
+  /** absolute path of a PEM file */
+  readonly ca?: string;
+  readonly insecure: boolean;
+  readonly prefetch: number;
+  readonly heartbeatSeconds: number;
+}
+
+export interface AmqpConfig {
+  readonly url?: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly proto?: 'amqps' | 'amqp' | 'https';
+  readonly user?: string;
+  /** a secret reference (env:, file:, vault:) */
+  readonly password?: string;
+  readonly queue?: string;
+}
+
+export interface SinkConfig {
+  readonly name: string;
+  readonly type: string;
+  readonly format: FormatName;
+  readonly filter?: FilterConfig;
+  /** ids or names of the streams routed to this sink; undefined = all */
+  readonly streams?: readonly string[];
+  /** the sink's own options as its factory's schema output (includes `type`) */
+  readonly options: Readonly<Record<string, unknown>> & { readonly type: string };
+}
+
+/** One problem found in a config, with where it is. */
+export interface ConfigIssue {
+  /** file name as given (or `env AMPSTREAM_X` / `flag --x` when the value came from there) */
+  readonly source: string;
+  readonly line?: number;
+  readonly col?: number;
+  /** `sinks[1].format` */
+  readonly path: string;
+  readonly message: string;
+}
