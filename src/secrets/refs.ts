@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { AmpError } from '../errors.js';
+import { openUserVault, type OpenVaultOptions } from './open.js';
 
 /**
  * Secret references: config files never hold secret values, only where to find them.
@@ -8,6 +9,8 @@ import { AmpError } from '../errors.js';
  *   file:PATH    the contents of PATH, trailing newline removed (systemd credentials,
  *                Docker/Kubernetes secrets)
  *   vault:NAME   entry NAME of the encrypted vault (see vault.ts)
+ *   vault:NAME#FIELD  field FIELD of the JSON object stored in entry NAME, e.g.
+ *                vault:stream/2051#password (stream entries are JSON, see credentials.ts)
  *
  * Anything else is rejected: a plain value in a config file is a mistake worth stopping for.
  */
@@ -63,16 +66,52 @@ export function createSecretResolver(options: SecretResolverOptions = {}): Secre
         });
       }
       vault ??= options.vault();
-      const value = await (await vault)(name);
+      const hash = name.indexOf('#');
+      const entry = hash > 0 ? name.slice(0, hash) : name;
+      const value = await (await vault)(entry);
       if (value === undefined) {
-        throw new AmpError('SECRET_NOT_FOUND', `vault has no entry "${name}"`, {
+        throw new AmpError('SECRET_NOT_FOUND', `vault has no entry "${entry}"`, {
           hint: 'list entries with `ampstream vault list`',
         });
       }
-      return value;
+      return hash > 0 ? jsonField(value, entry, name.slice(hash + 1)) : value;
     }
     throw new AmpError('SECRET_REF_INVALID', 'a secret setting must be a reference: env:NAME, file:PATH or vault:NAME', {
       hint: 'never put secret values in the config file itself',
     });
+  };
+}
+
+/** `vault:NAME#FIELD`: one string field of a JSON entry (never echoes the value in errors). */
+function jsonField(text: string, entry: string, field: string): string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    doc = undefined;
+  }
+  const value = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>)[field] : undefined;
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number') return String(value);
+  throw new AmpError('SECRET_NOT_FOUND', `vault entry "${entry}" has no field "${field}"`, {
+    hint: 'use vault:NAME for the whole entry, or check the field name',
+  });
+}
+
+/**
+ * The vault opener for `createSecretResolver({ vault: openVaultReader() })`: opens the user's
+ * vault (path and passphrase from the environment, see open.ts) the first time a `vault:`
+ * reference is resolved. No vault file → `SECRET_NOT_FOUND`; no passphrase available →
+ * `VAULT_NO_PASSPHRASE`.
+ */
+export function openVaultReader(options: Omit<OpenVaultOptions, 'create'> = {}): () => Promise<VaultReader> {
+  return async () => {
+    const vault = await openUserVault({ ...options, create: false });
+    if (vault === undefined) {
+      throw new AmpError('SECRET_NOT_FOUND', 'a vault: reference was used but there is no vault file', {
+        hint: 'create it with `ampstream login` or `ampstream streams create`, or set AMPSTREAM_VAULT to its path',
+      });
+    }
+    return async (name: string) => vault.get(name);
   };
 }
