@@ -1,0 +1,93 @@
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import { AmpError } from '../../errors.js';
+import type { Sink, SinkContext, SinkRecord } from '../types.js';
+import { encodeBody } from './body.js';
+import { classifyHttpStatus } from './classify.js';
+import { describeTarget, HttpClient } from './client.js';
+import type { HttpSinkOptions } from './config.js';
+import { loadTls } from './tls.js';
+
+const gzip = promisify(gzipCb);
+
+type State = 'new' | 'started' | 'closed';
+
+/**
+ * POSTs each batch as one JSON array or NDJSON body. Durable = any 2xx (design.md §2).
+ * Failures are classified by `classifyHttpStatus` and the client's transport errors; the
+ * undici pool reconnects by itself on the next write after a failure.
+ */
+export class HttpSink implements Sink {
+  readonly name: string;
+  readonly #options: HttpSinkOptions;
+  readonly #context: SinkContext;
+  readonly #url: URL;
+  #state: State = 'new';
+  #client: HttpClient | undefined;
+  #headers: Record<string, string> = {};
+
+  constructor(options: HttpSinkOptions, context: SinkContext) {
+    this.name = context.name;
+    this.#options = options;
+    this.#context = context;
+    this.#url = new URL(options.url);
+  }
+
+  async start(): Promise<void> {
+    if (this.#state === 'closed') throw closedError(this.name);
+    if (this.#state === 'started') return;
+    const o = this.#options;
+    const tls = await loadTls(o.tls, this.name, this.#context.logger);
+    const headers: Record<string, string> = {
+      ...o.headers,
+      'content-type': o.encoding === 'ndjson' ? 'application/x-ndjson' : 'application/json',
+    };
+    if (o.gzip) headers['content-encoding'] = 'gzip';
+    if (o.auth !== undefined)
+      headers[o.auth.header] = o.auth.prefix + (await this.#context.resolveSecret(o.auth.secret));
+    this.#headers = headers;
+    this.#client = new HttpClient({
+      sinkName: this.name,
+      tls,
+      connectTimeoutMs: o.connectTimeoutMs,
+      timeoutMs: o.timeoutMs,
+    });
+    this.#state = 'started';
+    this.#context.logger.debug(
+      { sink: this.name, url: describeTarget({ method: o.method, url: this.#url }) },
+      'http sink started',
+    );
+  }
+
+  async write(batch: readonly SinkRecord[]): Promise<void> {
+    const client = this.#client;
+    if (this.#state !== 'started' || client === undefined)
+      throw this.#state === 'closed' ? closedError(this.name) : notStarted(this.name);
+    if (batch.length === 0) return;
+    const o = this.#options;
+    const plain = encodeBody(batch, this.#context.format.kind, o.encoding);
+    const body = o.gzip ? await gzip(plain) : plain;
+    const req = { method: o.method, url: this.#url, headers: this.#headers, body };
+    const res = await client.send(req);
+    const failure = classifyHttpStatus(res, { sinkName: this.name, target: describeTarget(req) });
+    if (failure !== undefined) throw failure;
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.close();
+  }
+}
+
+export function closedError(sinkName: string): AmpError {
+  return new AmpError('INTERNAL', `sink "${sinkName}" is closed`, { details: { sink: sinkName } });
+}
+
+export function notStarted(sinkName: string): AmpError {
+  return new AmpError('INTERNAL', `sink "${sinkName}" was written to before start()`, {
+    details: { sink: sinkName },
+  });
+}
