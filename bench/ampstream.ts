@@ -1,0 +1,149 @@
+import { execFile } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import type { ConsumerSpec, DrainContext, StopMode } from './types.js';
+
+const run = promisify(execFile);
+
+/**
+ * `ampstream run` as a bench consumer: the daemon compiled with tsc into .tmp/bench-dist (a
+ * private build, so the bench never rewrites the shared dist/ while others use it), started
+ * with `node` for a realistic start-up, and a generated config: one stream on the bench queue
+ * (plain amqp to 127.0.0.1), one `file` sink, fsync on (the default), dedup off, metrics off.
+ */
+
+/** The password of the local broker's guest user goes in through a secret reference. */
+const PASSWORD_ENV = 'AMPSTREAM_BENCH_AMQP_PASSWORD';
+/** Options a daemon may offer to stop by itself after N events, in order of preference. */
+const STOP_OPTIONS = ['--stop-after', '--max-events', '--exit-after'] as const;
+/** Timeout of the tsc build, in ms (a cold build of src/ takes ~30-60 s on 2 cores). */
+const BUILD_TIMEOUT_MS = 300_000;
+
+export interface AmpstreamBuild {
+  readonly repoRoot: string;
+  readonly outDir: string;
+  /** .tmp/bench-dist/cli/main.js */
+  readonly entry: string;
+  /** the stop-after option `run` offers, if any */
+  stopOption: string | undefined;
+  /** why ampstream cannot run, once prepare() has run */
+  problem: string | undefined;
+  prepared: boolean;
+}
+
+/**
+ * The private build goes to .tmp/bench-dist: inside the repo so node finds node_modules, and
+ * in the folder lint and typecheck ignore (a build under bench/ would be linted as source).
+ */
+export function ampstreamBuild(repoRoot: string): AmpstreamBuild {
+  const outDir = join(repoRoot, '.tmp', 'bench-dist');
+  return {
+    repoRoot,
+    outDir,
+    entry: join(outDir, 'cli', 'main.js'),
+    stopOption: undefined,
+    problem: undefined,
+    prepared: false,
+  };
+}
+
+function firstLines(e: unknown, n = 3): string {
+  const err = e as { stdout?: string; stderr?: string; message?: string };
+  return ((err.stdout ?? '') + (err.stderr ?? '') || err.message || String(e)).trim().split('\n').slice(0, n).join(' | ');
+}
+
+/** Compile src/ once and look at what `run` offers; shared by every ampstream variant. */
+async function prepareBuild(b: AmpstreamBuild): Promise<void> {
+  if (b.prepared) return;
+  b.prepared = true;
+  const tsc = join(b.repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  try {
+    await run(process.execPath, [tsc, '-p', join(b.repoRoot, 'tsconfig.build.json'), '--outDir', b.outDir], {
+      cwd: b.repoRoot,
+      timeout: BUILD_TIMEOUT_MS,
+    });
+  } catch (e) {
+    // tsc still emits JavaScript when other people's in-progress files have type errors
+    if (!existsSync(b.entry)) {
+      b.problem = `tsc build failed: ${firstLines(e)}`;
+      return;
+    }
+  }
+  let help: string;
+  try {
+    const { stdout, stderr } = await run(process.execPath, [b.entry, 'run', '--help'], { timeout: 30_000 });
+    help = stdout + stderr;
+  } catch (e) {
+    b.problem = `\`ampstream run\` is not available yet: ${firstLines(e)}`;
+    return;
+  }
+  if (!/\brun\b/.test(help) || !/--config/.test(help)) {
+    b.problem = '`ampstream run --help` does not describe a run command with --config';
+    return;
+  }
+  b.stopOption = STOP_OPTIONS.find((o) => help.includes(o));
+}
+
+/** The generated `ampstream.yaml` for one drain (the schema is src/config/schema.ts). */
+export function benchConfig(ctx: DrainContext, format: string): Record<string, unknown> {
+  return {
+    streams: [
+      {
+        name: 'bench',
+        amqp: {
+          url: 'amqp://guest@127.0.0.1:5672',
+          password: `env:${PASSWORD_ENV}`,
+          queue: ctx.queue,
+        },
+      },
+    ],
+    sinks: [
+      {
+        name: 'jsonl',
+        type: 'file',
+        path: ctx.outputPath,
+        format,
+        fsync: true,
+        maxBytes: 0,
+      },
+    ],
+    dedup: { enabled: false },
+    deadLetter: { path: join(ctx.dir, 'dead-letter.jsonl') },
+    metrics: { listen: false },
+    log: { level: 'warn' },
+  };
+}
+
+export function ampstreamConsumer(build: AmpstreamBuild, format: 'raw' | 'ecs' | 'ocsf' | 'cef'): ConsumerSpec {
+  const name = format === 'raw' ? 'ampstream' : `ampstream_${format}`;
+  let stop: StopMode = 'sigterm-at-n';
+  const spec: ConsumerSpec = {
+    name,
+    get description() {
+      const how = stop === 'exits' ? `stops by itself (${build.stopOption} N)` : 'SIGTERM once the file has N lines (shutdown not timed)';
+      return `ampstream run (compiled, node), default prefetch and batching, file sink, format ${format}, fsync on, dedup off; ${how}`;
+    },
+    acks: true,
+    get stop() {
+      return stop;
+    },
+    format,
+    ampstream: true,
+    async prepare() {
+      await prepareBuild(build);
+      if (build.problem !== undefined) return build.problem;
+      stop = build.stopOption === undefined ? 'sigterm-at-n' : 'exits';
+      return undefined;
+    },
+    launch(ctx) {
+      const configPath = resolve(ctx.dir, `${name}.yaml`);
+      writeFileSync(configPath, stringify(benchConfig(ctx, format)));
+      const args = [build.entry, 'run', '--config', configPath];
+      if (stop === 'exits' && build.stopOption !== undefined) args.push(build.stopOption, String(ctx.n));
+      return { cmd: process.execPath, args, stdout: 'ignore', env: { [PASSWORD_ENV]: 'guest' } };
+    },
+  };
+  return spec;
+}

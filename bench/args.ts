@@ -1,0 +1,97 @@
+import { parseArgs } from 'node:util';
+
+/** (default) events per drain */
+export const DEFAULT_N = 200_000;
+/** events per drain in --million (memory) mode */
+export const MILLION_N = 1_000_000;
+/** abort a consumer when nothing moved for this long, in s */
+export const DEFAULT_STALL_SECS = 60;
+/** consumers run by default, in this order */
+export const DEFAULT_CONSUMERS = ['c_ack', 'pika_ack', 'pika_batch', 'pika_asis', 'ampstream', 'ampstream_ecs', 'ampstream_ocsf'] as const;
+/** consumers run by default in --million mode (the RSS target is ampstream's) */
+export const DEFAULT_MILLION_CONSUMERS = ['c_ack', 'ampstream'] as const;
+
+export interface BenchOptions {
+  readonly n: number;
+  readonly reps: number;
+  readonly million: boolean;
+  readonly only: readonly string[];
+  readonly stallSecs: number;
+  readonly seed: number;
+  readonly keep: boolean;
+  readonly formats: boolean;
+  readonly refDir: string | undefined;
+  readonly help: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+
+Side-by-side drain benchmark: fills a durable queue on the local RabbitMQ (127.0.0.1:5672)
+with N persistent ~1.5 KB events before each consumer, drains it, and prints one table.
+
+  --n N            events per drain (default ${DEFAULT_N})
+  --reps R         repetitions, interleaved; medians when R > 1 (default 1)
+  --million        memory mode: N = ${MILLION_N}, consumers ${DEFAULT_MILLION_CONSUMERS.join(',')} unless --only
+  --only a,b       consumers to run, from: ${DEFAULT_CONSUMERS.join(', ')}, c_noack, pika_p1000
+  --stall-secs S   abort a consumer that makes no progress for S s (default ${DEFAULT_STALL_SECS})
+  --seed S         event generator seed (default 1)
+  --keep           keep the consumers' output files in bench/out/
+  --no-formats     skip the formats micro-benchmark (bench/formats.ts)
+  --ref-dir DIR    directory of c_consume.c and seed_pika.py (default bench/reference)
+  --help`;
+
+export class UsageError extends Error {}
+
+function positiveInt(name: string, v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        n: { type: 'string' },
+        reps: { type: 'string' },
+        million: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        'stall-secs': { type: 'string' },
+        seed: { type: 'string' },
+        keep: { type: 'boolean', default: false },
+        'no-formats': { type: 'boolean', default: false },
+        'ref-dir': { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const million = values.million;
+  const n = positiveInt('n', values.n, million ? MILLION_N : DEFAULT_N);
+  const only =
+    values.only === undefined
+      ? [...(million ? DEFAULT_MILLION_CONSUMERS : DEFAULT_CONSUMERS)]
+      : values.only
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '');
+  if (only.length === 0) throw new UsageError('--only needs at least one consumer name');
+  return {
+    n,
+    reps: positiveInt('reps', values.reps, 1),
+    million,
+    only,
+    stallSecs: positiveInt('stall-secs', values['stall-secs'], DEFAULT_STALL_SECS),
+    seed: values.seed === undefined ? 1 : positiveInt('seed', values.seed, 1),
+    keep: values.keep,
+    formats: !values['no-formats'],
+    refDir: values['ref-dir'],
+    help: values.help,
+  };
+}

@@ -1,0 +1,77 @@
+/** Shared shapes of the drain benchmark (`npm run bench`). */
+
+/** Where one drain of one consumer runs: the queue it drains and the files it writes. */
+export interface DrainContext {
+  readonly n: number;
+  readonly queue: string;
+  /** directory for this consumer's files in this rep */
+  readonly dir: string;
+  /** the file the consumed events end up in (the consumer's stdout or its own output file) */
+  readonly outputPath: string;
+}
+
+export interface Launch {
+  readonly cmd: string;
+  readonly args: readonly string[];
+  /** 'output': the consumer prints the events on stdout, which goes to `outputPath` */
+  readonly stdout: 'output' | 'ignore';
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/**
+ * - `exits`: the consumer stops by itself after N events (the reference consumers, or
+ *   `ampstream run` with a stop-after option): the drain ends when it exits.
+ * - `sigterm-at-n`: the harness watches the output file and sends SIGTERM once it has N
+ *   lines; the drain ends at that moment (shutdown excluded from time and CPU).
+ */
+export type StopMode = 'exits' | 'sigterm-at-n';
+
+export interface ConsumerSpec {
+  readonly name: string;
+  readonly description: string;
+  /** false for consumers that never ack (pika_asis): the queue is expected to stay full */
+  readonly acks: boolean;
+  readonly stop: StopMode;
+  /** the output format, for per-format CPU targets ('raw' for the reference consumers) */
+  readonly format: 'raw' | 'ecs' | 'ocsf' | 'cef';
+  /** is this an ampstream configuration (the one the targets judge)? */
+  readonly ampstream: boolean;
+  /** Build or check what the consumer needs; returns why it cannot run, or undefined. */
+  prepare(): Promise<string | undefined>;
+  launch(ctx: DrainContext): Launch;
+}
+
+export type DrainStatus = 'ok' | 'stalled' | 'timeout' | 'failed' | 'unavailable' | 'fill-failed';
+
+/** One measured drain. Times in seconds, memory in MB (1 MB = 2^20 bytes). */
+export interface DrainResult {
+  readonly config: string;
+  readonly rep: number;
+  readonly n: number;
+  readonly status: DrainStatus;
+  readonly note?: string;
+  /** first delivery seen (queue ready count below N) → last event (exit, or N lines) */
+  readonly drainSecs?: number;
+  readonly eps?: number;
+  /** spawn → exit, startup and shutdown included */
+  readonly wallSecs?: number;
+  /** the consumer's own RESULT line, when it prints one */
+  readonly selfReported?: { readonly secs?: number; readonly eps?: number };
+  readonly cpuSecs?: number;
+  readonly usPerEvent?: number;
+  readonly peakRssMb?: number;
+  readonly brokerCpuSecs?: number;
+  readonly brokerUsPerEvent?: number;
+  readonly brokerPeakRssMb?: number;
+  readonly depthAfter?: number;
+  readonly payloadBytes?: number;
+  readonly fillSecs?: number;
+  readonly output?: OutputCheck;
+}
+
+/** What the consumer wrote: line count and exact ids of a sample of the published events. */
+export interface OutputCheck {
+  readonly lines: number;
+  readonly sampled: number;
+  readonly idsFound: number;
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { parseBenchArgs, UsageError } from '../../bench/args.js';
+import { createEventSource } from '../../bench/events.js';
+import { parseProcStat, parseStatusKb, parseTimeVerbose } from '../../bench/procfs.js';
+import { sampleIndices } from '../../bench/verify.js';
+
+const TIME_V_EXITED = `\tCommand being timed: "./c_consume 200000 q 2000 500 out"
+\tUser time (seconds): 1.23
+\tSystem time (seconds): 0.57
+\tPercent of CPU this job got: 14%
+\tElapsed (wall clock) time (h:mm:ss or m:ss): 0:12.31
+\tMaximum resident set size (kbytes): 5232
+\tExit status: 0
+`;
+
+const TIME_V_SIGNALLED = `Command terminated by signal 15
+\tCommand being timed: "node main.js run --config x.yaml"
+\tUser time (seconds): 4.10
+\tSystem time (seconds): 1.00
+\tElapsed (wall clock) time (h:mm:ss or m:ss): 1:02:03.5
+\tMaximum resident set size (kbytes): 131072
+\tExit status: 0
+`;
+
+describe('GNU time -v report parsing', () => {
+  it('reads CPU seconds, peak RSS in MB, wall time and the exit status of a process that exited', () => {
+    expect(parseTimeVerbose(TIME_V_EXITED)).toEqual({
+      userSecs: 1.23,
+      sysSecs: 0.57,
+      maxRssMb: 5232 / 1024,
+      wallSecs: 12.31,
+      exitStatus: 0,
+      signal: undefined,
+    });
+  });
+
+  it('reports the signal, not an exit status, when the command was killed, and reads h:mm:ss wall times', () => {
+    const r = parseTimeVerbose(TIME_V_SIGNALLED);
+    expect(r.signal).toBe(15);
+    expect(r.exitStatus).toBeUndefined();
+    expect(r.maxRssMb).toBe(128);
+    expect(r.wallSecs).toBeCloseTo(3723.5, 6);
+  });
+
+  it('refuses text that is not a time -v report', () => {
+    expect(() => parseTimeVerbose('segmentation fault')).toThrow();
+  });
+});
+
+describe('/proc parsing', () => {
+  it('counts utime + stime after the last parenthesis, so a comm with spaces and ")" does not shift fields', () => {
+    const stat = '4242 (my (odd) proc) S 1 4242 4242 0 -1 4194560 500 0 0 0 250 75 0 0 20 0 3 0 100 1000 50';
+    expect(parseProcStat(stat, 100).cpuSecs).toBeCloseTo(3.25, 9);
+  });
+
+  it('reads VmHWM and VmRSS in MB from /proc/<pid>/status', () => {
+    const status = 'Name:\tnode\nVmPeak:\t 900000 kB\nVmHWM:\t  153600 kB\nVmRSS:\t  102400 kB\n';
+    expect(parseStatusKb(status, 'VmHWM')).toBe(150);
+    expect(parseStatusKb(status, 'VmRSS')).toBe(100);
+    expect(parseStatusKb('Name:\tkthreadd\n', 'VmHWM')).toBeUndefined();
+  });
+});
+
+describe('bench command line', () => {
+  it('defaults to 200,000 events, one rep and the reference consumers plus ampstream', () => {
+    const o = parseBenchArgs([]);
+    expect(o.n).toBe(200_000);
+    expect(o.reps).toBe(1);
+    expect(o.only).toEqual(expect.arrayContaining(['c_ack', 'pika_ack', 'pika_batch', 'ampstream']));
+  });
+
+  it('switches to 1,000,000 events and the memory-mode consumers with --million, unless --n and --only say otherwise', () => {
+    expect(parseBenchArgs(['--million'])).toMatchObject({ n: 1_000_000, million: true, only: ['c_ack', 'ampstream'] });
+    expect(parseBenchArgs(['--million', '--n', '500_000', '--only', 'ampstream'])).toMatchObject({ n: 500_000, only: ['ampstream'] });
+  });
+
+  it('rejects a non-positive count and unknown options as usage errors', () => {
+    expect(() => parseBenchArgs(['--n', '0'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--reps', 'two'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--fast'])).toThrow(UsageError);
+  });
+});
+
+describe('bench events and id sampling', () => {
+  it('gives odd 64-bit ids above 2^53 that a double cannot hold, written as bare numbers in the body', () => {
+    const src = createEventSource(3);
+    const id = src.idOf(12345);
+    expect(BigInt(id) > 2n ** 53n).toBe(true);
+    expect(BigInt(id) % 2n).toBe(1n);
+    expect(String(Number(id))).not.toBe(id);
+    expect(src.body(12345).toString('utf8').startsWith(`{"id":${id},`)).toBe(true);
+    expect(src.body(12345).equals(createEventSource(3).body(12345))).toBe(true);
+  });
+
+  it('samples indices evenly with the first and last event included', () => {
+    const s = sampleIndices(200_000, 1000);
+    expect(s).toHaveLength(1000);
+    expect(s[0]).toBe(0);
+    expect(s.at(-1)).toBe(199_999);
+    expect(new Set(s).size).toBe(1000);
+    expect(sampleIndices(5, 1000)).toEqual([0, 1, 2, 3, 4]);
+  });
+});
