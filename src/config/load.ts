@@ -27,6 +27,8 @@ export interface LoadedConfig {
   readonly path: string;
   /** the document after env/flag overrides, before validation (secret refs only, no values) */
   readonly raw: Record<string, unknown>;
+  /** where a config path is written (file line:column, or the env variable / flag it came from) */
+  issueAt(path: ConfigPath, message: string): ConfigIssue;
 }
 
 export function configPathFrom(path: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -79,7 +81,12 @@ export function parseConfig(text: string, options: LoadConfigOptions & { readonl
   const result = buildConfigSchema(options.factories).safeParse(raw);
   if (!result.success) issues.push(...zodIssues(result.error.issues, raw, where, options.factories));
   if (issues.length > 0 || !result.success) throw configError(label, dedupe(issues));
-  return { config: normalise(result.data, dirname(options.path)), path: options.path, raw };
+  return {
+    config: normalise(result.data, dirname(options.path)),
+    path: options.path,
+    raw,
+    issueAt: (path, message) => ({ ...where(path), path: formatPath(path), message }),
+  };
 }
 
 function originOf(origins: Origins, path: ConfigPath): string | undefined {

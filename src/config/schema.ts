@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { getFormat } from '../formats/index.js';
 import { formatNames } from '../formats/types.js';
 import type { SinkFactory } from '../sinks/types.js';
 import * as d from './defaults.js';
@@ -43,6 +44,9 @@ const amqpSchema = z
     }
     if (a.url !== undefined && a.host !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['host'], message: '`url` and `host` are mutually exclusive' });
+    }
+    if (a.host !== undefined && a.password === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'with `host`, set `password` (env:NAME, file:PATH or vault:NAME)' });
     }
   });
 
@@ -187,6 +191,14 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
         if (keys.has(key)) ctx.addIssue({ code: 'custom', path: ['streams', i], message: 'this stream is listed twice' });
         keys.add(key);
         if (s.name !== undefined) keys.add(`name:${s.name}`);
+      });
+      (c.sinks as { format?: string }[]).forEach((s, i) => {
+        if (s.format === undefined) return;
+        try {
+          getFormat(s.format as (typeof formatNames)[number]);
+        } catch {
+          ctx.addIssue({ code: 'custom', path: ['sinks', i, 'format'], message: `format "${s.format}" is not available in this build` });
+        }
       });
       (c.sinks as { streams?: (string | number)[] }[]).forEach((s, i) => {
         s.streams?.forEach((ref, j) => {

@@ -1,4 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
+import { registerConfig } from './config.js';
 
 /**
  * Every top-level command registers itself on the program. One module per command (or
@@ -6,4 +7,6 @@ import type { Command } from '@commander-js/extra-typings';
  */
 export type Register = (program: Command) => void;
 
-export const commands: readonly Register[] = [];
+export const commands: readonly Register[] = [
+  registerConfig,
+];

@@ -1,0 +1,99 @@
+import { readFile } from 'node:fs/promises';
+import { amqpTargetFromCredentials, isTlsProto } from '../../api/amqp-credentials.js';
+import type { StreamConfig } from '../../config/types.js';
+import { AmpError } from '../../errors.js';
+import { loadApiCredentials, loadStreamCredentials, type CredentialVaultReader } from '../../secrets/credentials.js';
+import type { SecretResolver } from '../../secrets/refs.js';
+import { redactUrls } from '../../telemetry/redact.js';
+
+/**
+ * Where one configured stream is consumed from: the AMQP URL (with the password, secret),
+ * the queue, and the TLS trust. Credentials come from the vault entry `stream/<id>` (saved by
+ * `ampstream streams create`) unless the config gives explicit `amqp` settings, whose password
+ * is a secret reference.
+ */
+export interface StreamTarget {
+  readonly label: string;
+  /** secret: holds the password */
+  readonly url: string;
+  readonly redactedUrl: string;
+  readonly queue: string;
+  readonly ca?: Buffer;
+  readonly insecure: boolean;
+  readonly prefetch: number;
+  readonly heartbeatSeconds: number;
+}
+
+export interface StreamTargetDeps {
+  readonly resolveSecret: SecretResolver;
+  /** the user's vault, opened on first use; undefined when there is none */
+  readonly vault: () => Promise<CredentialVaultReader | undefined>;
+  readonly readFile?: (path: string) => Promise<Buffer>;
+}
+
+export async function resolveStreamTarget(stream: StreamConfig, deps: StreamTargetDeps): Promise<StreamTarget> {
+  const read = deps.readFile ?? ((p: string) => readFile(p));
+  const common = { label: stream.label, insecure: stream.insecure, prefetch: stream.prefetch, heartbeatSeconds: stream.heartbeatSeconds };
+  let ca: Buffer | undefined;
+  if (stream.ca !== undefined) {
+    try {
+      ca = await read(stream.ca);
+    } catch (e) {
+      throw new AmpError('CONFIG_INVALID', `stream ${stream.label}: cannot read the CA file ${stream.ca}`, {
+        cause: e,
+        hint: 'check the `ca` path (relative paths are relative to the config file)',
+      });
+    }
+  }
+  const withCa = ca === undefined ? {} : { ca };
+  if (stream.amqp !== undefined) return { ...common, ...withCa, ...(await explicitTarget(stream, deps)) };
+
+  const id = stream.id ?? '';
+  const vault = await deps.vault();
+  const creds = vault === undefined ? undefined : await loadStreamCredentials(vault, id);
+  if (vault === undefined || creds === undefined) {
+    throw new AmpError('CREDENTIALS_MISSING', `no AMQP credentials for stream ${id} (vault entry stream/${id})`, {
+      hint:
+        vault === undefined
+          ? 'there is no vault yet: create the stream with `ampstream streams create` (it stores the credentials), or give explicit `amqp` settings in the config'
+          : 'credentials are saved when the stream is created with `ampstream streams create`; for a stream created elsewhere give explicit `amqp` settings',
+    });
+  }
+  const target = amqpTargetFromCredentials(creds);
+  if (ca === undefined) {
+    // a stream of the emulator (or a private cloud) is signed by the CA its API login trusts
+    const api = await loadApiCredentials(vault);
+    if (api?.ca !== undefined && api.baseUrl !== undefined && sameOrigin(api.baseUrl, creds.apiBase)) ca = Buffer.from(api.ca);
+  }
+  return { ...common, ...(ca === undefined ? {} : { ca }), url: target.url, redactedUrl: target.redactedUrl, queue: target.queue };
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+async function explicitTarget(stream: StreamConfig, deps: StreamTargetDeps): Promise<{ url: string; redactedUrl: string; queue: string }> {
+  const a = stream.amqp ?? {};
+  const queue = a.queue ?? `event_stream_${stream.id ?? ''}`;
+  const password = a.password === undefined ? undefined : await deps.resolveSecret(a.password);
+  if (a.url !== undefined) {
+    const url = new URL(a.url);
+    if (a.user !== undefined) url.username = encodeURIComponent(a.user);
+    if (password !== undefined) url.password = encodeURIComponent(password);
+    return { url: url.href, redactedUrl: redactUrls(url.href), queue };
+  }
+  const tls = isTlsProto(a.proto ?? 'amqps');
+  const target = amqpTargetFromCredentials({
+    user_name: a.user ?? 'guest',
+    password: password ?? '',
+    queue_name: queue,
+    host: a.host ?? '',
+    port: a.port === undefined ? '' : String(a.port),
+    proto: tls ? 'amqps' : 'amqp',
+  });
+  return { url: target.url, redactedUrl: target.redactedUrl, queue };
+}
