@@ -40,7 +40,7 @@ describe('summarising reps', () => {
   });
 
   it('does not count a drain that left messages in the queue or stalled', () => {
-    const row = summarise('ampstream', [drain('ampstream', 1, 20000, { depthAfter: 1500 }), drain('ampstream', 2, 0, { status: 'stalled', eps: undefined, note: 'no progress for 60 s' })], amp);
+    const row = summarise('ampstream', [drain('ampstream', 1, 20000, { depthAfter: 1500 }), { config: 'ampstream', rep: 2, n: N, status: 'stalled', note: 'no progress for 60 s', depthAfter: 120_000 }], amp);
     expect(row.counted).toBe(0);
     expect(row.eps).toBeUndefined();
     expect(row.notes).toEqual(['rep 2: no progress for 60 s']);
