@@ -1,0 +1,243 @@
+import { rootCertificates } from 'node:tls';
+import { Agent, request, type Dispatcher } from 'undici';
+import { AmpError, isAmpError } from '../errors.js';
+import { silentLogger, type Logger } from '../telemetry/logger.js';
+import { backoffDelay, sleep as defaultSleep } from '../util/backoff.js';
+import { VERSION } from '../version.js';
+import { decodeEnvelope, decompress, parseBody } from './envelope.js';
+import { apiErrorFromResponse, networkError } from './http-errors.js';
+import { parseRateLimitHeaders, rateLimitWaitMs, type HeaderBag, type RateLimitInfo } from './rate-limit.js';
+import type { ApiEnvelope } from './types.js';
+
+/**
+ * One HTTP exchange with the API, with the retry policy in one place:
+ *
+ * - GET, DELETE (idempotent): retried on 5xx and network errors with capped full-jitter backoff.
+ * - POST, PATCH: never retried after the request may have been sent (a repeated POST would
+ *   burn one of the organisation's 5 stream slots); see createEventStream for the recovery.
+ *   Failures *before* sending (connection refused, DNS) are safe to retry for every method.
+ * - 429 (every method: the server refused the request, nothing happened): wait until the
+ *   rate-limit reset (either header spelling, or Retry-After) if that is within
+ *   `maxRateLimitWaitMs`, then retry; otherwise fail at once with the reset time in the hint.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface RetryOptions {
+  /** (default=4) attempts in total for idempotent requests (1 + 3 retries) */
+  readonly maxAttempts?: number;
+  /** (default=500) first backoff ceiling, ms */
+  readonly baseMs?: number;
+  /** (default=8_000) largest backoff ceiling, ms */
+  readonly maxMs?: number;
+  /** (default=2) how many times a 429 is waited out and retried */
+  readonly maxRateLimitRetries?: number;
+}
+
+export interface TransportOptions {
+  readonly baseUrl: string;
+  readonly clientId: string;
+  readonly apiKey: string;
+  /** extra trusted CA (PEM), added to Node's built-in roots */
+  readonly ca?: string | Buffer;
+  /** disable TLS verification (logged loudly) */
+  readonly insecure?: boolean;
+  /** (default=own undici Agent) injected for tests (MockAgent) */
+  readonly dispatcher?: Dispatcher;
+  /** (default=10_000) TCP+TLS connect timeout, ms */
+  readonly connectTimeoutMs?: number;
+  /** (default=30_000) time to receive the response headers, ms */
+  readonly headersTimeoutMs?: number;
+  /** (default=30_000) max idle time while receiving the body, ms */
+  readonly bodyTimeoutMs?: number;
+  readonly retry?: RetryOptions;
+  /** (default=60_000) longest wait for a rate-limit reset before giving up, ms */
+  readonly maxRateLimitWaitMs?: number;
+  readonly logger?: Logger;
+  /** (default="ampstream/<version> node/<version>") */
+  readonly userAgent?: string;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly now?: () => Date;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000; // 10 s
+export const DEFAULT_HEADERS_TIMEOUT_MS = 30_000; // 30 s
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000; // 30 s
+export const DEFAULT_MAX_ATTEMPTS = 4;
+export const DEFAULT_RETRY_BASE_MS = 500;
+export const DEFAULT_RETRY_MAX_MS = 8_000; // 8 s
+export const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 60_000; // 60 s
+/** Added to a rate-limit reset time so the retry lands after the reset, ms. */
+const RESET_MARGIN_MS = 250;
+
+export interface CallOptions {
+  readonly query?: URLSearchParams;
+  readonly body?: unknown;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly envelope: ApiEnvelope<unknown>;
+}
+
+const IDEMPOTENT: ReadonlySet<HttpMethod> = new Set(['GET', 'DELETE']);
+
+export class ApiTransport {
+  readonly baseUrl: string;
+  readonly origin: string;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #authorization: string;
+  readonly #o: TransportOptions;
+  readonly #logger: Logger;
+  #rateLimit: RateLimitInfo | undefined;
+
+  constructor(options: TransportOptions) {
+    this.baseUrl = options.baseUrl;
+    this.origin = new URL(options.baseUrl).origin;
+    this.#o = options;
+    this.#logger = options.logger ?? silentLogger;
+    this.#authorization = `Basic ${Buffer.from(`${options.clientId}:${options.apiKey}`).toString('base64')}`;
+    if (options.insecure === true) {
+      this.#logger.warn(
+        { api: this.origin },
+        'TLS CERTIFICATE VERIFICATION IS DISABLED for the Secure Endpoint API (--insecure): anyone on the network path can read the API key and forge responses',
+      );
+    }
+    this.#ownsDispatcher = options.dispatcher === undefined;
+    this.#dispatcher =
+      options.dispatcher ??
+      new Agent({
+        connect: {
+          timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+          rejectUnauthorized: options.insecure !== true,
+          ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca.toString()] }),
+        },
+      });
+  }
+
+  /** The rate-limit headers of the last response that had any. */
+  get rateLimit(): RateLimitInfo | undefined {
+    return this.#rateLimit;
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  /** `pathOrUrl` is a path below the base URL (`/v1/groups`), query included or in `query`. */
+  async call(method: HttpMethod, path: string, options: CallOptions = {}): Promise<ApiResponse> {
+    const retry = this.#o.retry ?? {};
+    const maxAttempts = retry.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    const maxRateLimitRetries = retry.maxRateLimitRetries ?? 2;
+    const sleep = this.#o.sleep ?? defaultSleep;
+    const qs = options.query?.toString() ?? '';
+    const target = `${path}${qs === '' ? '' : (path.includes('?') ? '&' : '?') + qs}`;
+    let rateLimitRetries = 0;
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      try {
+        const res = await this.#send(method, target, options.body, attempt);
+        this.#logger.debug({ method, path: target, status: res.status, ms: Date.now() - started, attempt }, 'api call');
+        return res;
+      } catch (e) {
+        if (!isAmpError(e)) throw e;
+        const details = e.details as { status?: number; maybeSent?: boolean; retryAt?: string };
+        let waitMs: number | undefined;
+        if (e.code === 'API_RATE_LIMITED') {
+          waitMs = this.#rateLimitWait(details.retryAt, rateLimitRetries < maxRateLimitRetries);
+          if (waitMs !== undefined) rateLimitRetries++;
+        } else if (attempt < maxAttempts && e.retryable && (IDEMPOTENT.has(method) || details.maybeSent === false)) {
+          waitMs = backoffDelay(attempt - 1, {
+            baseMs: retry.baseMs ?? DEFAULT_RETRY_BASE_MS,
+            maxMs: retry.maxMs ?? DEFAULT_RETRY_MAX_MS,
+            ...(this.#o.random === undefined ? {} : { random: this.#o.random }),
+          });
+        }
+        if (waitMs === undefined) throw e;
+        this.#logger.warn({ method, path: target, code: e.code, attempt, waitMs }, 'api call failed; retrying');
+        await sleep(waitMs);
+      }
+    }
+  }
+
+  #now(): Date {
+    return this.#o.now?.() ?? new Date();
+  }
+
+  /** ms to wait before retrying a 429, or undefined to give up now. */
+  #rateLimitWait(retryAt: string | undefined, mayRetry: boolean): number | undefined {
+    if (!mayRetry) return undefined;
+    const cap = this.#o.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS;
+    if (retryAt === undefined) {
+      // no reset information: back off a little and try once more
+      return backoffDelay(2, { baseMs: 1000, maxMs: cap, minMs: 1000, ...(this.#o.random === undefined ? {} : { random: this.#o.random }) });
+    }
+    const wait = new Date(retryAt).getTime() - this.#now().getTime() + RESET_MARGIN_MS;
+    return wait <= cap ? Math.max(0, wait) : undefined;
+  }
+
+  async #send(method: HttpMethod, target: string, body: unknown, attempt: number): Promise<ApiResponse> {
+    const url = `${this.baseUrl}${target}`;
+    const headers: Record<string, string> = {
+      authorization: this.#authorization,
+      accept: 'application/json',
+      'accept-encoding': 'gzip',
+      'user-agent': this.#o.userAgent ?? `ampstream/${VERSION} node/${process.versions.node}`,
+    };
+    let payload: string | undefined;
+    if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers['content-type'] = 'application/json';
+    }
+    let res: Dispatcher.ResponseData;
+    let raw: Buffer;
+    try {
+      res = await request(url, {
+        dispatcher: this.#dispatcher,
+        method,
+        headers,
+        body: payload ?? null,
+        headersTimeout: this.#o.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+        bodyTimeout: this.#o.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+      });
+      raw = Buffer.from(await res.body.arrayBuffer());
+    } catch (e) {
+      throw networkError(e, { method, path: target, origin: this.origin, attempts: attempt });
+    }
+    const now = this.#now();
+    const hdrs = res.headers as HeaderBag;
+    const info = parseRateLimitHeaders(hdrs, now);
+    if (info !== undefined) this.#rateLimit = info;
+    let parsed: unknown;
+    try {
+      parsed = parseBody(decompress(raw, headerValue(hdrs, 'content-encoding')));
+    } catch (e) {
+      throw new AmpError('API_BAD_RESPONSE', `${method} ${target}: the response body could not be decompressed`, {
+        cause: e,
+        details: { method, path: target, status: res.statusCode, maybeSent: true },
+      });
+    }
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      return { status: res.statusCode, envelope: decodeEnvelope(parsed, { method, path: target, empty: raw.length === 0 }) };
+    }
+    const waitMs = res.statusCode === 429 ? rateLimitWaitMs(info, hdrs, now) : undefined;
+    throw apiErrorFromResponse({
+      method,
+      path: target,
+      status: res.statusCode,
+      body: parsed,
+      attempts: attempt,
+      rateLimit: info,
+      retryAt: waitMs === undefined ? undefined : new Date(now.getTime() + waitMs),
+    });
+  }
+}
+
+function headerValue(headers: HeaderBag, name: string): string | undefined {
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() === name) return Array.isArray(v) ? (v as readonly string[])[0] : (v as string | undefined);
+  }
+  return undefined;
+}
