@@ -1,5 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { registerConfig } from './config.js';
+import { registerEmulator } from './emulator.js';
 
 /**
  * Every top-level command registers itself on the program. One module per command (or
@@ -9,4 +10,5 @@ export type Register = (program: Command) => void;
 
 export const commands: readonly Register[] = [
   registerConfig,
+  registerEmulator,
 ];

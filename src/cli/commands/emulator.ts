@@ -1,0 +1,126 @@
+import { type Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import pc from 'picocolors';
+import { startEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/types.js';
+import { createLogger } from '../../telemetry/logger.js';
+
+/**
+ * `ampstream emulator`: run the local Secure Endpoint (REST API + AMQPS event streams on the
+ * local RabbitMQ) until SIGINT/SIGTERM. Human mode prints where everything is to stderr;
+ * `--json` prints one JSON line on stdout once ready, for scripts:
+ *   {"apiUrl","amqpHost","amqpPort","caPath","clientId","apiKey","readOnlyApiKey"}
+ */
+
+function nonNegativeInt(name: string, max: number): (v: string) => number {
+  return (v) => {
+    if (!/^\d+$/.test(v) || Number(v) > max)
+      throw new InvalidArgumentError(`${name} must be an integer from 0 to ${max}`);
+    return Number(v);
+  };
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
+  return n;
+}
+
+export function readyLine(emu: RunningEmulator): string {
+  const { apiUrl, amqpHost, amqpPort, caPath, clientId, apiKey, readOnlyApiKey } = emu;
+  return JSON.stringify({ apiUrl, amqpHost, amqpPort, caPath, clientId, apiKey, readOnlyApiKey });
+}
+
+export function humanBlock(emu: RunningEmulator, where: string): string {
+  const row = (k: string, v: string): string => `  ${k.padEnd(15)}${v}`;
+  return [
+    `${pc.bold('ampstream emulator')} ready (${where})`,
+    row('API', emu.apiUrl),
+    row('AMQPS', `${emu.amqpHost}:${emu.amqpPort}`),
+    row('CA', emu.caPath),
+    row('client id', emu.clientId),
+    row('API key', `${emu.apiKey}  (read & write)`),
+    row('read-only key', emu.readOnlyApiKey),
+    '',
+    'Create a stream:',
+    `  curl --cacert ${emu.caPath} -u ${emu.clientId}:${emu.apiKey} \\`,
+    `    -H 'content-type: application/json' -d '{"name":"demo"}' ${emu.apiUrl}/v1/event_streams`,
+    '',
+    'Ctrl+C stops the emulator.',
+  ].join('\n');
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+export function registerEmulator(program: Command): void {
+  program
+    .command('emulator')
+    .description(
+      'run a local Secure Endpoint: REST API over HTTPS and event streams over AMQPS, backed by RabbitMQ',
+    )
+    .option(
+      '--api-port <port>',
+      'HTTPS REST API port (0 = a free port)',
+      nonNegativeInt('--api-port', 65535),
+      0,
+    )
+    .option('--amqps-port <port>', 'AMQPS port (0 = a free port)', nonNegativeInt('--amqps-port', 65535), 0)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data-dir <dir>', 'keep streams, keys and the CA here across restarts (default: in memory)')
+    .option('--broker-url <url>', 'RabbitMQ behind the streams', 'amqp://guest:guest@127.0.0.1:5672')
+    .option(
+      '--management-url <url>',
+      'RabbitMQ management API (per-stream users)',
+      'http://guest:guest@127.0.0.1:15672',
+    )
+    .option('--rate <events/s>', 'publish generated events continuously at this rate', positiveNumber, 0)
+    .option('--seed <n>', 'seed of the generated fleet and events', nonNegativeInt('--seed', 2 ** 31), 1)
+    .option(
+      '--rate-limit <requests/hour>',
+      'REST requests per hour per API key',
+      nonNegativeInt('--rate-limit', 1e9),
+      3000,
+    )
+    .option('--json', 'print one JSON line with the endpoints and credentials on stdout once ready')
+    .action(async (opts) => {
+      const json = opts.json === true;
+      const logger = createLogger({ level: json ? 'warn' : 'info' });
+      const emu = await startEmulator({
+        apiPort: opts.apiPort,
+        amqpsPort: opts.amqpsPort,
+        host: opts.host,
+        brokerUrl: opts.brokerUrl,
+        managementUrl: opts.managementUrl,
+        rate: opts.rate,
+        seed: opts.seed,
+        rateLimitPerHour: opts.rateLimit,
+        logger,
+        ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
+      });
+      if (json) process.stdout.write(`${readyLine(emu)}\n`);
+      else {
+        const where =
+          opts.dataDir === undefined
+            ? `seed ${opts.seed}, in memory`
+            : `seed ${opts.seed}, data in ${opts.dataDir}`;
+        process.stderr.write(`${humanBlock(emu, where)}\n`);
+      }
+      const signal = await waitForSignal();
+      if (!json) process.stderr.write(`\n${signal}: closing the emulator…\n`);
+      // a second signal while closing exits at once
+      const force = (): void => process.exit(130);
+      process.once('SIGINT', force).once('SIGTERM', force);
+      await emu.close();
+      process.off('SIGINT', force).off('SIGTERM', force);
+      logger.flush?.();
+    });
+}

@@ -1,0 +1,193 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import { EVENT_TYPES } from '../event/catalog.js';
+import { silentLogger } from '../telemetry/logger.js';
+import { Broker } from './broker/amqp.js';
+import { type ManagementClient, createManagementClient } from './broker/management.js';
+import { ensureLocalCa } from './ca.js';
+import { EventLog } from './event-log.js';
+import { type AmqpsFront, startAmqpsFront } from './front.js';
+import { EventGenerator } from './generator/generator.js';
+import { Publisher } from './publisher.js';
+import { createRestApp } from './rest/app.js';
+import { DEFAULT_RATE_LIMIT_PER_HOUR, RateLimiter } from './rest/auth.js';
+import { fileStore, memoryStore } from './state.js';
+import { StreamService } from './streams.js';
+import type { EmulatorOptions, RunningEmulator } from './types.js';
+
+export type * from './types.js';
+
+/**
+ * The local Secure Endpoint (design.md §5): REST API v1 over HTTPS with its own CA, event
+ * streams backed by real queues and users on a real RabbitMQ, an AMQPS (TLS) front piping to
+ * the broker, and a seeded event generator. See docs/emulator.md.
+ *
+ * Lifecycle: `startEmulator` brings everything up (and tears down what it started if a step
+ * fails); `close()` stops publishing, closes the listeners and connections, and — for an
+ * in-memory emulator only — deletes the queues and broker users it created. With a
+ * `dataDir`, streams, keys and the CA persist and are re-provisioned on the next start.
+ */
+
+export const DEFAULT_BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672';
+export const DEFAULT_MANAGEMENT_URL = 'http://guest:guest@127.0.0.1:15672';
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_SEED = 1;
+
+const LOOPBACK = new Set(['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost']);
+
+/** The name clients use: `localhost` for loopback/any (the certificate's SAN), else the host. */
+function publicHost(host: string): string {
+  return LOOPBACK.has(host) ? 'localhost' : host;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address();
+      resolve(typeof a === 'object' && a !== null ? a.port : port);
+    });
+  });
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const logger = options.logger ?? silentLogger;
+  const host = options.host ?? DEFAULT_HOST;
+  const brokerUrl = options.brokerUrl ?? DEFAULT_BROKER_URL;
+  const seed = options.seed ?? DEFAULT_SEED;
+  const undo: (() => Promise<unknown>)[] = [];
+  const runUndo = async (): Promise<void> => {
+    for (const f of undo.reverse()) await f().catch(() => undefined);
+  };
+
+  try {
+    const store = options.dataDir !== undefined ? await fileStore(options.dataDir) : memoryStore();
+    const caDir =
+      options.dataDir !== undefined
+        ? join(options.dataDir, 'ca')
+        : await mkdtemp(join(tmpdir(), 'ampstream-emulator-ca-'));
+    if (options.dataDir === undefined) undo.push(() => rm(caDir, { recursive: true, force: true }));
+    const ca = await ensureLocalCa(caDir, host);
+
+    const broker = new Broker(brokerUrl, logger);
+    undo.push(() => broker.close());
+    await broker.start();
+    const management = await connectManagement(options.managementUrl ?? DEFAULT_MANAGEMENT_URL, logger);
+
+    const broker_ = new URL(brokerUrl);
+    const front: AmqpsFront = await startAmqpsFront({
+      host,
+      port: options.amqpsPort ?? 0,
+      certPem: ca.certPem,
+      keyPem: ca.keyPem,
+      brokerHost: broker_.hostname || '127.0.0.1',
+      brokerPort: Number(broker_.port || 5672),
+      logger,
+    });
+    undo.push(() => front.close());
+
+    let apiUrl = '';
+    const eventLog = new EventLog();
+    const state = store.state;
+    const amqpHost = publicHost(host);
+    const generator = new EventGenerator({ seed, apiUrl: '' });
+    const streams = new StreamService({
+      store,
+      broker,
+      management,
+      brokerCredentials: {
+        user: decodeURIComponent(broker_.username || 'guest'),
+        password: decodeURIComponent(broker_.password || 'guest'),
+      },
+      validEventTypes: new Set(EVENT_TYPES.map((t) => t.id)),
+      validGroupGuids: new Set(generator.fleet.groups.map((g) => g.guid)),
+      amqpHost,
+      amqpPort: front.port,
+      logger,
+    });
+    if (store.persistent) await streams.restore();
+    else undo.push(() => streams.removeAll());
+
+    const app = createRestApp({
+      credentials: state,
+      limiter: new RateLimiter(options.rateLimitPerHour ?? DEFAULT_RATE_LIMIT_PER_HOUR),
+      streams,
+      fleet: generator.fleet,
+      eventLog,
+      baseUrl: () => apiUrl,
+      logger,
+    });
+    const server = createAdaptorServer({
+      fetch: app.fetch,
+      overrideGlobalObjects: false,
+      createServer: createHttpsServer,
+      serverOptions: { cert: ca.certPem, key: ca.keyPem },
+    }) as Server;
+    const apiPort = await listen(server, options.apiPort ?? 0, host);
+    undo.push(() => closeServer(server));
+    apiUrl = `https://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${apiPort}`;
+    generator.setApiUrl(apiUrl);
+
+    const publisher = new Publisher({ generator, broker, eventLog, orgGuid: state.orgGuid, logger });
+    publisher.startRate(options.rate ?? 0);
+    undo.push(async () => publisher.stopRate());
+
+    logger.info({ apiUrl, amqpHost, amqpPort: front.port, caPath: ca.caPath }, 'emulator: ready');
+    let closing: Promise<void> | undefined;
+    return {
+      apiUrl,
+      amqpHost,
+      amqpPort: front.port,
+      caPath: ca.caPath,
+      caPem: ca.caPem,
+      orgGuid: state.orgGuid,
+      clientId: state.clientId,
+      apiKey: state.apiKey,
+      readOnlyApiKey: state.readOnlyApiKey,
+      fleet: {
+        groups: generator.fleet.groups.map((g) => ({ guid: g.guid, name: g.name })),
+        computers: generator.fleet.computers.map((c) => ({
+          connectorGuid: c.connectorGuid,
+          hostname: c.hostname,
+          groupGuid: c.groupGuid,
+        })),
+      },
+      publish: (count, opts) => publisher.publish(count, opts),
+      publishBulk: (count, opts) => publisher.publishBulk(count, opts),
+      publishRaw: (body, route) => publisher.publishRaw(body, route),
+      dropConnections: () => front.dropConnections(),
+      close() {
+        closing ??= runUndo().then(() => logger.info('emulator: closed'));
+        return closing;
+      },
+    };
+  } catch (e) {
+    await runUndo();
+    throw e;
+  }
+}
+
+async function connectManagement(
+  url: string,
+  logger: EmulatorOptions['logger'] & object,
+): Promise<ManagementClient | undefined> {
+  const client = createManagementClient(url);
+  if (await client.ping()) return client;
+  logger.warn(
+    { managementUrl: new URL(url).origin },
+    'emulator: RabbitMQ management API unreachable; streams get the broker credentials instead of their own users (enable rabbitmq_management for per-stream users)',
+  );
+  return undefined;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * Shared test helper for the local Secure Endpoint emulator (src/emulator, docs/emulator.md).
+ * Needs RabbitMQ on 127.0.0.1:5672 with the management plugin on :15672 (guest/guest).
+ *
+ *   const emu = await withEmulator();              // in memory, free ports, seed 1
+ *   const stream = await createStreamViaRest(emu, { name: `t-${randomUUID()}`, event_type: [1090519054] });
+ *   // stream.amqp_credentials = { user_name, password, queue_name, host: 'localhost', port: '<n>', proto: 'https' }
+ *   await emu.publish(50, { eventTypeIds: [1090519054] });
+ *   const res = await apiRequest(emu, 'GET', '/v1/event_streams');   // { status, headers, body (parsed), text }
+ *   amqpsUrl(stream.amqp_credentials)              // amqps://user:pass@localhost:<port>; trust emu.caPem
+ *   await emu.close();                             // deletes its queues and broker users
+ *
+ * `emu.dispatcher` is an undici Agent that trusts the emulator's CA: pass it to undici's
+ * `request`/`fetch` as `dispatcher`. Each emulator has its own org GUID and stream ids, so
+ * test files can run in parallel against the same broker.
+ */
+import { Agent, request } from 'undici';
+import { startEmulator } from '../../src/emulator/index.js';
+import type { EmulatorOptions, RunningEmulator } from '../../src/emulator/types.js';
+
+export interface TestEmulator extends RunningEmulator {
+  /** undici dispatcher trusting the emulator CA */
+  readonly dispatcher: Agent;
+}
+
+export async function withEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
+  const emu = await startEmulator({ seed: 1, ...options });
+  const dispatcher = new Agent({ connect: { ca: emu.caPem } });
+  return {
+    ...emu,
+    dispatcher,
+    async close() {
+      await emu.close();
+      await dispatcher.close();
+    },
+  };
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  /** parsed JSON (plain JSON.parse: 64-bit ids are rounded; use `text` for those) */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test convenience: bodies are asserted field by field
+  readonly body: any;
+  readonly text: string;
+}
+
+export interface ApiRequestOptions {
+  /** a JSON body (object), or a string sent as-is with `contentType` */
+  readonly body?: unknown;
+  readonly contentType?: string;
+  /** (default: the read & write key) */
+  readonly apiKey?: string;
+  readonly clientId?: string;
+}
+
+export async function apiRequest(
+  emu: TestEmulator,
+  method: string,
+  path: string,
+  options: ApiRequestOptions = {},
+): Promise<ApiResponse> {
+  const auth = Buffer.from(`${options.clientId ?? emu.clientId}:${options.apiKey ?? emu.apiKey}`).toString(
+    'base64',
+  );
+  const headers: Record<string, string> = { authorization: `Basic ${auth}` };
+  let body: string | undefined;
+  if (typeof options.body === 'string') {
+    body = options.body;
+    headers['content-type'] = options.contentType ?? 'application/x-www-form-urlencoded';
+  } else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] = options.contentType ?? 'application/json';
+  }
+  const res = await request(`${emu.apiUrl}${path}`, {
+    method: method as 'GET',
+    headers,
+    dispatcher: emu.dispatcher,
+    ...(body === undefined ? {} : { body }),
+  });
+  const text = await res.body.text();
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    body: text === '' ? undefined : JSON.parse(text),
+    text,
+  };
+}
+
+export interface CreatedStream {
+  readonly id: number;
+  readonly name: string;
+  readonly event_types: number[];
+  readonly group_guids: string[];
+  readonly amqp_credentials: {
+    readonly user_name: string;
+    readonly password: string;
+    readonly queue_name: string;
+    readonly host: string;
+    readonly port: string;
+    readonly proto: string;
+  };
+}
+
+/** POST /v1/event_streams with a JSON body; returns the 201 `data` (with the password). */
+export async function createStreamViaRest(
+  emu: TestEmulator,
+  body: { name: string; event_type?: (number | string)[]; group_guid?: string[] },
+): Promise<CreatedStream> {
+  const res = await apiRequest(emu, 'POST', '/v1/event_streams', { body });
+  if (res.status !== 201) throw new Error(`create stream: HTTP ${res.status} ${res.text}`);
+  return res.body.data as CreatedStream;
+}
+
+/** amqps URL of a stream's credentials (connect with `ca: emu.caPem`, servername = host). */
+export function amqpsUrl(c: CreatedStream['amqp_credentials']): string {
+  return `amqps://${encodeURIComponent(c.user_name)}:${encodeURIComponent(c.password)}@${c.host}:${c.port}`;
+}
