@@ -1,4 +1,7 @@
 import { AmpError } from '../errors.js';
+import { cefFormat } from './cef/index.js';
+import { ecsFormat } from './ecs/index.js';
+import { ocsfFormat } from './ocsf/index.js';
 import { rawFormat } from './raw.js';
 import { formatNames, type Format, type FormatName } from './types.js';
 
@@ -7,6 +10,9 @@ export { formatNames, type Format, type FormatName };
 /** Every output format by name. */
 const formats: Partial<Record<FormatName, Format>> = {
   raw: rawFormat,
+  ecs: ecsFormat,
+  ocsf: ocsfFormat,
+  cef: cefFormat,
 };
 
 export function getFormat(name: FormatName): Format {

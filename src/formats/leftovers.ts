@@ -1,0 +1,85 @@
+import { ip, mac, port, str } from './util.js';
+
+/**
+ * The vendor/unmapped area: everything a mapper did not turn into a standard field.
+ *
+ * A mapper declares the fields it consumes as a `Consumed` tree whose leaves say which type it
+ * accepted. `leftovers(event, tree)` returns a copy of the event without those fields, keeping:
+ * - every key the tree does not mention (unknown fields, new Cisco fields),
+ * - every consumed field whose value had another type than the mapper accepted (so nothing is
+ *   silently dropped when Cisco changes a type: a string where an object was expected, …).
+ *
+ * Output objects have a null prototype, so a `__proto__` key in the input stays data.
+ */
+export type Leaf =
+  /** a non-empty string */
+  | 's'
+  /** a finite number */
+  | 'n'
+  /** a boolean */
+  | 'b'
+  /** an IP address */
+  | 'ip'
+  /** a port number */
+  | 'port'
+  /** a MAC address */
+  | 'mac'
+  /** any array (consumed whole) */
+  | 'a'
+  /** anything */
+  | '*';
+
+export type Consumed = Leaf | { readonly [key: string]: Consumed } | readonly [Consumed];
+
+function leafMatches(v: unknown, leaf: Leaf): boolean {
+  switch (leaf) {
+    case 's':
+      return str(v) !== undefined;
+    case 'n':
+      return typeof v === 'number' && Number.isFinite(v);
+    case 'b':
+      return typeof v === 'boolean';
+    case 'ip':
+      return ip(v) !== undefined;
+    case 'port':
+      return port(v) !== undefined;
+    case 'mac':
+      return mac(v) !== undefined;
+    case 'a':
+      return Array.isArray(v);
+    case '*':
+      return true;
+  }
+}
+
+export function leftovers(value: unknown, spec: Consumed): unknown {
+  if (typeof spec === 'string') return leafMatches(value, spec) ? undefined : value;
+  if (Array.isArray(spec)) return arrayLeftovers(value, (spec as readonly [Consumed])[0]);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const objSpec = spec as { readonly [key: string]: Consumed };
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  let kept = false;
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    const sub = Object.hasOwn(objSpec, key) ? objSpec[key] : undefined;
+    const rest = sub === undefined ? v : leftovers(v, sub);
+    if (rest !== undefined) {
+      out[key] = rest;
+      kept = true;
+    }
+  }
+  return kept ? out : undefined;
+}
+
+/** Arrays keep their positions: a fully consumed element becomes null. */
+function arrayLeftovers(value: unknown, elemSpec: Consumed): unknown {
+  if (!Array.isArray(value)) return value;
+  let kept = false;
+  const out = value.map((el: unknown) => {
+    const rest = leftovers(el, elemSpec);
+    if (rest === undefined) return null;
+    kept = true;
+    return rest;
+  });
+  return kept ? out : undefined;
+}
