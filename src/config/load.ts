@@ -3,6 +3,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { AmpError } from '../errors.js';
+import { isSecretRef } from '../secrets/refs.js';
 import type { SinkFactory } from '../sinks/types.js';
 import { DEFAULT_CONFIG_PATH } from './defaults.js';
 import { formatPath, locate, type ConfigPath } from './locate.js';
@@ -180,10 +181,7 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
   }));
   const sinks: SinkConfig[] = (c.sinks as Record<string, unknown>[]).map((s) => {
     const options: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(s)) {
-      if (COMMON_SINK_KEYS.has(k)) continue;
-      options[k] = typeof v === 'string' && PATH_KEY.test(k) && !v.includes('://') ? abs(v) : v;
-    }
+    for (const [k, v] of Object.entries(s)) if (!COMMON_SINK_KEYS.has(k)) options[k] = absolutePaths(k, v, abs);
     return {
       name: s['name'] as string,
       type: s['type'] as string,
@@ -204,6 +202,13 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
     log: c.log,
     reconnect: c.reconnect,
   };
+}
+
+/** File paths in sink options (`path`, `tls.ca`, `keyFile`…) made absolute; secret refs and URLs untouched. */
+function absolutePaths(key: string, value: unknown, abs: (p: string) => string): unknown {
+  if (typeof value === 'string') return PATH_KEY.test(key) && !value.includes('://') && !isSecretRef(value) ? abs(value) : value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || key === 'headers') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, absolutePaths(k, v, abs)]));
 }
 
 export function parseListen(listen: string): { host: string; port: number } {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { configJsonSchema, loadConfig, parseConfig, type ConfigIssue } from '../../src/config/index.js';
 import { isAmpError } from '../../src/errors.js';
 import { sinkFactories } from '../../src/sinks/registry.js';
@@ -206,5 +207,23 @@ describe('JSON Schema', () => {
     for (const f of factories) expect(schema).toContain(`"const":"${f.type}"`);
     expect(schema).toContain('"fsync"');
     expect(schema).toContain('"maxEvents"');
+  });
+});
+
+describe('the example config', () => {
+  it('examples/ampstream.yaml is valid as shipped', async () => {
+    const loaded = await loadConfig({ factories, path: 'examples/ampstream.yaml', env: {} });
+    expect(loaded.config.streams[0]?.id).toBe('2051');
+    expect(loaded.config.metrics.listen).toEqual({ host: '127.0.0.1', port: 9464 });
+  });
+
+  it('makes nested TLS file paths absolute but leaves secret references alone', () => {
+    const text = `streams:\n  - id: 1\nsinks:\n  - name: w\n    type: http\n    url: https://h.example/x\n    tls: { ca: certs/ca.pem, key: 'file:/run/k' }\n`;
+    const httpLike = {
+      ...fakeFactories[1]!,
+      options: z.object({ type: z.literal('http'), url: z.string(), tls: z.object({ ca: z.string(), key: z.string() }) }),
+    } as unknown as SinkFactory;
+    const c = parseConfig(text, { path: '/etc/amp/ampstream.yaml', factories: [httpLike], env: {} }).config;
+    expect(c.sinks[0]?.options['tls']).toEqual({ ca: '/etc/amp/certs/ca.pem', key: 'file:/run/k' });
   });
 });

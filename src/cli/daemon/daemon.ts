@@ -1,0 +1,207 @@
+import type { Logger } from 'pino';
+import { compileFilter, groupNamesIn, type AmpstreamConfig, type SinkConfig, type StreamConfig } from '../../config/index.js';
+import { AmpError, toAmpError } from '../../errors.js';
+import { getFormat } from '../../formats/index.js';
+import type { Pipeline, PipelineOptions, PipelineStats, Route } from '../../pipeline/types.js';
+import type { SecretResolver } from '../../secrets/refs.js';
+import type { Sink, SinkFactory } from '../../sinks/types.js';
+import { evaluateHealth, type HealthReport } from '../../telemetry/health.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+import { backoffDelay, sleep } from '../../util/backoff.js';
+import { SerialSink } from './shared-sink.js';
+import { resolveStreamTarget, type StreamTargetDeps } from './stream-target.js';
+
+/**
+ * `ampstream run`, minus the process: the sinks (one instance per configured sink, shared by
+ * every stream routed to it), one pipeline per stream, health, and how it all ends. The CLI
+ * command adds signals, the metrics listener and the exit code.
+ *
+ * Lifecycle: `start()` (targets → sinks → pipelines) → running → `drain()` (graceful, every
+ * pipeline drains, then the sinks close) or `close()` (immediate; the broker redelivers what
+ * was not acked). `done` resolves once: `drained`, or `fatal` with the first fatal error of
+ * any pipeline (the others are drained first, so nothing written is left unacked).
+ */
+
+export type DaemonOutcome =
+  | { readonly kind: 'drained' }
+  | { readonly kind: 'fatal'; readonly error: AmpError; readonly stream?: string };
+
+export interface DaemonDeps extends StreamTargetDeps {
+  readonly createPipeline: (options: PipelineOptions) => Pipeline;
+  readonly factories: readonly SinkFactory[];
+  readonly resolveSecret: SecretResolver;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** group names → GUIDs (through the API); needed only when a filter names groups */
+  readonly resolveGroups?: (names: readonly string[]) => Promise<ReadonlyMap<string, string>>;
+  /** sink start retry backoff (tests shrink it) */
+  readonly retry?: { readonly baseMs?: number; readonly maxMs?: number };
+  readonly now?: () => number;
+}
+
+interface Running {
+  readonly stream: StreamConfig;
+  readonly pipeline: Pipeline;
+}
+
+export class Daemon {
+  readonly #config: AmpstreamConfig;
+  readonly #deps: DaemonDeps;
+  readonly #log: Logger;
+  readonly #sinks = new Map<string, SerialSink>();
+  #running: Running[] = [];
+  #stopping: Promise<void> | undefined;
+  #closed = false;
+  #fatal: DaemonOutcome | undefined;
+  #resolveDone!: (o: DaemonOutcome) => void;
+  readonly done: Promise<DaemonOutcome>;
+
+  constructor(config: AmpstreamConfig, deps: DaemonDeps) {
+    this.#config = config;
+    this.#deps = deps;
+    this.#log = deps.logger.child({ component: 'daemon' });
+    this.done = new Promise((resolve) => (this.#resolveDone = resolve));
+  }
+
+  /** Resolves when every pipeline has a consumer; rejects with the first fatal error. */
+  async start(): Promise<void> {
+    const groups = await this.#resolveGroupNames();
+    const targets = await Promise.all(this.#config.streams.map((s) => resolveStreamTarget(s, this.#deps)));
+    for (const sc of this.#config.sinks) this.#sinks.set(sc.name, new SerialSink(this.#createSink(sc)));
+    for (const sink of this.#sinks.values()) await this.#startSink(sink.inner);
+    if (this.#closed) return;
+    this.#running = this.#config.streams.map((stream, i) => {
+      const t = targets[i];
+      if (t === undefined) throw new AmpError('INTERNAL', 'stream target missing');
+      if (t.insecure) this.#log.warn({ stream: t.label }, 'TLS certificate verification is OFF for this stream (insecure: true)');
+      const pipeline = this.#deps.createPipeline({
+        source: {
+          url: t.url,
+          queue: t.queue,
+          ...(t.ca === undefined ? {} : { ca: t.ca }),
+          insecure: t.insecure,
+          prefetch: t.prefetch,
+          heartbeatSeconds: t.heartbeatSeconds,
+          reconnect: { baseMs: this.#config.reconnect.initialMs, maxMs: this.#config.reconnect.maxMs },
+          connectionName: `ampstream run (${t.label})`,
+          logger: this.#deps.logger,
+          metrics: this.#deps.metrics,
+          metricsLabel: t.label,
+        },
+        routes: this.#routesFor(stream, groups),
+        batch: this.#config.batch,
+        ...(this.#config.dedup.enabled
+          ? {
+              dedup: {
+                path: this.#config.streams.length === 1 ? this.#config.dedup.path : `${this.#config.dedup.path}.${t.label}`,
+                windowSize: this.#config.dedup.window.events,
+                ttlHours: this.#config.dedup.window.hours,
+              },
+            }
+          : {}),
+        deadLetterPath: this.#config.deadLetter.path,
+        ownsSinks: false,
+        logger: this.#deps.logger,
+        metrics: this.#deps.metrics,
+        metricsLabel: t.label,
+        ...(this.#deps.now === undefined ? {} : { now: this.#deps.now }),
+      });
+      this.#log.info({ stream: t.label, url: t.redactedUrl, queue: t.queue }, 'starting pipeline');
+      return { stream, pipeline };
+    });
+    for (const r of this.#running) void r.pipeline.done.then((o) => this.#onPipelineDone(r, o));
+    await Promise.all(this.#running.map((r) => r.pipeline.start()));
+  }
+
+  #routesFor(stream: StreamConfig, groups: ReadonlyMap<string, string>): Route[] {
+    return this.#config.sinks
+      .filter((sc) => sc.streams === undefined || sc.streams.includes(stream.id ?? '\0') || sc.streams.includes(stream.name ?? '\0'))
+      .map((sc) => {
+        const sink = this.#sinks.get(sc.name);
+        if (sink === undefined) throw new AmpError('INTERNAL', `sink ${sc.name} missing`);
+        const guids = sc.filter?.groups?.map((g) => groups.get(g) ?? g);
+        const filter = compileFilter(sc.filter, guids);
+        return { name: sc.name, sink, format: getFormat(sc.format), ...(filter === undefined ? {} : { filter }) };
+      });
+  }
+
+  #createSink(sc: SinkConfig): Sink {
+    const factory = this.#deps.factories.find((f) => f.type === sc.type);
+    if (factory === undefined) throw new AmpError('CONFIG_INVALID', `unknown sink type "${sc.type}"`);
+    return factory.create(sc.options, {
+      name: sc.name,
+      format: getFormat(sc.format),
+      logger: this.#deps.logger.child({ component: 'sink', sink: sc.name }),
+      resolveSecret: this.#deps.resolveSecret,
+    });
+  }
+
+  /** A sink that is down at start is retried with backoff (the broker keeps the events). */
+  async #startSink(sink: Sink): Promise<void> {
+    for (let attempt = 0; !this.#closed; attempt++) {
+      try {
+        await sink.start();
+        return;
+      } catch (e) {
+        const err = toAmpError(e, 'SINK_UNAVAILABLE');
+        if (!err.retryable) throw err;
+        const delay = backoffDelay(attempt, { baseMs: this.#deps.retry?.baseMs ?? 500, maxMs: this.#deps.retry?.maxMs ?? 30_000, minMs: 50 });
+        this.#log.warn({ sink: sink.name, code: err.code, err: err.message, retryInMs: delay }, 'sink failed to start; retrying');
+        await sleep(delay);
+      }
+    }
+  }
+
+  async #resolveGroupNames(): Promise<ReadonlyMap<string, string>> {
+    const names = [...new Set(this.#config.sinks.flatMap((s) => groupNamesIn(s.filter)))];
+    if (names.length === 0) return new Map();
+    if (this.#deps.resolveGroups === undefined) {
+      throw new AmpError('CONFIG_INVALID', `sink filters name groups (${names.join(', ')}) but no API login is available to resolve them`, {
+        hint: 'use group GUIDs in `filter.groups` (`ampstream groups` lists them), or `ampstream login` first',
+      });
+    }
+    return this.#deps.resolveGroups(names);
+  }
+
+  #onPipelineDone(r: Running, outcome: Awaited<Pipeline['done']>): void {
+    if (outcome.kind !== 'fatal') return;
+    this.#log.error({ stream: r.stream.label, code: outcome.error.code, err: outcome.error.message }, 'pipeline stopped');
+    this.#fatal ??= { kind: 'fatal', error: outcome.error, stream: r.stream.label };
+    void this.drain();
+  }
+
+  /** Graceful stop: every pipeline drains (acks what was written, requeues the rest), then the sinks close. */
+  drain(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#closed = true;
+      await Promise.allSettled(this.#running.map((r) => r.pipeline.drain()));
+      await this.#closeSinks();
+      this.#resolveDone(this.#fatal ?? { kind: 'drained' });
+    })();
+    return this.#stopping;
+  }
+
+  /** Immediate stop: close everything now; the broker redelivers anything unacked. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled(this.#running.map((r) => r.pipeline.close()));
+    await this.#closeSinks();
+    this.#resolveDone(this.#fatal ?? { kind: 'drained' });
+  }
+
+  async #closeSinks(): Promise<void> {
+    const results = await Promise.allSettled([...this.#sinks.values()].map((s) => s.inner.close()));
+    for (const r of results) if (r.status === 'rejected') this.#log.warn({ err: toAmpError(r.reason).message }, 'sink close failed');
+  }
+
+  stats(): { readonly stream: string; readonly stats: PipelineStats }[] {
+    return this.#running.map((r) => ({ stream: r.stream.label, stats: r.pipeline.stats() }));
+  }
+
+  health(): HealthReport {
+    return evaluateHealth(this.stats(), {
+      maxSinkRetryMs: this.#config.health.maxSinkRetrySeconds * 1000,
+      now: (this.#deps.now ?? Date.now)(),
+    });
+  }
+}
