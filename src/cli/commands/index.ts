@@ -1,5 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { registerConfig } from './config.js';
+import { registerConvert } from './convert.js';
 import { registerEmulator } from './emulator.js';
 
 /**
@@ -10,5 +11,6 @@ export type Register = (program: Command) => void;
 
 export const commands: readonly Register[] = [
   registerConfig,
+  registerConvert,
   registerEmulator,
 ];
