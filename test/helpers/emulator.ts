@@ -26,12 +26,13 @@ export interface TestEmulator extends RunningEmulator {
 export async function withEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
   const emu = await startEmulator({ seed: 1, ...options });
   const dispatcher = new Agent({ connect: { ca: emu.caPem } });
+  let closing: Promise<void> | undefined;
   return {
     ...emu,
     dispatcher,
-    async close() {
-      await emu.close();
-      await dispatcher.close();
+    close() {
+      closing ??= emu.close().finally(() => dispatcher.close());
+      return closing;
     },
   };
 }
