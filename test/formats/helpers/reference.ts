@@ -46,3 +46,7 @@ export function loadEcsFields(): Record<string, EcsField> {
   ecs ??= parseYaml(readFileSync(join(REFERENCE_DIR, 'ecs', 'ecs_flat.yml'), 'utf8'), { maxAliasCount: -1 }) as Record<string, EcsField>;
   return ecs;
 }
+
+/** A parsed JSON record in assertions (tests poke into it freely). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Doc = any;
