@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Broker } from './broker.js';
-import { childPids, parseTimeVerbose, readCpuSecs, readStatusMb, type TimeVerbose } from './procfs.js';
+import { childPids, parseTimeVerbose, readCpuSecs, readMachineBusySecs, readStatusMb, type TimeVerbose } from './procfs.js';
 import type { ConsumerSpec, DrainContext, DrainResult, DrainStatus } from './types.js';
 
 /**
@@ -14,7 +14,10 @@ import type { ConsumerSpec, DrainContext, DrainResult, DrainStatus } from './typ
  *   polled every POLL_MS: the first deliveries), so interpreter/VM start-up is not counted,
  *   and ends when the consumer exits after N (or, for `sigterm-at-n`, when its output file
  *   has N lines: CPU is then read from /proc at that moment and shutdown is not counted);
- * - broker CPU is the RabbitMQ VM's utime+stime delta from spawn to the end of the drain.
+ * - broker CPU is the RabbitMQ VM's utime+stime delta from spawn to the end of the drain;
+ * - "other load" is what the rest of the machine burnt meanwhile (all busy CPU from
+ *   /proc/stat minus consumer, broker and this harness), in cores: the noise indicator of a
+ *   shared box. A drain with other load near 1 core had half the machine taken away.
  */
 
 /** Poll period of the queue depth and the output file, in ms. */
@@ -40,6 +43,9 @@ interface Watch {
   cpuAtEnd?: number | undefined;
   hwmAtEnd?: number | undefined;
   brokerCpuAtEnd?: number | undefined;
+  /** machine busy CPU s and harness CPU µs at the end of the drain */
+  machineAtEnd?: number | undefined;
+  harnessAtEnd?: number | undefined;
   brokerPeakRss: number;
   status: DrainStatus;
   note?: string;
@@ -118,6 +124,8 @@ export async function runDrain(spec: ConsumerSpec, ctx: DrainContext, rep: numbe
   const errFd = openSync(stderrPath, 'w');
   const w: Watch = { brokerPeakRss: 0, status: 'ok' };
   const brokerCpu0 = deps.brokerPid === undefined ? undefined : readCpuSecs(deps.brokerPid);
+  const machine0 = readMachineBusySecs();
+  const harness0 = cpuMicros();
   const tSpawn = performance.now();
   const child = spawn('/usr/bin/time', ['-v', '-o', timePath, launch.cmd, ...launch.args], {
     stdio: ['ignore', outFd, errFd],
@@ -127,10 +135,14 @@ export async function runDrain(spec: ConsumerSpec, ctx: DrainContext, rep: numbe
   closeSync(errFd);
   let tExit: number | undefined;
   let brokerCpuAtExit: number | undefined;
+  let machineAtExit: number | undefined;
+  let harnessAtExit: number | undefined;
   const exited = new Promise<void>((resolve) => {
     child.on('exit', () => {
       tExit = performance.now();
       if (deps.brokerPid !== undefined) brokerCpuAtExit = readCpuSecs(deps.brokerPid);
+      machineAtExit = readMachineBusySecs();
+      harnessAtExit = cpuMicros();
       resolve();
     });
     child.on('error', (e) => {
@@ -180,6 +192,8 @@ export async function runDrain(spec: ConsumerSpec, ctx: DrainContext, rep: numbe
         w.hwmAtEnd = readStatusMb(pid, 'VmHWM');
       }
       if (deps.brokerPid !== undefined) w.brokerCpuAtEnd = readCpuSecs(deps.brokerPid);
+      w.machineAtEnd = readMachineBusySecs();
+      w.harnessAtEnd = cpuMicros();
       kill('SIGTERM');
       termSentAt = now;
     }
@@ -200,7 +214,25 @@ export async function runDrain(spec: ConsumerSpec, ctx: DrainContext, rep: numbe
     }
   }
   await exited;
-  return finish(spec, ctx, rep, deps, { w, tSpawn, tExit, brokerCpu0, brokerCpuAtExit, timePath, stderrPath });
+  const load = { machine0, harness0, machineAtExit, harnessAtExit };
+  return finish(spec, ctx, rep, deps, { w, tSpawn, tExit, brokerCpu0, brokerCpuAtExit, load, timePath, stderrPath });
+}
+
+function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+/** Cores the rest of the machine used during [spawn, end], or undefined if unknown. */
+function otherCores(a: {
+  machineDelta: number | undefined;
+  consumer: number | undefined;
+  broker: number | undefined;
+  harness: number | undefined;
+  secs: number | undefined;
+}): number | undefined {
+  if (a.machineDelta === undefined || a.consumer === undefined || a.broker === undefined || a.harness === undefined || !a.secs) return undefined;
+  return Math.max(0, a.machineDelta - a.consumer - a.broker - a.harness) / a.secs;
 }
 
 interface Finish {
@@ -209,6 +241,12 @@ interface Finish {
   readonly tExit: number | undefined;
   readonly brokerCpu0: number | undefined;
   readonly brokerCpuAtExit: number | undefined;
+  readonly load: {
+    readonly machine0: number | undefined;
+    readonly harness0: number;
+    readonly machineAtExit: number | undefined;
+    readonly harnessAtExit: number | undefined;
+  };
   readonly timePath: string;
   readonly stderrPath: string;
 }
@@ -235,6 +273,15 @@ async function finish(spec: ConsumerSpec, ctx: DrainContext, rep: number, deps: 
   const cpuSecs = signalled ? w.cpuAtEnd : tv === undefined ? undefined : tv.userSecs + tv.sysSecs;
   const brokerEnd = signalled ? w.brokerCpuAtEnd : f.brokerCpuAtExit;
   const brokerCpuSecs = brokerEnd === undefined || f.brokerCpu0 === undefined ? undefined : brokerEnd - f.brokerCpu0;
+  const machineEnd = signalled ? w.machineAtEnd : f.load.machineAtExit;
+  const harnessEnd = signalled ? w.harnessAtEnd : f.load.harnessAtExit;
+  const others = otherCores({
+    machineDelta: machineEnd === undefined || f.load.machine0 === undefined ? undefined : machineEnd - f.load.machine0,
+    consumer: cpuSecs,
+    broker: brokerCpuSecs,
+    harness: harnessEnd === undefined ? undefined : (harnessEnd - f.load.harness0) / 1e6,
+    secs: tEnd === undefined ? undefined : (tEnd - f.tSpawn) / 1000,
+  });
   const depthAfter = await settledDepth(deps.broker, ctx.queue);
   const ok = w.status === 'ok';
   const per = (secs: number): number => (secs / ctx.n) * 1e6;
@@ -253,5 +300,6 @@ async function finish(spec: ConsumerSpec, ctx: DrainContext, rep: number, deps: 
     ...(brokerCpuSecs !== undefined && { brokerCpuSecs, brokerUsPerEvent: per(brokerCpuSecs) }),
     ...(w.brokerPeakRss > 0 && { brokerPeakRssMb: w.brokerPeakRss }),
     ...(depthAfter !== undefined && { depthAfter }),
+    ...(others !== undefined && { otherCores: others }),
   };
 }

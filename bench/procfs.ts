@@ -141,3 +141,23 @@ export function findBrokerPid(): number | undefined {
   }
   return best?.pid;
 }
+
+/**
+ * Busy CPU seconds of the whole machine, summed over cores, from the first line of /proc/stat:
+ * "cpu  user nice system idle iowait irq softirq steal guest guest_nice" (clock ticks).
+ * Busy = everything but idle and iowait; guest time is already inside user (proc(5)).
+ */
+export function parseMachineBusySecs(procStat: string, clockTicks: number): number {
+  const line = /^cpu\s+(.+)$/m.exec(procStat);
+  if (line === null) throw new Error('no "cpu" line in /proc/stat');
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line[1]!.trim().split(/\s+/).map(Number);
+  return (user + nice + system + irq + softirq + steal) / clockTicks;
+}
+
+export function readMachineBusySecs(): number | undefined {
+  try {
+    return parseMachineBusySecs(readFileSync('/proc/stat', 'utf8'), clockTicks());
+  } catch {
+    return undefined;
+  }
+}

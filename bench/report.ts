@@ -53,8 +53,8 @@ export function formatResultsTable(rows: readonly Row[]): string {
   const c = rows.find((r) => r.config === C_REFERENCE);
   const pika = rows.find((r) => r.config === PIKA_REFERENCE);
   const head =
-    '| config | N | reps | events/s (min-max) | × c_ack | × pika_ack | drain s | consumer CPU s (µs/event) | peak RSS MB | broker CPU s (µs/event) | queue depth after | output check |\n' +
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+    '| config | N | reps | events/s (min-max) | × c_ack | × pika_ack | drain s | consumer CPU s (µs/event) | peak RSS MB | broker CPU s (µs/event) | queue depth after | output check | other load (cores) |\n' +
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|';
   const lines = rows.map((r) =>
     [
       r.config,
@@ -69,6 +69,7 @@ export function formatResultsTable(rows: readonly Row[]): string {
       r.brokerCpuSecs === undefined ? '–' : `${f1(r.brokerCpuSecs)} (${f0(r.brokerUsPerEvent)})`,
       depthCell(r),
       r.output,
+      f1(r.otherCores),
     ].join(' | '),
   );
   return [head, ...lines.map((l) => `| ${l} |`)].join('\n');

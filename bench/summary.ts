@@ -22,6 +22,8 @@ export interface Row {
   readonly peakRssMb?: number;
   readonly brokerCpuSecs?: number;
   readonly brokerUsPerEvent?: number;
+  /** median cores used by other work on the machine during the drains */
+  readonly otherCores?: number;
   readonly depthsAfter: readonly (number | undefined)[];
   readonly statuses: readonly DrainStatus[];
   readonly notes: readonly string[];
@@ -82,6 +84,7 @@ export function summarise(config: string, results: readonly DrainResult[], meta:
       brokerCpuSecs: m((r) => r.brokerCpuSecs)!,
       brokerUsPerEvent: m((r) => r.brokerUsPerEvent)!,
     }),
+    ...(m((r) => r.otherCores) !== undefined && { otherCores: m((r) => r.otherCores)! }),
     depthsAfter: results.map((r) => r.depthAfter),
     statuses: results.map((r) => r.status),
     notes,

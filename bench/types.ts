@@ -64,6 +64,8 @@ export interface DrainResult {
   readonly brokerUsPerEvent?: number;
   readonly brokerPeakRssMb?: number;
   readonly depthAfter?: number;
+  /** cores used by everything else on the machine during the drain (noise indicator) */
+  readonly otherCores?: number;
   readonly payloadBytes?: number;
   readonly fillSecs?: number;
   readonly output?: OutputCheck;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs, UsageError } from '../../bench/args.js';
 import { createEventSource } from '../../bench/events.js';
-import { parseProcStat, parseStatusKb, parseTimeVerbose } from '../../bench/procfs.js';
+import { parseMachineBusySecs, parseProcStat, parseStatusKb, parseTimeVerbose } from '../../bench/procfs.js';
 import { sampleIndices } from '../../bench/verify.js';
 
 const TIME_V_EXITED = `\tCommand being timed: "./c_consume 200000 q 2000 500 out"
@@ -58,6 +58,11 @@ describe('/proc parsing', () => {
     expect(parseStatusKb(status, 'VmHWM')).toBe(150);
     expect(parseStatusKb(status, 'VmRSS')).toBe(100);
     expect(parseStatusKb('Name:\tkthreadd\n', 'VmHWM')).toBeUndefined();
+  });
+
+  it('counts machine busy time as everything in /proc/stat but idle and iowait', () => {
+    const stat = 'cpu  1000 50 300 9000 700 10 40 100 0 0\ncpu0 500 25 150 4500 350 5 20 50 0 0\n';
+    expect(parseMachineBusySecs(stat, 100)).toBeCloseTo(15, 9);
   });
 });
 

@@ -20,6 +20,7 @@ function drain(config: string, rep: number, eps: number, over: Partial<DrainResu
     brokerCpuSecs: 12,
     brokerUsPerEvent: 60,
     depthAfter: 0,
+    otherCores: 0.2,
     output: { lines: N, sampled: 1000, idsFound: 1000 },
     ...over,
   };
@@ -67,13 +68,13 @@ describe('results table', () => {
     const lines = table.split('\n');
     expect(lines).toHaveLength(2 + 4);
     expect(lines[0]).toContain('| config | N | reps | events/s (min-max) | × c_ack | × pika_ack |');
-    expect(lines[3]).toBe('| pika_ack | 200000 | 1 | **8000** | 0.50 | 1.00 | 25.0 | 16.0 (80.0) | 50 | 12.0 (60) | 0 | ok |');
+    expect(lines[3]).toBe('| pika_ack | 200000 | 1 | **8000** | 0.50 | 1.00 | 25.0 | 16.0 (80.0) | 50 | 12.0 (60) | 0 | ok | 0.2 |');
     expect(lines[5]).toContain('| ampstream | 200000 | 1 | **16000** | 1.00 | 2.00 |');
   });
 
   it('shows a non-acking consumer as consumed, not drained, with no ratios and the full queue after', () => {
     const line = formatResultsTable(rows()).split('\n')[4]!;
-    expect(line).toBe('| pika_asis | 200000 | 1 | 14000 consumed, not drained | – | – | 14.3 | 2.0 (10.0) | 50 | 12.0 (60) | 200000 | ok |');
+    expect(line).toBe('| pika_asis | 200000 | 1 | 14000 consumed, not drained | – | – | 14.3 | 2.0 (10.0) | 50 | 12.0 (60) | 200000 | ok | 0.2 |');
   });
 });
 
