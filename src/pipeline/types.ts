@@ -18,6 +18,8 @@ import type { BackoffOptions } from '../util/backoff.js';
 export const DEFAULT_BATCH_MAX_EVENTS = 500;
 /** (default=200) longest a partial batch waits for more events before it is written, in ms. */
 export const DEFAULT_BATCH_MAX_WAIT_MS = 200;
+/** (default=30_000) longest a graceful drain waits for held batches (a failing sink), in ms. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 /** (default=100_000) dedup window: the most recent event ids remembered, by count. */
 export const DEFAULT_DEDUP_WINDOW_SIZE = 100_000;
 /** (default=240) dedup window by age, in hours (Cisco keeps events 10 days = 240 h). */
@@ -62,6 +64,11 @@ export interface PipelineOptions {
   readonly deadLetterPath: string;
   /** Sink retry backoff. (default: base 500 ms, cap 30 s, full jitter) */
   readonly retry?: BackoffOptions;
+  /**
+   * (default=DEFAULT_DRAIN_TIMEOUT_MS=30_000) how long `drain()` waits for held batches to be
+   * written before it gives up on them and requeues them, in ms.
+   */
+  readonly drainTimeoutMs?: number;
   /**
    * (default=true) the pipeline starts the route sinks in `start()` and closes them in
    * `close()`. Set false when the caller owns them (never share one sink between pipelines:

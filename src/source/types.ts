@@ -54,6 +54,11 @@ export interface SourceOptions {
    * the queue (a diagnostic read that steals nothing). Peek is bounded by `prefetch`.
    */
   readonly mode?: SourceMode;
+  /**
+   * (default=Infinity) connection attempts before `start()` gives up with BROKER_UNREACHABLE
+   * (exit 69) — for interactive commands. Once connected, reconnects are unlimited.
+   */
+  readonly startAttempts?: number;
   /** (default='ampstream') connection name shown in the RabbitMQ management UI. */
   readonly connectionName?: string;
   readonly logger?: Logger;

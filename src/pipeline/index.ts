@@ -1,0 +1,11 @@
+import { DeliveryPipeline } from './pipeline.js';
+import type { Pipeline, PipelineOptions } from './types.js';
+
+export * from './types.js';
+export { DeadLetterFile, type DeadLetter } from './dead-letter.js';
+export { DedupStore } from './dedup.js';
+
+/** Build the at-least-once pipeline for one stream (see `Pipeline` for the lifecycle). */
+export function createPipeline(options: PipelineOptions): Pipeline {
+  return new DeliveryPipeline(options);
+}

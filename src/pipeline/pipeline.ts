@@ -1,0 +1,443 @@
+import type { Logger } from 'pino';
+import { AmpError, toAmpError } from '../errors.js';
+import { describePoison, type PoisonReason } from '../event/decode.js';
+import type { DecodedEvent } from '../event/types.js';
+import type { Sink, SinkRecord } from '../sinks/types.js';
+import { createSource } from '../source/index.js';
+import type { Delivery, DeliveryHandler, Source, SourceEvent } from '../source/types.js';
+import { silentLogger } from '../telemetry/logger.js';
+import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
+import { DeadLetterFile, type DeadLetter } from './dead-letter.js';
+import { checkBody, decodeBody, LazyDecodedEvent } from './decode.js';
+import { DedupStore } from './dedup.js';
+import { PipelineMetrics } from './metrics.js';
+import { RouteWriter, StopPipeline } from './route-writer.js';
+import {
+  DEFAULT_BATCH_MAX_EVENTS,
+  DEFAULT_BATCH_MAX_WAIT_MS,
+  DEFAULT_DEDUP_TTL_HOURS,
+  DEFAULT_DEDUP_WINDOW_SIZE,
+  DEFAULT_DRAIN_TIMEOUT_MS,
+  type Pipeline,
+  type PipelineOptions,
+  type PipelineOutcome,
+  type PipelineState,
+  type PipelineStats,
+} from './types.js';
+
+/** (default=60_000) how often the dedup window is pruned, in ms. */
+const DEDUP_PRUNE_INTERVAL_MS = 60_000;
+/** How long close() waits for an in-flight sink write before closing the sinks, in ms. */
+const CLOSE_WAIT_MS = 5_000;
+
+/**
+ * The at-least-once pipeline (design.md §2). Deliveries are cut into batches (count or
+ * time); batches are processed one at a time, in delivery order: decode (poison → dead
+ * letter), dedup, then every route writes its records (in parallel across routes, each with
+ * its own retry); only when all have settled is the batch's last delivery acked with
+ * `multiple=true`. Sequential batches make "ack up to the highest fully settled tag" simply
+ * "ack the last tag of the batch just settled", and delivery tags rise with delivery order.
+ *
+ * Memory is bounded by the prefetch window: the broker sends nothing beyond `prefetch`
+ * unacked deliveries, so a failing sink stops consumption instead of growing a buffer.
+ */
+export class DeliveryPipeline implements Pipeline, DeliveryHandler {
+  readonly #o: PipelineOptions;
+  readonly #log: Logger;
+  readonly #source: Source;
+  readonly #routes: RouteWriter[];
+  readonly #dl: DeadLetterFile;
+  readonly #m: PipelineMetrics;
+  readonly #maxEvents: number;
+  readonly #maxWaitMs: number;
+  readonly #retry: BackoffOptions;
+  readonly #now: () => number;
+  /** Some route needs the lossless event up front (filter, a non-raw format) or dedup is on. */
+  readonly #eager: boolean;
+  readonly #abort = new AbortController();
+  #dedup: DedupStore | undefined;
+  #pruneTimer: NodeJS.Timeout | undefined;
+  #state: PipelineState = 'idle';
+  #pending: Delivery[] = [];
+  readonly #ready: Delivery[][] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #busy = false;
+  #idleWaiters: (() => void)[] = [];
+  #inFlight = 0;
+  readonly #n = { delivered: 0, redelivered: 0, acked: 0, requeued: 0, deadLettered: 0, duplicates: 0 };
+  readonly done: Promise<PipelineOutcome>;
+  #resolveDone!: (o: PipelineOutcome) => void;
+  #finished = false;
+
+  constructor(options: PipelineOptions) {
+    this.#o = options;
+    const stream = options.metricsLabel ?? options.source.queue;
+    this.#log = (options.logger ?? silentLogger).child({ component: 'pipeline', stream });
+    this.#now = options.now ?? Date.now;
+    this.#maxEvents = Math.max(1, options.batch?.maxEvents ?? DEFAULT_BATCH_MAX_EVENTS);
+    this.#maxWaitMs = Math.max(0, options.batch?.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS);
+    this.#retry = options.retry ?? {};
+    this.#eager = options.dedup !== undefined || options.routes.some((r) => r.filter !== undefined || r.format.name !== 'raw');
+    this.#m = new PipelineMetrics(options.metrics, stream);
+    const names = new Set(options.routes.map((r) => r.name));
+    if (options.routes.length === 0 || names.size !== options.routes.length) {
+      throw new AmpError('CONFIG_INVALID', 'a pipeline needs at least one route, with unique names');
+    }
+    this.#routes = options.routes.map(
+      (route) => new RouteWriter(route, { logger: this.#log, retry: this.#retry, signal: this.#abort.signal, now: this.#now, metrics: options.metrics, stream }),
+    );
+    this.#dl = new DeadLetterFile(options.deadLetterPath);
+    const logger = options.source.logger ?? options.logger;
+    const metrics = options.source.metrics ?? options.metrics;
+    this.#source = (options.createSource ?? createSource)({
+      ...options.source,
+      metricsLabel: stream,
+      ...(logger === undefined ? {} : { logger }),
+      ...(metrics === undefined ? {} : { metrics }),
+    });
+    this.done = new Promise((resolve) => (this.#resolveDone = resolve));
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'idle') throw new AmpError('INTERNAL', 'pipeline already started');
+    this.#state = 'starting';
+    try {
+      if (this.#o.ownsSinks !== false) for (const sink of this.#sinks()) await sink.start();
+      const d = this.#o.dedup;
+      if (d !== undefined) {
+        this.#dedup = new DedupStore({ path: d.path, windowSize: d.windowSize ?? DEFAULT_DEDUP_WINDOW_SIZE, ttlHours: d.ttlHours ?? DEFAULT_DEDUP_TTL_HOURS, now: this.#now });
+        this.#dedup.prune();
+        this.#pruneTimer = setInterval(() => this.#pruneDedup(), DEDUP_PRUNE_INTERVAL_MS).unref();
+      }
+      void this.#source.done.then((o) => (o.kind === 'fatal' ? this.#stop(o.error) : undefined));
+      await this.#source.start(this);
+    } catch (e) {
+      const err = toAmpError(e);
+      await this.#stop(err);
+      throw err;
+    }
+    if (this.#state === 'starting') this.#state = 'running';
+  }
+
+  /** Graceful: stop consuming, write and ack what is held, requeue the rest, close. */
+  async drain(): Promise<void> {
+    if (this.#state === 'draining') return this.close(); // a second request: stop at once
+    if (this.#state !== 'running' && this.#state !== 'starting') return this.close();
+    this.#state = 'draining';
+    this.#log.info({ inFlight: this.#inFlight }, 'draining: consumer cancelled, flushing held batches');
+    await this.#source.cancel();
+    this.#cut();
+    const timeoutMs = this.#o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    const drained = await this.#whenIdle(timeoutMs);
+    if (!drained) this.#log.warn({ timeoutMs }, 'drain timed out (a sink is still failing); requeueing what is left');
+    if (this.#finished) return;
+    this.#abort.abort();
+    this.#requeueHeld();
+    await this.#shutdown();
+    this.#finish({ kind: 'drained' });
+  }
+
+  /** Immediate: stop now; the broker requeues every unacked delivery (no loss). */
+  async close(): Promise<void> {
+    if (this.#finished || this.#state === 'closed') return this.#closing;
+    this.#state = 'closed';
+    this.#closing = this.#closeNow();
+    return this.#closing;
+  }
+  #closing: Promise<void> = Promise.resolve();
+
+  async #closeNow(): Promise<void> {
+    this.#abort.abort();
+    this.#requeueHeld();
+    await this.#source.close();
+    await this.#whenIdle(CLOSE_WAIT_MS);
+    await this.#shutdown();
+    this.#finish({ kind: 'drained' });
+  }
+
+  stats(): PipelineStats {
+    const s = this.#source.status;
+    return {
+      state: this.#state,
+      connected: s.connected,
+      ...this.#n,
+      inFlight: this.#inFlight,
+      reconnects: s.reconnects,
+      queueDepth: s.messageCount,
+      consumerCount: s.consumerCount,
+      routes: this.#routes.map((r) => r.stats()),
+    };
+  }
+
+  subscribe(listener: (event: SourceEvent) => void): () => void {
+    return this.#source.subscribe(listener);
+  }
+
+  // ---- DeliveryHandler (hot path: no promises, no closures per delivery) ----
+
+  onDelivery(delivery: Delivery): void {
+    this.#pending.push(delivery);
+    this.#inFlight++;
+    if (this.#pending.length >= this.#maxEvents) this.#cut();
+    else if (this.#pending.length === 1) this.#timer = setTimeout(this.#onTimer, this.#maxWaitMs);
+  }
+
+  onChannelLost(generation: number): void {
+    // Those deliveries are back in the queue already; writing them would only duplicate.
+    const keep = (d: Delivery): boolean => d.generation !== generation;
+    const before = this.#pending.length + this.#ready.reduce((a, b) => a + b.length, 0);
+    this.#pending = this.#pending.filter(keep);
+    for (let i = 0; i < this.#ready.length; i++) this.#ready[i] = (this.#ready[i] as Delivery[]).filter(keep);
+    const after = this.#pending.length + this.#ready.reduce((a, b) => a + b.length, 0);
+    this.#inFlight -= before - after;
+    if (this.#pending.length === 0) this.#clearTimer();
+    this.#m.inFlight(this.#inFlight);
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = undefined;
+    this.#cut();
+  };
+
+  #cut(): void {
+    this.#clearTimer();
+    if (this.#pending.length > 0) {
+      this.#ready.push(this.#pending);
+      this.#pending = [];
+    }
+    if (!this.#busy && this.#ready.length > 0) {
+      this.#busy = true;
+      void this.#pump();
+    }
+  }
+
+  async #pump(): Promise<void> {
+    try {
+      while (this.#ready.length > 0 && !this.#abort.signal.aborted) {
+        const batch = this.#ready.shift() as Delivery[];
+        if (batch.length > 0) await this.#process(batch);
+      }
+    } catch (e) {
+      const err = e instanceof StopPipeline ? e.error : toAmpError(e);
+      if (!(e instanceof StopPipeline)) this.#log.error({ err: err.toJSON() }, 'pipeline failed');
+      void this.#stop(err);
+    } finally {
+      this.#busy = false;
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  async #process(batch: Delivery[]): Promise<void> {
+    const n = batch.length;
+    const events: DecodedEvent[] = [];
+    const origin: Delivery[] = [];
+    const poison: DeadLetter[] = [];
+    let redelivered = 0;
+    let newest = 0;
+    for (let i = 0; i < n; i++) {
+      const d = batch[i] as Delivery;
+      if (d.redelivered) redelivered++;
+      if (this.#eager) {
+        const r = decodeBody(d.body);
+        if (!r.ok) poison.push(this.#letter(d, r.reason.kind, describePoison(r.reason)));
+        else {
+          events.push(r.value);
+          origin.push(d);
+          newest = r.value.event.timestamp;
+        }
+      } else {
+        const r = checkBody(d.body);
+        if (!r.ok) poison.push(this.#letter(d, r.reason.kind, describePoison(r.reason)));
+        else {
+          events.push(new LazyDecodedEvent(d.body));
+          origin.push(d);
+          newest = r.timestamp;
+        }
+      }
+    }
+    this.#n.delivered += n;
+    this.#n.redelivered += redelivered;
+    this.#m.received(n, redelivered);
+
+    const fresh = this.#dedup === undefined ? events : this.#dropDuplicates(events);
+    if (poison.length > 0) await this.#deadLetter(poison, poisonReasons(poison));
+    const reject = (route: string, records: readonly SinkRecord[], error: AmpError): Promise<void> =>
+      this.#deadLetter(this.#rejected(route, records, error, events, origin), new Map([['sink-rejected', records.length]]));
+    if (this.#routes.length === 1) {
+      const r = this.#routes[0] as RouteWriter;
+      await r.write(r.records(fresh), reject);
+    } else {
+      await Promise.all(this.#routes.map((r) => r.write(r.records(fresh), reject)));
+    }
+    if (this.#dedup !== undefined) this.#remember(fresh);
+
+    const last = batch[n - 1] as Delivery;
+    this.#settle(last, n);
+    this.#m.batch(n, newest > 0 ? this.#now() / 1000 - newest : undefined);
+  }
+
+  #settle(last: Delivery, n: number): void {
+    this.#inFlight -= n;
+    const s = this.#source.status;
+    if (this.#o.source.mode !== 'peek' && last.generation === s.generation && s.connected) {
+      this.#source.ack(last.generation, last.tag);
+      this.#n.acked += n;
+      this.#m.acked(n);
+    }
+    this.#m.inFlight(this.#inFlight);
+  }
+
+  #dropDuplicates(events: DecodedEvent[]): DecodedEvent[] {
+    const dedup = this.#dedup as DedupStore;
+    const ids = events.map((e) => e.event.id);
+    const known = dedup.seen(ids);
+    const inBatch = new Set<string>();
+    const fresh: DecodedEvent[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const id = ids[i] as string;
+      if (known.has(id) || inBatch.has(id)) continue;
+      inBatch.add(id);
+      fresh.push(events[i] as DecodedEvent);
+    }
+    const dropped = events.length - fresh.length;
+    if (dropped > 0) {
+      this.#n.duplicates += dropped;
+      this.#m.duplicates(dropped);
+    }
+    return fresh;
+  }
+
+  #remember(events: readonly DecodedEvent[]): void {
+    try {
+      (this.#dedup as DedupStore).remember(events.map((e) => e.event.id));
+    } catch (e) {
+      // Dedup is best effort: a failed remember costs a possible duplicate later, never a loss.
+      this.#log.warn({ err: (e as Error).message }, 'dedup store write failed');
+    }
+  }
+
+  #pruneDedup(): void {
+    try {
+      const removed = this.#dedup?.prune() ?? 0;
+      if (removed > 0) this.#log.debug({ removed }, 'dedup window pruned');
+    } catch (e) {
+      this.#log.warn({ err: (e as Error).message }, 'dedup prune failed');
+    }
+  }
+
+  #letter(d: Delivery, kind: string, reason: string, extra: Partial<DeadLetter> = {}): DeadLetter {
+    return {
+      time: new Date(this.#now()).toISOString(),
+      kind,
+      reason,
+      ...extra,
+      delivery: { routingKey: d.routingKey, exchange: d.exchange, redelivered: d.redelivered },
+      body: d.body.toString('base64'),
+    };
+  }
+
+  #rejected(route: string, records: readonly SinkRecord[], error: AmpError, events: DecodedEvent[], origin: Delivery[]): DeadLetter[] {
+    const byEvent = new Map<DecodedEvent, Delivery>();
+    for (let i = 0; i < events.length; i++) byEvent.set(events[i] as DecodedEvent, origin[i] as Delivery);
+    const e = { code: error.code, message: error.message };
+    return records.map((r) => {
+      const d = byEvent.get(r.event) as Delivery;
+      return this.#letter(d, 'sink-rejected', `sink "${route}" refused the event: ${error.message}`, { route, error: e, eventId: r.event.event.id });
+    });
+  }
+
+  /** Append with retry: never ack what the dead-letter file does not hold. */
+  async #deadLetter(letters: readonly DeadLetter[], byReason: ReadonlyMap<string, number>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#dl.append(letters);
+        this.#n.deadLettered += letters.length;
+        this.#m.deadLettered(byReason);
+        this.#log.warn({ count: letters.length, reasons: Object.fromEntries(byReason), path: this.#dl.path }, 'dead-lettered');
+        return;
+      } catch (e) {
+        const err = toAmpError(e, 'DEAD_LETTER_FAILED', { retryable: true });
+        if (this.#abort.signal.aborted) throw new StopPipeline(err);
+        if (attempt % 10 === 0) this.#log.error({ err: err.toJSON(), attempt: attempt + 1 }, 'cannot write dead letters; holding the batch');
+        await sleep(backoffDelay(attempt, this.#retry), this.#abort.signal);
+      }
+    }
+  }
+
+  /** Everything held and not yet acked goes back to the queue now. */
+  #requeueHeld(): void {
+    this.#clearTimer();
+    const held = this.#inFlight;
+    this.#pending = [];
+    this.#ready.length = 0;
+    if (held > 0 && this.#o.source.mode !== 'peek') {
+      this.#source.requeueAll(this.#source.status.generation);
+      this.#n.requeued += held;
+      this.#m.requeued(held);
+    }
+  }
+
+  /** Stop for good with a fatal error (source fatal, stop code from a sink, start failure). */
+  async #stop(error: AmpError): Promise<void> {
+    if (this.#finished || this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#abort.abort();
+    this.#requeueHeld();
+    await this.#source.close();
+    await this.#whenIdle(CLOSE_WAIT_MS);
+    await this.#shutdown();
+    this.#finish({ kind: 'fatal', error });
+  }
+
+  #finish(outcome: PipelineOutcome): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#state = 'closed';
+    this.#inFlight = 0;
+    this.#m.inFlight(0);
+    this.#resolveDone(outcome);
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#clearTimer();
+    if (this.#pruneTimer !== undefined) clearInterval(this.#pruneTimer);
+    await this.#source.close();
+    if (this.#o.ownsSinks !== false) {
+      for (const sink of this.#sinks()) {
+        await sink.close().catch((e: unknown) => this.#log.warn({ sink: sink.name, err: (e as Error).message }, 'sink close failed'));
+      }
+    }
+    await this.#dl.close().catch(() => undefined);
+    this.#dedup?.close();
+  }
+
+  #whenIdle(timeoutMs: number): Promise<boolean> {
+    if (!this.#busy && this.#ready.length === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.#idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #sinks(): Sink[] {
+    return [...new Set(this.#o.routes.map((r) => r.sink))];
+  }
+}
+
+function poisonReasons(letters: readonly DeadLetter[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const l of letters) m.set(l.kind, (m.get(l.kind) ?? 0) + 1);
+  return m;
+}
+
+export type { PoisonReason };
