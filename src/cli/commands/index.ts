@@ -1,7 +1,15 @@
 import type { Command } from '@commander-js/extra-typings';
 import { registerConfig } from './config.js';
 import { registerConvert } from './convert.js';
+import { registerDemo } from './demo.js';
 import { registerEmulator } from './emulator.js';
+import { registerEventTypes } from './event-types.js';
+import { registerGroups } from './groups.js';
+import { registerLogin } from './login.js';
+import { registerRun } from './run.js';
+import { registerStreams } from './streams.js';
+import { registerTail } from './tail.js';
+import { registerVault } from './vault.js';
 
 /**
  * Every top-level command registers itself on the program. One module per command (or
@@ -13,4 +21,12 @@ export const commands: readonly Register[] = [
   registerConfig,
   registerConvert,
   registerEmulator,
+  registerLogin,
+  registerStreams,
+  registerEventTypes,
+  registerGroups,
+  registerVault,
+  registerRun,
+  registerTail,
+  registerDemo,
 ];

@@ -1,0 +1,204 @@
+import { createInterface } from 'node:readline/promises';
+import type { Command } from '@commander-js/extra-typings';
+import type { SecureEndpointClient } from '../../api/client.js';
+import { AmpError } from '../../errors.js';
+import { VaultSession } from '../../secrets/session.js';
+import { createStream, recoveredError } from '../../streams/create.js';
+import { deleteStream, findStream } from '../../streams/delete.js';
+import { STREAM_TABLE_HEADERS, amqpEndpoint, streamDetails, streamTableRows } from '../../streams/format.js';
+import { updateStream } from '../../streams/update.js';
+import { describeStreams, type StreamView } from '../../streams/view.js';
+import { addConnectionOptions, connect, type ConnectionFlags } from '../connection.js';
+import { notice, printData, table, warn } from '../output.js';
+
+/**
+ * `ampstream streams list|show|create|update|delete`: thin wrappers over src/streams. Data
+ * (tables, `--json`) on stdout; notices on stderr. `create` stores the one-time AMQP password
+ * in the vault before printing anything, and prints it only with --show-password.
+ */
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+async function withClient<T>(flags: ConnectionFlags, vault: VaultSession, fn: (client: SecureEndpointClient) => Promise<T>): Promise<T> {
+  const client = await connect(flags, { vault });
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+function noteVaultState(views: readonly StreamView[], vault: VaultSession): Promise<void> {
+  return vault.status().then((s) => {
+    if (s.kind === 'unavailable' && views.length > 0) {
+      notice(`note: whether credentials are held locally is unknown: ${s.error.message}${s.error.hint === undefined ? '' : ` (${s.error.hint})`}`);
+    }
+  });
+}
+
+async function confirmDelete(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function registerList(streams: Command): void {
+  addConnectionOptions(streams.command('list').description('list the organisation’s event streams').option('--json', 'print JSON')).action(
+    async (opts) => {
+      const vault = new VaultSession();
+      await withClient(opts, vault, async (client) => {
+        const views = await describeStreams(client, await client.eventStreams(), await vault.status());
+        await noteVaultState(views, vault);
+        printData(opts.json === true, views, () =>
+          views.length === 0 ? '(no event streams; create one with `ampstream streams create --name NAME`)' : table(STREAM_TABLE_HEADERS, streamTableRows(views)),
+        );
+      });
+    },
+  );
+}
+
+function registerShow(streams: Command): void {
+  addConnectionOptions(streams.command('show').description('show one stream and whether its credentials are held locally').argument('<stream>', 'id or name').option('--json', 'print JSON')).action(
+    async (ref, opts) => {
+      const vault = new VaultSession();
+      await withClient(opts, vault, async (client) => {
+        const [view] = await describeStreams(client, [await findStream(client, ref)], await vault.status());
+        if (view === undefined) throw new AmpError('INTERNAL', 'no view for the stream');
+        await noteVaultState([view], vault);
+        printData(opts.json === true, view, () => streamDetails(view));
+      });
+    },
+  );
+}
+
+function registerCreate(streams: Command): void {
+  addConnectionOptions(
+    streams
+      .command('create')
+      .description('create an event stream and store its one-time AMQP password in the vault')
+      .requiredOption('--name <name>', 'stream name (unique in the organisation)')
+      .option('--event-type <id|name>', 'only this event type (repeatable; default: all)', collect, [] as string[])
+      .option('--group <guid|name>', 'only computers in this group (repeatable; default: all)', collect, [] as string[])
+      .option('--show-password', 'also print the AMQP password (shown by Cisco only this once)')
+      .option('--json', 'print JSON'),
+  ).action(async (opts) => {
+    const vault = new VaultSession();
+    await withClient(opts, vault, async (client) => {
+      const showPassword = opts.showPassword === true;
+      const outcome = await createStream(
+        client,
+        { name: opts.name, eventTypes: opts.eventType, groups: opts.group },
+        { vault: await vault.statusForWrite(), allowWithoutVault: showPassword },
+      );
+      if (outcome.status === 'recovered') throw recoveredError(outcome.stream);
+      const { stream, stored } = outcome;
+      if (stored !== undefined && 'error' in stored && !showPassword) {
+        throw new AmpError(stored.error.code, `stream ${stream.id} ("${stream.name}") was created, but its credentials could not be stored: ${stored.error.message}`, {
+          cause: stored.error,
+          hint: `the one-time password is lost; fix the vault, then \`ampstream streams delete ${stream.id} --yes\` and create it again`,
+        });
+      }
+      const savedEntry = stored !== undefined && 'entry' in stored ? stored.entry : undefined;
+      if (stored !== undefined && 'archivedAs' in stored && stored.archivedAs !== undefined) {
+        warn(`the vault already held credentials for another stream with id ${stream.id}; they were kept as ${stored.archivedAs}`);
+      }
+      if (showPassword) warn('the AMQP password below is shown by Cisco only once; keep it secret');
+      const [view] = await describeStreams(client, [stream], await vault.status(), { names: false });
+      const status = await vault.status();
+      const data = {
+        id: stream.id,
+        name: stream.name,
+        eventTypes: outcome.eventTypes.map((t) => ({ id: t.id, name: t.name })),
+        groups: outcome.groups.map((g) => ({ guid: g.guid, name: g.name })),
+        amqp: view?.amqp,
+        credentials: savedEntry === undefined ? { stored: false } : { stored: true, vaultEntry: savedEntry, vaultPath: status.kind === 'open' ? status.vault.path : undefined },
+        ...(showPassword ? { password: stream.amqp_credentials.password } : {}),
+      };
+      printData(opts.json === true, data, () =>
+        [
+          `created stream ${stream.id} "${stream.name}"`,
+          `  event types  ${data.eventTypes.length === 0 ? 'all' : data.eventTypes.map((t) => t.name).join(', ')}`,
+          `  groups       ${data.groups.length === 0 ? 'all' : data.groups.map((g) => g.name).join(', ')}`,
+          ...(view === undefined ? [] : [`  amqp         ${amqpEndpoint(view)}  queue ${view.amqp.queue}`]),
+          `  credentials  ${savedEntry === undefined ? 'NOT stored in the vault' : `stored in the vault as ${savedEntry}`}`,
+          ...(showPassword ? [`  password     ${stream.amqp_credentials.password}`] : []),
+        ].join('\n'),
+      );
+    });
+  });
+}
+
+function registerUpdate(streams: Command): void {
+  addConnectionOptions(
+    streams
+      .command('update')
+      .description('change a stream’s name, event types or groups (credentials stay the same)')
+      .argument('<stream>', 'id or name')
+      .option('--name <name>', 'new name')
+      .option('--event-type <id|name>', 'subscribe to exactly these event types (repeatable)', collect, [] as string[])
+      .option('--group <guid|name>', 'restrict to exactly these groups (repeatable)', collect, [] as string[])
+      .option('--all-event-types', 'subscribe to all event types')
+      .option('--all-groups', 'include all groups')
+      .option('--json', 'print JSON'),
+  ).action(async (ref, opts) => {
+    const vault = new VaultSession();
+    await withClient(opts, vault, async (client) => {
+      const { after } = await updateStream(client, ref, {
+        ...(opts.name === undefined ? {} : { name: opts.name }),
+        eventTypes: opts.eventType,
+        groups: opts.group,
+        allEventTypes: opts.allEventTypes === true,
+        allGroups: opts.allGroups === true,
+      });
+      const [view] = await describeStreams(client, [after], await vault.status());
+      if (view === undefined) throw new AmpError('INTERNAL', 'no view for the stream');
+      notice(`updated stream ${after.id}`);
+      printData(opts.json === true, view, () => streamDetails(view));
+    });
+  });
+}
+
+function registerDelete(streams: Command): void {
+  addConnectionOptions(
+    streams
+      .command('delete')
+      .description('delete a stream, its queue (with any events still in it) and its local credentials')
+      .argument('<stream>', 'id or name')
+      .option('--yes', 'do not ask for confirmation')
+      .option('--json', 'print JSON'),
+  ).action(async (ref, opts) => {
+    const vault = new VaultSession();
+    await withClient(opts, vault, async (client) => {
+      const stream = await findStream(client, ref);
+      if (opts.yes !== true) {
+        if (process.stdin.isTTY !== true) {
+          throw new AmpError('USAGE', `refusing to delete stream ${stream.id} ("${stream.name}") without confirmation`, { hint: 'pass --yes' });
+        }
+        if (!(await confirmDelete(`Delete stream ${stream.id} "${stream.name}" and every event still queued in it? [y/N] `))) {
+          notice('not deleted');
+          return;
+        }
+      }
+      const outcome = await deleteStream(client, stream, await vault.status());
+      const local = {
+        removed: 'its credentials were removed from the vault',
+        none: 'no local credentials were held',
+        'kept-vault-unavailable': 'the vault could not be opened, so its entry (if any) is still there',
+      }[outcome.localCredentials];
+      notice(`deleted stream ${stream.id} "${stream.name}"; ${local}`);
+      if (opts.json === true) printData(true, { deleted: { id: stream.id, name: stream.name }, localCredentials: outcome.localCredentials }, () => '');
+    });
+  });
+}
+
+export function registerStreams(program: Command): void {
+  const streams = program.command('streams').description('manage event streams (at most 5 per organisation)');
+  registerList(streams);
+  registerShow(streams);
+  registerCreate(streams);
+  registerUpdate(streams);
+  registerDelete(streams);
+}

@@ -1,0 +1,183 @@
+import { readFile } from 'node:fs/promises';
+import type { Command, OptionValues } from '@commander-js/extra-typings';
+import { SecureEndpointClient } from '../api/client.js';
+import { normaliseBaseUrl, parseRegion, type Region } from '../api/regions.js';
+import { AmpError } from '../errors.js';
+import { loadApiCredentials, type StoredApiCredentials } from '../secrets/credentials.js';
+import type { VaultSession } from '../secrets/session.js';
+import { createLogger, type Logger } from '../telemetry/logger.js';
+import { warn } from './output.js';
+
+/**
+ * Connection settings for every command that talks to the API, resolved field by field in
+ * this order: flags, then environment, then the login stored in the vault (`ampstream login`).
+ *
+ *   flags   --region R | --api-url URL, --client-id ID, --api-key KEY, --ca FILE, --insecure
+ *   env     AMPSTREAM_REGION | AMPSTREAM_API_URL, AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY
+ *           (or AMPSTREAM_API_KEY_FILE), AMPSTREAM_CA (a PEM file)
+ *   vault   entry api/default
+ *
+ * The stored API key is only paired with the stored client id, and the stored endpoint only
+ * used with it: a client id from a flag never borrows another account's key.
+ */
+export interface ConnectionFlags {
+  readonly region?: string | undefined;
+  readonly apiUrl?: string | undefined;
+  readonly clientId?: string | undefined;
+  readonly apiKey?: string | undefined;
+  readonly ca?: string | undefined;
+  readonly insecure?: boolean | undefined;
+}
+
+export interface ResolvedConnection {
+  readonly clientId: string;
+  readonly apiKey: string;
+  readonly region?: Region;
+  readonly baseUrl?: string;
+  /** PEM text */
+  readonly ca?: string;
+  readonly insecure: boolean;
+  /** where each part came from, for `--verbose`-style messages (never the values) */
+  readonly sources: { readonly credentials: 'flags' | 'env' | 'vault' | 'mixed'; readonly endpoint: 'flags' | 'env' | 'vault' | 'none' };
+}
+
+/** Add the connection options to a command (keeps commander's inferred option types). */
+export function addConnectionOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
+  return cmd
+    .option('--region <region>', 'Cisco cloud: nam | eu | apjc (env AMPSTREAM_REGION)')
+    .option('--api-url <url>', 'API base URL for a private cloud or the emulator (env AMPSTREAM_API_URL)')
+    .option('--client-id <id>', 'API client id (env AMPSTREAM_CLIENT_ID)')
+    .option('--api-key <key>', 'API key (avoid: it lands in shell history; prefer AMPSTREAM_API_KEY(_FILE) or `ampstream login`)')
+    .option('--ca <file>', 'extra trusted CA certificate, PEM (env AMPSTREAM_CA)')
+    .option('--insecure', 'DISABLE TLS certificate verification (dangerous; for tests only)');
+}
+
+function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+async function readPem(path: string, origin: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw new AmpError('CONFIG_INVALID', `cannot read the CA file ${path} (${origin})`, { cause: e, hint: 'give a PEM file path' });
+  }
+}
+
+async function readKeyFile(path: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (e) {
+    throw new AmpError('CONFIG_INVALID', `cannot read AMPSTREAM_API_KEY_FILE ${path}`, { cause: e, hint: 'check the path and permissions' });
+  }
+}
+
+type Endpoint = { region: Region } | { baseUrl: string } | undefined;
+
+function endpointOf(region: string | undefined, apiUrl: string | undefined, origin: string): Endpoint {
+  if (region !== undefined && apiUrl !== undefined) {
+    throw new AmpError('USAGE', `both a region and an API URL are set (${origin})`, { hint: 'give one of them' });
+  }
+  if (region !== undefined) return { region: parseRegion(region) };
+  if (apiUrl !== undefined) return { baseUrl: normaliseBaseUrl(apiUrl) };
+  return undefined;
+}
+
+export interface ResolveDeps {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly vault: VaultSession;
+}
+
+/** Resolve everything; `CREDENTIALS_MISSING` (with a hint to `ampstream login`) when incomplete. */
+export async function resolveConnection(flags: ConnectionFlags, deps: ResolveDeps): Promise<ResolvedConnection> {
+  const env = deps.env ?? process.env;
+  const flagEndpoint = endpointOf(flags.region, flags.apiUrl, 'flags');
+  const envEndpoint = endpointOf(envValue(env, 'AMPSTREAM_REGION'), envValue(env, 'AMPSTREAM_API_URL'), 'environment');
+  const flagId = flags.clientId;
+  const envId = envValue(env, 'AMPSTREAM_CLIENT_ID');
+  const flagKey = flags.apiKey;
+  const envKeyFile = envValue(env, 'AMPSTREAM_API_KEY_FILE');
+  const envKey = envValue(env, 'AMPSTREAM_API_KEY') ?? (envKeyFile === undefined ? undefined : await readKeyFile(envKeyFile));
+  const flagCa = flags.ca === undefined ? undefined : await readPem(flags.ca, '--ca');
+  const envCaPath = envValue(env, 'AMPSTREAM_CA');
+  const envCa = envCaPath === undefined ? undefined : await readPem(envCaPath, 'AMPSTREAM_CA');
+
+  let stored: StoredApiCredentials | undefined;
+  const needVault = (flagId ?? envId) === undefined || (flagKey ?? envKey) === undefined || (flagEndpoint ?? envEndpoint) === undefined;
+  let vaultProblem: AmpError | undefined;
+  if (needVault) {
+    const status = await deps.vault.status();
+    if (status.kind === 'open') stored = await loadApiCredentials(status.vault);
+    else if (status.kind === 'unavailable') vaultProblem = status.error;
+  }
+  const clientId = flagId ?? envId ?? stored?.clientId;
+  const sameAccount = stored !== undefined && stored.clientId === clientId;
+  const apiKey = flagKey ?? envKey ?? (sameAccount ? stored?.apiKey : undefined);
+  const storedEndpoint: Endpoint = sameAccount
+    ? stored?.region !== undefined
+      ? { region: parseRegion(stored.region) }
+      : stored?.baseUrl !== undefined
+        ? { baseUrl: stored.baseUrl }
+        : undefined
+    : undefined;
+  const endpoint = flagEndpoint ?? envEndpoint ?? storedEndpoint;
+  const ca = flagCa ?? envCa ?? (sameAccount ? stored?.ca : undefined);
+
+  if (clientId === undefined || apiKey === undefined || endpoint === undefined) {
+    // a wrong passphrase or a damaged vault is the real problem: say that, not "missing"
+    if (vaultProblem !== undefined && vaultProblem.code !== 'VAULT_NO_PASSPHRASE') throw vaultProblem;
+    const missing = [clientId === undefined ? 'client id' : '', apiKey === undefined ? 'API key' : '', endpoint === undefined ? 'region or API URL' : '']
+      .filter((s) => s !== '')
+      .join(', ');
+    throw new AmpError('CREDENTIALS_MISSING', `no API credentials: missing ${missing}${vaultProblem === undefined ? '' : ` (the vault could not be opened: ${vaultProblem.message})`}`, {
+      ...(vaultProblem === undefined ? {} : { cause: vaultProblem }),
+      hint:
+        vaultProblem?.code === 'VAULT_NO_PASSPHRASE'
+          ? `${vaultProblem.hint ?? ''}; or set AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY and AMPSTREAM_REGION`
+          : 'run `ampstream login --client-id ID` once (stores them in the vault), or set AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY and AMPSTREAM_REGION (or AMPSTREAM_API_URL)',
+    });
+  }
+  const from = (flag: unknown, envV: unknown): 'flags' | 'env' | 'vault' => (flag !== undefined ? 'flags' : envV !== undefined ? 'env' : 'vault');
+  const idSource = from(flagId, envId);
+  const keySource = from(flagKey, envKey);
+  return {
+    clientId,
+    apiKey,
+    ...endpoint,
+    ...(ca === undefined ? {} : { ca }),
+    insecure: flags.insecure === true,
+    sources: {
+      credentials: idSource === keySource ? idSource : 'mixed',
+      endpoint: from(flagEndpoint, envEndpoint),
+    },
+  };
+}
+
+/** The CLI's logger: warnings and errors only (retries, --insecure), on stderr. */
+export function cliLogger(): Logger {
+  return createLogger({ level: 'warn' });
+}
+
+export function clientFor(conn: ResolvedConnection, logger: Logger = cliLogger()): SecureEndpointClient {
+  if (conn.insecure) warn('TLS certificate verification is DISABLED (--insecure): the API key can be intercepted');
+  return new SecureEndpointClient({
+    clientId: conn.clientId,
+    apiKey: conn.apiKey,
+    ...(conn.region === undefined ? {} : { region: conn.region }),
+    ...(conn.baseUrl === undefined ? {} : { baseUrl: conn.baseUrl }),
+    ...(conn.ca === undefined ? {} : { ca: conn.ca }),
+    insecure: conn.insecure,
+    logger,
+  });
+}
+
+/** Resolve and build a client in one step; warns when the API key came from a plain flag. */
+export async function connect(flags: ConnectionFlags, deps: ResolveDeps): Promise<SecureEndpointClient> {
+  if (flags.apiKey !== undefined) warnApiKeyFlag();
+  return clientFor(await resolveConnection(flags, deps));
+}
+
+export function warnApiKeyFlag(): void {
+  warn('--api-key puts the key in your shell history and the process list; prefer AMPSTREAM_API_KEY_FILE, --api-key-stdin or `ampstream login`');
+}

@@ -1,0 +1,113 @@
+import { listAll } from '../api/pagination.js';
+import type { ApiEventType, ApiGroup, CreatedEventStream, EventStream } from '../api/types.js';
+import { AmpError, ExitCode, toAmpError } from '../errors.js';
+import { saveStreamCredentials, type SaveStreamResult } from '../secrets/credentials.js';
+import { resolveEventTypes, resolveGroups } from './resolve.js';
+import { MAX_STREAMS_PER_ORG, type StreamsApi, type VaultState } from './types.js';
+
+/**
+ * Create an event stream the safe way (design.md §3, cisco-api.md §7 gotcha 1):
+ *   1. resolve event type / group names (unknown → error with suggestions, nothing sent);
+ *   2. pre-check the 5-stream limit and the name (clear errors before POSTing);
+ *   3. POST once (the client never repeats it blindly);
+ *   4. store the one-time AMQP credentials in the vault — before anything is printed: this
+ *      function returns only after the vault write has finished (or failed).
+ * Without an open vault it refuses, unless `allowWithoutVault` (the CLI's --show-password,
+ * where the user takes the password from the screen).
+ */
+export interface CreateStreamInput {
+  readonly name: string;
+  /** event type ids or names; empty = all */
+  readonly eventTypes?: readonly string[];
+  /** group GUIDs or names; empty = all */
+  readonly groups?: readonly string[];
+}
+
+export interface CreateStreamOptions {
+  readonly vault: VaultState;
+  readonly allowWithoutVault?: boolean;
+}
+
+export type CreateStreamOutcome =
+  | {
+      readonly status: 'created';
+      readonly stream: CreatedEventStream;
+      readonly eventTypes: readonly ApiEventType[];
+      readonly groups: readonly ApiGroup[];
+      /** where the credentials were stored, or why they could not be */
+      readonly stored: SaveStreamResult | { readonly error: AmpError } | undefined;
+    }
+  | { readonly status: 'recovered'; readonly stream: EventStream };
+
+function vaultRefusal(vault: Exclude<VaultState, { kind: 'open' }>): AmpError {
+  const why = vault.kind === 'unavailable' ? vault.error.message : 'no vault is available';
+  return new AmpError(vault.kind === 'unavailable' ? vault.error.code : 'VAULT_LOCKED', `refusing to create the stream: its one-time password could not be stored (${why})`, {
+    ...(vault.kind === 'unavailable' ? { cause: vault.error } : {}),
+    hint:
+      `${vault.kind === 'unavailable' && vault.error.hint !== undefined ? `${vault.error.hint}; ` : ''}` +
+      'or pass --show-password to print the password instead of storing it (Cisco shows it only once)',
+  });
+}
+
+export async function createStream(api: StreamsApi, input: CreateStreamInput, options: CreateStreamOptions): Promise<CreateStreamOutcome> {
+  const name = input.name.trim();
+  if (name === '') throw new AmpError('USAGE', 'the stream name must not be empty');
+  if (options.vault.kind !== 'open' && options.allowWithoutVault !== true) throw vaultRefusal(options.vault);
+
+  const wantTypes = input.eventTypes ?? [];
+  const wantGroups = input.groups ?? [];
+  const [types, groups, existing] = await Promise.all([
+    wantTypes.length > 0 ? api.eventTypes() : Promise.resolve([]),
+    wantGroups.length > 0 ? listAll(api.groups()) : Promise.resolve([]),
+    api.eventStreams(),
+  ]);
+  const eventTypes = resolveEventTypes(wantTypes, types);
+  const groupList = resolveGroups(wantGroups, groups);
+
+  if (existing.some((s) => s.name === name)) {
+    throw new AmpError('API_NAME_TAKEN', `a stream named "${name}" already exists (id ${existing.find((s) => s.name === name)?.id})`, {
+      hint: 'pick another name, or use `ampstream streams show` / `streams update` on the existing one',
+    });
+  }
+  if (existing.length >= MAX_STREAMS_PER_ORG) {
+    throw new AmpError('API_STREAM_LIMIT', `the organisation already has ${existing.length} event streams (at most ${MAX_STREAMS_PER_ORG})`, {
+      details: { streams: existing.map((s) => ({ id: s.id, name: s.name })) },
+      hint: `delete one first (\`ampstream streams delete <id>\`): ${existing.map((s) => `${s.id} (${s.name})`).join(', ')}`,
+    });
+  }
+
+  const result = await api.createEventStream({
+    name,
+    eventTypes: eventTypes.map((t) => t.id),
+    groupGuids: groupList.map((g) => g.guid),
+  });
+  if (result.status === 'recovered') return { status: 'recovered', stream: result.stream };
+
+  const stream = result.stream;
+  let stored: SaveStreamResult | { error: AmpError } | undefined;
+  if (options.vault.kind === 'open') {
+    try {
+      stored = await saveStreamCredentials(options.vault.vault, stream.id, {
+        apiBase: api.baseUrl,
+        ...stream.amqp_credentials,
+        name: stream.name,
+      });
+    } catch (e) {
+      stored = { error: toAmpError(e) };
+    }
+  }
+  return { status: 'created', stream, eventTypes, groups: groupList, stored };
+}
+
+/** The error a caller raises for a `recovered` outcome: created, but the password is lost. */
+export function recoveredError(stream: EventStream): AmpError {
+  return new AmpError(
+    'API_AMBIGUOUS_CREATE',
+    `stream "${stream.name}" (id ${stream.id}) was created, but the answer carrying its one-time password was lost`,
+    {
+      exitCode: ExitCode.TEMPFAIL,
+      details: { id: stream.id, name: stream.name },
+      hint: `Cisco cannot show the password again: delete it (\`ampstream streams delete ${stream.id} --yes\`) and create it again`,
+    },
+  );
+}
