@@ -7,6 +7,7 @@ import { natsOptionsSchema, type NatsSinkOptions } from '../../../src/sinks/nats
 import { NatsSink } from '../../../src/sinks/nats/sink.js';
 import { renderSubject, subjectFilter } from '../../../src/sinks/nats/subject.js';
 import type { SinkRecord } from '../../../src/sinks/types.js';
+import type { SecureEndpointEvent } from '../../../src/event/types.js';
 import { testContext } from '../http/support/context.js';
 import { idsOf, makeEvents, makeRecords } from '../http/support/records.js';
 import { PrivateNats } from './nats-server.js';
@@ -136,7 +137,7 @@ describe('nats sink', () => {
     );
     expect(renderSubject('a.{hostname}', { ...e!.event, computer: { hostname: 'x.y *>' } })).toBe('a.x_y___');
     const { severity: _s, ...noSeverity } = e!.event;
-    expect(renderSubject('a.{severity}', noSeverity as typeof e.event)).toBe('a.unknown');
+    expect(renderSubject('a.{severity}', noSeverity as SecureEndpointEvent)).toBe('a.unknown');
     expect(subjectFilter('a.{event_type_id}.b')).toBe('a.*.b');
     expect(natsOptionsSchema.safeParse({ type: 'nats', subject: 'a.>' }).success).toBe(false);
   });
