@@ -1,9 +1,9 @@
-import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../src/event/decode.js';
 import { ECS_VERSION, ecsFormat } from '../../src/formats/ecs/index.js';
 import { loadEventFixtures, type EventFixture } from '../fixtures/events/load.js';
-import { loadEcsFields, type Doc, type EcsField } from './helpers/reference.js';
+import { ecsProblems } from './helpers/ecs-check.js';
+import { loadEcsFields, type Doc } from './helpers/reference.js';
 
 const fixtures = loadEventFixtures();
 const ecs = loadEcsFields();
@@ -18,59 +18,9 @@ function fixture(prefix: string): EventFixture {
   return f;
 }
 
-/** Flatten an ECS document to dotted field → leaf values (arrays of scalars stay one field). */
-function flatten(doc: Record<string, unknown>, prefix = '', out = new Map<string, unknown[]>()): Map<string, unknown[]> {
-  for (const [k, v] of Object.entries(doc)) {
-    const path = prefix === '' ? k : `${prefix}.${k}`;
-    if (path === 'cisco') continue; // the vendor namespace is not ECS
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) flatten(v as Record<string, unknown>, path, out);
-    else out.set(path, Array.isArray(v) ? v : [v]);
-  }
-  return out;
-}
-
-function typeProblem(field: EcsField, value: unknown): string | undefined {
-  switch (field.type) {
-    case 'keyword':
-    case 'constant_keyword':
-    case 'wildcard':
-    case 'match_only_text':
-    case 'text':
-      return typeof value === 'string' ? undefined : 'not a string';
-    case 'long':
-    case 'integer':
-      return Number.isSafeInteger(value) ? undefined : 'not an integer';
-    case 'float':
-    case 'double':
-    case 'scaled_float':
-      return typeof value === 'number' ? undefined : 'not a number';
-    case 'boolean':
-      return typeof value === 'boolean' ? undefined : 'not a boolean';
-    case 'ip':
-      return typeof value === 'string' && isIP(value) !== 0 ? undefined : 'not an IP address';
-    case 'date':
-      return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/.test(value) ? undefined : 'not an ISO date';
-    default:
-      return `unexpected ECS type ${field.type}`;
-  }
-}
-
 describe('ecs format', () => {
   it.each(fixtures.map((f) => [f.name, f] as const))('emits only ECS fields with compatible types for %s', (_name, f) => {
-    const doc = render(f);
-    const problems: string[] = [];
-    for (const [path, values] of flatten(doc)) {
-      const field = ecs[path];
-      if (field === undefined) {
-        problems.push(`${path}: not an ECS field`);
-        continue;
-      }
-      for (const v of values) {
-        const p = typeProblem(field, v);
-        if (p !== undefined) problems.push(`${path}: ${p} (${JSON.stringify(v)})`);
-      }
-    }
-    expect(problems).toEqual([]);
+    expect(ecsProblems(render(f))).toEqual([]);
   });
 
   it.each(fixtures.map((f) => [f.name, f] as const))('uses only allowed categorisation values, consistently, for %s', (_name, f) => {
