@@ -1,6 +1,11 @@
 import { AmpError } from '../errors.js';
 import { fileSinkFactory } from './file/index.js';
+import { httpSinkFactory } from './http/index.js';
+import { natsSinkFactory } from './nats/index.js';
+import { postgresSinkFactory } from './postgres/index.js';
+import { splunkHecSinkFactory } from './splunk-hec/index.js';
 import { stdoutSinkFactory } from './stdout/index.js';
+import { syslogSinkFactory } from './syslog/index.js';
 import type { SinkFactory } from './types.js';
 
 /**
@@ -12,6 +17,11 @@ export const sinkFactories = [
   stdoutSinkFactory,
   fileSinkFactory,
   // more sinks (http, splunk-hec, syslog, postgres, nats, …) are added below this line
+  httpSinkFactory,
+  splunkHecSinkFactory,
+  syslogSinkFactory,
+  postgresSinkFactory,
+  natsSinkFactory,
 ] as const;
 
 export type SinkType = (typeof sinkFactories)[number]['type'];
