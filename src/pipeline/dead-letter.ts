@@ -23,7 +23,11 @@ export interface DeadLetter {
   readonly route?: string;
   readonly error?: { readonly code: string; readonly message: string };
   readonly eventId?: string;
-  readonly delivery: { readonly routingKey: string; readonly exchange: string; readonly redelivered: boolean };
+  readonly delivery: {
+    readonly routingKey: string;
+    readonly exchange: string;
+    readonly redelivered: boolean;
+  };
   /** base64 */
   readonly body: string;
 }
@@ -55,7 +59,8 @@ export class DeadLetterFile {
         this.#fh = await open(this.path, 'a', DEAD_LETTER_MODE);
       }
       const fh = this.#fh;
-      for (let off = 0; off < data.length; ) off += (await fh.write(data, off, data.length - off)).bytesWritten;
+      for (let off = 0; off < data.length;)
+        off += (await fh.write(data, off, data.length - off)).bytesWritten;
       await fh.datasync();
       this.#count += letters.length;
     } catch (e) {

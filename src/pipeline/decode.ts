@@ -126,7 +126,8 @@ export function validateParsed(raw: Buffer, parsed: unknown): DecodeResult {
   const id = obj['id'];
   if (id === undefined) return { ok: false, reason: { kind: 'missing-field', field: 'id' } };
   if (typeof id === 'number') {
-    if (!Number.isSafeInteger(id)) return { ok: false, reason: { kind: 'bad-field', field: 'id', expected: 'integer' } };
+    if (!Number.isSafeInteger(id))
+      return { ok: false, reason: { kind: 'bad-field', field: 'id', expected: 'integer' } };
     obj['id'] = String(id);
   } else if (typeof id !== 'string' || !/^-?\d+$/.test(id)) {
     return { ok: false, reason: { kind: 'bad-field', field: 'id', expected: 'integer' } };
@@ -154,7 +155,8 @@ export { decodeEvent };
 /** Doubles at or above this may have come from a 16+ digit literal (which the lossless parse quotes). */
 const MAYBE_LONG = 1e15;
 
-export type CheckResult = { readonly ok: true; readonly timestamp: number } | { readonly ok: false; readonly reason: PoisonReason };
+export type CheckResult =
+  { readonly ok: true; readonly timestamp: number } | { readonly ok: false; readonly reason: PoisonReason };
 
 /**
  * Is this body an event? The same verdict as `decodeBody`, without building the lossless
@@ -176,7 +178,8 @@ export function checkBody(raw: Buffer): CheckResult {
   } catch (e) {
     return { ok: false, reason: { kind: 'not-json', message: (e as Error).message } };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reason: { kind: 'not-an-object' } };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { ok: false, reason: { kind: 'not-an-object' } };
   const obj = parsed as Record<string, unknown>;
   const id = obj['id'];
   const ts = obj['timestamp'];
@@ -186,7 +189,8 @@ export function checkBody(raw: Buffer): CheckResult {
     Math.abs(ts) < MAYBE_LONG &&
     typeof typeId === 'number' &&
     Math.abs(typeId) < MAYBE_LONG &&
-    ((typeof id === 'number' && (Number.isSafeInteger(id) || idLiteralMatches(text, id))) || (typeof id === 'string' && /^-?\d+$/.test(id)));
+    ((typeof id === 'number' && (Number.isSafeInteger(id) || idLiteralMatches(text, id))) ||
+      (typeof id === 'string' && /^-?\d+$/.test(id)));
   if (simple) return { ok: true, timestamp: ts };
   const full = decodeBody(raw);
   return full.ok ? { ok: true, timestamp: full.value.event.timestamp } : full;
@@ -213,7 +217,8 @@ export class LazyDecodedEvent implements DecodedEvent {
     if (this.#event === undefined) {
       const r = decodeBody(this.raw);
       // checkBody accepted these bytes, so decodeBody does too (same rules; tested).
-      if (!r.ok) throw new AmpError('INTERNAL', `event decode disagreed with its check: ${describePoison(r.reason)}`);
+      if (!r.ok)
+        throw new AmpError('INTERNAL', `event decode disagreed with its check: ${describePoison(r.reason)}`);
       this.#event = r.value.event;
     }
     return this.#event;

@@ -46,13 +46,19 @@ export class DedupStore {
       chmodSync(options.path, 0o600);
       this.#db.pragma('journal_mode = WAL');
       this.#db.pragma('synchronous = NORMAL');
-      this.#db.exec('CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID');
+      this.#db.exec(
+        'CREATE TABLE IF NOT EXISTS seen (id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID',
+      );
       this.#db.exec('CREATE INDEX IF NOT EXISTS seen_at ON seen (at)');
     } catch (e) {
-      throw new AmpError('DEDUP_STORE', `cannot open the dedup store ${options.path}: ${(e as Error).message}`, {
-        cause: e,
-        hint: 'check dedup.path (a writable directory), or turn dedup off',
-      });
+      throw new AmpError(
+        'DEDUP_STORE',
+        `cannot open the dedup store ${options.path}: ${(e as Error).message}`,
+        {
+          cause: e,
+          hint: 'check dedup.path (a writable directory), or turn dedup off',
+        },
+      );
     }
     this.#insert = this.#db.prepare('INSERT OR IGNORE INTO seen (id, at) VALUES (?, ?)');
     this.#insertMany = this.#db.transaction((ids: readonly string[], at: number) => {
@@ -102,7 +108,9 @@ export class DedupStore {
   #select(n: number): Database.Statement<string[], { id: string }> {
     let st = this.#selectCache.get(n);
     if (st === undefined) {
-      st = this.#db.prepare<string[], { id: string }>(`SELECT id FROM seen WHERE id IN (${new Array(n).fill('?').join(',')})`);
+      st = this.#db.prepare<string[], { id: string }>(
+        `SELECT id FROM seen WHERE id IN (${new Array(n).fill('?').join(',')})`,
+      );
       this.#selectCache.set(n, st);
     }
     return st;

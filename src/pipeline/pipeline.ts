@@ -77,14 +77,24 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
     this.#maxEvents = Math.max(1, options.batch?.maxEvents ?? DEFAULT_BATCH_MAX_EVENTS);
     this.#maxWaitMs = Math.max(0, options.batch?.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS);
     this.#retry = options.retry ?? {};
-    this.#eager = options.dedup !== undefined || options.routes.some((r) => r.filter !== undefined || r.format.name !== 'raw');
+    this.#eager =
+      options.dedup !== undefined ||
+      options.routes.some((r) => r.filter !== undefined || r.format.name !== 'raw');
     this.#m = new PipelineMetrics(options.metrics, stream);
     const names = new Set(options.routes.map((r) => r.name));
     if (options.routes.length === 0 || names.size !== options.routes.length) {
       throw new AmpError('CONFIG_INVALID', 'a pipeline needs at least one route, with unique names');
     }
     this.#routes = options.routes.map(
-      (route) => new RouteWriter(route, { logger: this.#log, retry: this.#retry, signal: this.#abort.signal, now: this.#now, metrics: options.metrics, stream }),
+      (route) =>
+        new RouteWriter(route, {
+          logger: this.#log,
+          retry: this.#retry,
+          signal: this.#abort.signal,
+          now: this.#now,
+          metrics: options.metrics,
+          stream,
+        }),
     );
     this.#dl = new DeadLetterFile(options.deadLetterPath);
     const logger = options.source.logger ?? options.logger;
@@ -105,7 +115,12 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
       if (this.#o.ownsSinks !== false) for (const sink of this.#sinks()) await sink.start();
       const d = this.#o.dedup;
       if (d !== undefined) {
-        this.#dedup = new DedupStore({ path: d.path, windowSize: d.windowSize ?? DEFAULT_DEDUP_WINDOW_SIZE, ttlHours: d.ttlHours ?? DEFAULT_DEDUP_TTL_HOURS, now: this.#now });
+        this.#dedup = new DedupStore({
+          path: d.path,
+          windowSize: d.windowSize ?? DEFAULT_DEDUP_WINDOW_SIZE,
+          ttlHours: d.ttlHours ?? DEFAULT_DEDUP_TTL_HOURS,
+          now: this.#now,
+        });
         this.#dedup.prune();
         this.#pruneTimer = setInterval(() => this.#pruneDedup(), DEDUP_PRUNE_INTERVAL_MS).unref();
       }
@@ -129,7 +144,8 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
     this.#cut();
     const timeoutMs = this.#o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     const drained = await this.#whenIdle(timeoutMs);
-    if (!drained) this.#log.warn({ timeoutMs }, 'drain timed out (a sink is still failing); requeueing what is left');
+    if (!drained)
+      this.#log.warn({ timeoutMs }, 'drain timed out (a sink is still failing); requeueing what is left');
     if (this.#finished) return;
     this.#abort.abort();
     this.#requeueHeld();
@@ -264,7 +280,10 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
     const fresh = this.#dedup === undefined ? events : this.#dropDuplicates(events);
     if (poison.length > 0) await this.#deadLetter(poison, poisonReasons(poison));
     const reject = (route: string, records: readonly SinkRecord[], error: AmpError): Promise<void> =>
-      this.#deadLetter(this.#rejected(route, records, error, events, origin), new Map([['sink-rejected', records.length]]));
+      this.#deadLetter(
+        this.#rejected(route, records, error, events, origin),
+        new Map([['sink-rejected', records.length]]),
+      );
     if (this.#routes.length === 1) {
       const r = this.#routes[0] as RouteWriter;
       await r.write(r.records(fresh), reject);
@@ -338,13 +357,23 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
     };
   }
 
-  #rejected(route: string, records: readonly SinkRecord[], error: AmpError, events: DecodedEvent[], origin: Delivery[]): DeadLetter[] {
+  #rejected(
+    route: string,
+    records: readonly SinkRecord[],
+    error: AmpError,
+    events: DecodedEvent[],
+    origin: Delivery[],
+  ): DeadLetter[] {
     const byEvent = new Map<DecodedEvent, Delivery>();
     for (let i = 0; i < events.length; i++) byEvent.set(events[i] as DecodedEvent, origin[i] as Delivery);
     const e = { code: error.code, message: error.message };
     return records.map((r) => {
       const d = byEvent.get(r.event) as Delivery;
-      return this.#letter(d, 'sink-rejected', `sink "${route}" refused the event: ${error.message}`, { route, error: e, eventId: r.event.event.id });
+      return this.#letter(d, 'sink-rejected', `sink "${route}" refused the event: ${error.message}`, {
+        route,
+        error: e,
+        eventId: r.event.event.id,
+      });
     });
   }
 
@@ -355,12 +384,19 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
         await this.#dl.append(letters);
         this.#n.deadLettered += letters.length;
         this.#m.deadLettered(byReason);
-        this.#log.warn({ count: letters.length, reasons: Object.fromEntries(byReason), path: this.#dl.path }, 'dead-lettered');
+        this.#log.warn(
+          { count: letters.length, reasons: Object.fromEntries(byReason), path: this.#dl.path },
+          'dead-lettered',
+        );
         return;
       } catch (e) {
         const err = toAmpError(e, 'DEAD_LETTER_FAILED', { retryable: true });
         if (this.#abort.signal.aborted) throw new StopPipeline(err);
-        if (attempt % 10 === 0) this.#log.error({ err: err.toJSON(), attempt: attempt + 1 }, 'cannot write dead letters; holding the batch');
+        if (attempt % 10 === 0)
+          this.#log.error(
+            { err: err.toJSON(), attempt: attempt + 1 },
+            'cannot write dead letters; holding the batch',
+          );
         await sleep(backoffDelay(attempt, this.#retry), this.#abort.signal);
       }
     }
@@ -406,7 +442,11 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
     await this.#source.close();
     if (this.#o.ownsSinks !== false) {
       for (const sink of this.#sinks()) {
-        await sink.close().catch((e: unknown) => this.#log.warn({ sink: sink.name, err: (e as Error).message }, 'sink close failed'));
+        await sink
+          .close()
+          .catch((e: unknown) =>
+            this.#log.warn({ sink: sink.name, err: (e as Error).message }, 'sink close failed'),
+          );
       }
     }
     await this.#dl.close().catch(() => undefined);

@@ -55,7 +55,14 @@ export class RouteWriter {
 
   constructor(
     route: Route,
-    deps: { logger: Logger; retry: BackoffOptions; signal: AbortSignal; now: () => number; metrics: Metrics | undefined; stream: string },
+    deps: {
+      logger: Logger;
+      retry: BackoffOptions;
+      signal: AbortSignal;
+      now: () => number;
+      metrics: Metrics | undefined;
+      stream: string;
+    },
   ) {
     this.route = route;
     this.#log = deps.logger.child({ sink: route.name });
@@ -121,7 +128,10 @@ export class RouteWriter {
         this.#m?.failures.labels(this.#m.stream, this.route.name, err.code).inc();
         if (STOP_CODES.has(err.code)) throw new StopPipeline(err);
         if (!err.retryable) {
-          this.#log.error({ err: err.toJSON(), records: records.length }, 'sink refused the batch for good; dead-lettering it');
+          this.#log.error(
+            { err: err.toJSON(), records: records.length },
+            'sink refused the batch for good; dead-lettering it',
+          );
           await onReject(this.route.name, records, err);
           this.deadLettered += records.length;
           if (this.retrying !== undefined) this.#recovered();
@@ -139,7 +149,11 @@ export class RouteWriter {
     const retryAfter = typeof err.details['retryAfterMs'] === 'number' ? err.details['retryAfterMs'] : 0;
     const delayMs = Math.max(retryAfter, backoffDelay(attempt, this.#retry));
     // First failure of a streak at warn, then every 10th: a dead sink must not flood the log.
-    if (attempt % 10 === 0) this.#log.warn({ err: err.toJSON(), attempt: attempt + 1, delayMs }, 'sink write failed; holding the batch and retrying');
+    if (attempt % 10 === 0)
+      this.#log.warn(
+        { err: err.toJSON(), attempt: attempt + 1, delayMs },
+        'sink write failed; holding the batch and retrying',
+      );
     await sleep(delayMs, this.#signal);
     if (this.#signal.aborted) throw new StopPipeline(err);
   }

@@ -85,7 +85,8 @@ export interface PipelineOptions {
   readonly now?: () => number;
 }
 
-export type PipelineOutcome = { readonly kind: 'drained' } | { readonly kind: 'fatal'; readonly error: AmpError };
+export type PipelineOutcome =
+  { readonly kind: 'drained' } | { readonly kind: 'fatal'; readonly error: AmpError };
 
 export type PipelineState = 'idle' | 'starting' | 'running' | 'draining' | 'closed';
 

@@ -92,7 +92,10 @@ export class AmqpSource implements Source {
       probeIntervalMs: options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS,
       watchdogMs: options.watchdogMs ?? DEFAULT_WATCHDOG_MS,
       logger: this.#log,
-      metrics: options.metrics === undefined ? undefined : { metrics: options.metrics, label: options.metricsLabel ?? options.queue },
+      metrics:
+        options.metrics === undefined
+          ? undefined
+          : { metrics: options.metrics, label: options.metricsLabel ?? options.queue },
       session: () => (this.#state === 'consuming' ? this.#session : undefined),
       unacked: () => this.#lastTag - this.#ackedTag,
       emit: (e) => this.#emit(e),
@@ -104,7 +107,8 @@ export class AmqpSource implements Source {
   get status(): SourceStatus {
     return {
       state: this.#state,
-      connected: this.#state === 'consuming' || (this.#state === 'cancelled' && this.#session?.connected === true),
+      connected:
+        this.#state === 'consuming' || (this.#state === 'cancelled' && this.#session?.connected === true),
       generation: this.#generation,
       reconnects: this.#reconnects,
       messageCount: this.#probe.messageCount,
@@ -117,7 +121,9 @@ export class AmqpSource implements Source {
     if (this.#state !== 'idle') return Promise.reject(new AmpError('INTERNAL', 'source already started'));
     this.#handler = handler;
     if (this.#o.insecure) {
-      this.#log.warn('TLS certificate verification is DISABLED (insecure: true): anyone on the path can read and alter the events');
+      this.#log.warn(
+        'TLS certificate verification is DISABLED (insecure: true): anyone on the path can read and alter the events',
+      );
     }
     return new Promise((resolve, reject) => {
       this.#firstUp = { resolve, reject };
@@ -173,16 +179,23 @@ export class AmqpSource implements Source {
       if (!error.retryable) return this.#fail(error);
       if (!this.#everConnected && generation >= this.#startAttempts) {
         return this.#fail(
-          new AmpError('BROKER_UNREACHABLE', `cannot reach the broker after ${generation} attempt(s): ${error.message}`, {
-            cause: error,
-            hint: error.hint ?? 'check the AMQP URL and that the broker is running',
-          }),
+          new AmpError(
+            'BROKER_UNREACHABLE',
+            `cannot reach the broker after ${generation} attempt(s): ${error.message}`,
+            {
+              cause: error,
+              hint: error.hint ?? 'check the AMQP URL and that the broker is running',
+            },
+          ),
         );
       }
       if (this.#cancelled) return; // draining: do not reconnect, the pipeline is closing us
       const delayMs = backoffDelay(attempt++, this.#backoff);
       this.#emit({ type: 'reconnect-scheduled', attempt, delayMs, error });
-      this.#log.warn({ err: error.toJSON(), attempt, delayMs }, 'AMQP connection lost or failed; reconnecting');
+      this.#log.warn(
+        { err: error.toJSON(), attempt, delayMs },
+        'AMQP connection lost or failed; reconnecting',
+      );
       await sleep(delayMs, this.#abort.signal);
     }
   }
@@ -229,7 +242,14 @@ export class AmqpSource implements Source {
       this.#lastTag = tag;
       this.#probe.delivered++;
       (this.#handler as DeliveryHandler).onDelivery(
-        new AmqpDelivery(Buffer.from(body.buffer, body.byteOffset, body.byteLength), tag, generation, msg.redelivered, msg.routingKey, msg.exchange),
+        new AmqpDelivery(
+          Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+          tag,
+          generation,
+          msg.redelivered,
+          msg.routingKey,
+          msg.exchange,
+        ),
       );
       if (this.#peek && tag >= this.#o.prefetch && !this.#peekFullSignalled) {
         this.#peekFullSignalled = true;

@@ -68,12 +68,16 @@ export function classifyAmqpError(e: unknown, ctx: ClassifyContext): AmpError {
     });
   }
   if (reply === REPLY_NOT_FOUND) {
-    return new AmpError('AMQP_QUEUE_NOT_FOUND', `queue "${ctx.queue}" does not exist: the event stream was deleted`, {
-      retryable: false,
-      cause: e,
-      details: { ...details, replyCode: reply },
-      hint: 'list the streams with `ampstream streams list`; create a new one and update the config',
-    });
+    return new AmpError(
+      'AMQP_QUEUE_NOT_FOUND',
+      `queue "${ctx.queue}" does not exist: the event stream was deleted`,
+      {
+        retryable: false,
+        cause: e,
+        details: { ...details, replyCode: reply },
+        hint: 'list the streams with `ampstream streams list`; create a new one and update the config',
+      },
+    );
   }
   const sockCode = ctx.socketError?.code;
   if (sockCode !== undefined && TLS_VERIFY_CODES.has(sockCode)) {
@@ -86,16 +90,24 @@ export function classifyAmqpError(e: unknown, ctx: ClassifyContext): AmpError {
     });
   }
   if (reply !== undefined) {
-    return new AmpError(ctx.step.startsWith('channel') ? 'AMQP_CHANNEL' : 'AMQP_CONNECTION', `${ctx.step}: ${message}`, {
+    return new AmpError(
+      ctx.step.startsWith('channel') ? 'AMQP_CHANNEL' : 'AMQP_CONNECTION',
+      `${ctx.step}: ${message}`,
+      {
+        retryable: true,
+        cause: e,
+        details: { ...details, replyCode: reply },
+      },
+    );
+  }
+  return new AmpError(
+    'AMQP_CONNECTION',
+    `${ctx.step}: ${message}${sockCode === undefined ? '' : ` (${sockCode})`}`,
+    {
       retryable: true,
       cause: e,
-      details: { ...details, replyCode: reply },
-    });
-  }
-  return new AmpError('AMQP_CONNECTION', `${ctx.step}: ${message}${sockCode === undefined ? '' : ` (${sockCode})`}`, {
-    retryable: true,
-    cause: e,
-    details: sockCode === undefined ? details : { ...details, errno: sockCode },
-    hint: `is the broker reachable at ${ctx.host}? retrying with backoff`,
-  });
+      details: sockCode === undefined ? details : { ...details, errno: sockCode },
+      hint: `is the broker reachable at ${ctx.host}? retrying with backoff`,
+    },
+  );
 }

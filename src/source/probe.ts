@@ -4,6 +4,9 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { QueueInfo, Session } from './session.js';
 import type { SourceEvent } from './types.js';
 
+/** (default=10_000) longest a watchdog probe may take before the connection counts as wedged, in ms. */
+const PROBE_TIMEOUT_MS = 10_000;
+
 export interface ProbeDeps {
   readonly queue: string;
   readonly prefetch: number;
@@ -59,8 +62,10 @@ export class SourceProbe {
       if (reconnect) m.metrics.reconnects.labels(m.label).inc();
     }
     this.#seen = this.delivered;
-    if (this.#d.probeIntervalMs > 0) this.#probeTimer = setInterval(() => void this.probeNow(), this.#d.probeIntervalMs).unref();
-    if (this.#d.watchdogMs > 0) this.#watchdogTimer = setInterval(() => void this.#watch(), this.#d.watchdogMs).unref();
+    if (this.#d.probeIntervalMs > 0)
+      this.#probeTimer = setInterval(() => void this.probeNow(), this.#d.probeIntervalMs).unref();
+    if (this.#d.watchdogMs > 0)
+      this.#watchdogTimer = setInterval(() => void this.#watch(), this.#d.watchdogMs).unref();
   }
 
   disconnected(): void {
@@ -86,7 +91,11 @@ export class SourceProbe {
     } catch (e) {
       const err = e as AmpError;
       if (!err.retryable) this.#d.fatal(err);
-      else this.#d.logger.debug({ err: err.toJSON() }, 'queue probe failed (the connection monitor will notice a real loss)');
+      else
+        this.#d.logger.debug(
+          { err: err.toJSON() },
+          'queue probe failed (the connection monitor will notice a real loss)',
+        );
       return undefined;
     }
   }
@@ -97,11 +106,24 @@ export class SourceProbe {
       return;
     }
     if (this.#d.unacked() >= this.#d.prefetch) return; // window full: backpressure, not a stall
-    const info = await this.probeNow();
-    if (info === undefined || info.messageCount === 0 || this.delivered !== this.#seen || this.#stopped) return;
-    this.#d.emit({ type: 'watchdog', idleMs: this.#d.watchdogMs, messageCount: info.messageCount });
-    this.#d.logger.warn({ idleMs: this.#d.watchdogMs, messageCount: info.messageCount }, 'watchdog: connected but nothing delivered while the queue is not empty; reconnecting');
-    this.#d.restart(new AmpError('AMQP_CONSUMER_CANCELLED', 'watchdog: no deliveries while the queue is not empty', { retryable: true }));
+    // A connection that cannot even answer a passive declare in time is wedged as well.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>(
+      (resolve) =>
+        (timer = setTimeout(() => resolve('timeout'), Math.min(this.#d.watchdogMs, PROBE_TIMEOUT_MS))),
+    );
+    const info = await Promise.race([this.probeNow(), timeout]);
+    clearTimeout(timer);
+    if (this.#stopped || this.#d.session() === undefined || this.delivered !== this.#seen) return;
+    if (info === undefined || (info !== 'timeout' && info.messageCount === 0)) return;
+    const messageCount = info === 'timeout' ? (this.messageCount ?? 0) : info.messageCount;
+    const why =
+      info === 'timeout'
+        ? 'the connection does not answer a queue probe'
+        : 'nothing delivered while the queue is not empty';
+    this.#d.emit({ type: 'watchdog', idleMs: this.#d.watchdogMs, messageCount });
+    this.#d.logger.warn({ idleMs: this.#d.watchdogMs, messageCount }, `watchdog: ${why}; reconnecting`);
+    this.#d.restart(new AmpError('AMQP_CONSUMER_CANCELLED', `watchdog: ${why}`, { retryable: true }));
   }
 
   #record(info: QueueInfo, includesUs: boolean): void {

@@ -64,7 +64,11 @@ export class Session {
    * connect → channel → passive durable declare → qos → consume. Rejects with a classified
    * AmpError (fatal ones: ACCESS_REFUSED, NOT_FOUND, TLS verification).
    */
-  static async open(settings: SessionSettings, generation: number, onMessage: (msg: AMQPMessage) => void): Promise<Session> {
+  static async open(
+    settings: SessionSettings,
+    generation: number,
+    onMessage: (msg: AMQPMessage) => void,
+  ): Promise<Session> {
     const s = new Session(settings, generation);
     let step = 'connecting';
     try {
@@ -74,7 +78,12 @@ export class Session {
       s.#channel = ch;
       ch.onerror = (reason) => s.#end(s.#classify(new Error(reason), 'channel closed by the broker'));
       step = 'declaring the queue (passive)';
-      const ok = await ch.queueDeclare(settings.queue, { passive: true, durable: true, autoDelete: false, exclusive: false });
+      const ok = await ch.queueDeclare(settings.queue, {
+        passive: true,
+        durable: true,
+        autoDelete: false,
+        exclusive: false,
+      });
       s.declared = { messageCount: ok.messageCount, consumerCount: ok.consumerCount };
       step = 'setting prefetch';
       await ch.basicQos(settings.prefetch);
@@ -94,13 +103,17 @@ export class Session {
 
   async #connect(): Promise<void> {
     const client = this.#client;
-    client.ondisconnect = (e) => this.#end(this.#classify(e ?? new Error('connection closed'), 'connection lost'));
+    client.ondisconnect = (e) =>
+      this.#end(this.#classify(e ?? new Error('connection closed'), 'connection lost'));
     client.onerror = () => undefined; // reported through ondisconnect / channel errors
     const connecting = client.connect();
     client.socket?.on('error', (e: NodeJS.ErrnoException) => (this.#socketError ??= e));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no AMQP handshake within ${this.#s.connectTimeoutMs} ms`)), this.#s.connectTimeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`no AMQP handshake within ${this.#s.connectTimeoutMs} ms`)),
+        this.#s.connectTimeoutMs,
+      );
     });
     try {
       await Promise.race([connecting, timeout]);
@@ -115,7 +128,12 @@ export class Session {
     try {
       ch = await this.#client.channel();
       ch.onerror = () => undefined;
-      const ok = await ch.queueDeclare(this.#s.queue, { passive: true, durable: true, autoDelete: false, exclusive: false });
+      const ok = await ch.queueDeclare(this.#s.queue, {
+        passive: true,
+        durable: true,
+        autoDelete: false,
+        exclusive: false,
+      });
       return { messageCount: ok.messageCount, consumerCount: ok.consumerCount };
     } catch (e) {
       throw this.#classify(e, 'probing the queue (passive declare)');
@@ -174,20 +192,31 @@ export class Session {
     // The consumer ended with an error while its channel is still open: that is a basic.cancel
     // from the broker (queue deleted, node failover…). Reconnecting finds out which.
     if (this.#channel !== undefined && !this.#channel.closed) {
-      return new AmpError('AMQP_CONSUMER_CANCELLED', 'the broker cancelled our consumer', { retryable: true, cause: e });
+      return new AmpError('AMQP_CONSUMER_CANCELLED', 'the broker cancelled our consumer', {
+        retryable: true,
+        cause: e,
+      });
     }
     return this.#classify(e, 'consumer closed');
   }
 
   #classify(e: unknown, step: string): AmpError {
-    return classifyAmqpError(e, { queue: this.#s.queue, host: this.host, socketError: this.#socketError, step });
+    return classifyAmqpError(e, {
+      queue: this.#s.queue,
+      host: this.host,
+      socketError: this.#socketError,
+      step,
+    });
   }
 }
 
 function tlsOptions(s: SessionSettings): AMQPTlsOptions {
   // `ca` *adds* to the public roots (tls `ca` alone would replace them).
-  const options: AMQPTlsOptions & { rejectUnauthorized: boolean; servername?: string } = { rejectUnauthorized: !s.insecure };
-  if (s.ca !== undefined) options.ca = [...rootCertificates, typeof s.ca === 'string' ? s.ca : s.ca.toString('utf8')];
+  const options: AMQPTlsOptions & { rejectUnauthorized: boolean; servername?: string } = {
+    rejectUnauthorized: !s.insecure,
+  };
+  if (s.ca !== undefined)
+    options.ca = [...rootCertificates, typeof s.ca === 'string' ? s.ca : s.ca.toString('utf8')];
   if (s.servername !== undefined) options.servername = s.servername;
   return options;
 }

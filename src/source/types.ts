@@ -93,13 +93,24 @@ export interface DeliveryHandler {
   onChannelLost?(generation: number): void;
 }
 
-export type SourceState = 'idle' | 'connecting' | 'consuming' | 'reconnecting' | 'cancelled' | 'closed' | 'failed';
+export type SourceState =
+  'idle' | 'connecting' | 'consuming' | 'reconnecting' | 'cancelled' | 'closed' | 'failed';
 
 /** Notifications, a discriminated union on `type` (for logs, health and the tail UI). */
 export type SourceEvent =
-  | { readonly type: 'connected'; readonly generation: number; readonly messageCount: number; readonly consumerCount: number }
+  | {
+      readonly type: 'connected';
+      readonly generation: number;
+      readonly messageCount: number;
+      readonly consumerCount: number;
+    }
   | { readonly type: 'disconnected'; readonly generation: number; readonly error: AmpError }
-  | { readonly type: 'reconnect-scheduled'; readonly attempt: number; readonly delayMs: number; readonly error: AmpError }
+  | {
+      readonly type: 'reconnect-scheduled';
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: AmpError;
+    }
   | { readonly type: 'probe'; readonly messageCount: number; readonly consumerCount: number }
   /** Another consumer is attached: Cisco splits the events between consumers. */
   | { readonly type: 'competing-consumers'; readonly consumerCount: number }
@@ -110,7 +121,8 @@ export type SourceEvent =
   | { readonly type: 'fatal'; readonly error: AmpError }
   | { readonly type: 'closed' };
 
-export type SourceOutcome = { readonly kind: 'closed' } | { readonly kind: 'fatal'; readonly error: AmpError };
+export type SourceOutcome =
+  { readonly kind: 'closed' } | { readonly kind: 'fatal'; readonly error: AmpError };
 
 export interface SourceStatus {
   readonly state: SourceState;

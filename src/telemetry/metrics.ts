@@ -89,8 +89,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     redeliveries: counter('redeliveries_total', 'Deliveries flagged redelivered by the broker.', ['stream']),
     acks: counter('acks_total', 'Deliveries acknowledged to the broker.', ['stream']),
     requeues: counter('requeues_total', 'Deliveries nacked with requeue (drain, shutdown).', ['stream']),
-    deadLetters: counter('dead_letters_total', 'Events written to the dead-letter file, by reason.', ['stream', 'reason']),
-    duplicates: counter('duplicates_dropped_total', 'Events dropped by dedup (id already delivered).', ['stream']),
+    deadLetters: counter('dead_letters_total', 'Events written to the dead-letter file, by reason.', [
+      'stream',
+      'reason',
+    ]),
+    duplicates: counter('duplicates_dropped_total', 'Events dropped by dedup (id already delivered).', [
+      'stream',
+    ]),
     filtered: counter('filtered_total', 'Events left out by a route filter.', ['stream', 'sink']),
     sinkRecords: counter('sink_records_total', 'Records a sink accepted durably.', ['stream', 'sink']),
     sinkWriteSeconds: new Histogram({
@@ -100,13 +105,24 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       buckets: WRITE_SECONDS_BUCKETS,
       registers,
     }),
-    sinkWriteFailures: counter('sink_write_failures_total', 'Failed sink writes, by error code.', ['stream', 'sink', 'code']),
-    sinkRetrying: gauge('sink_retrying', '1 while the sink is failing and its batch is retried.', ['stream', 'sink']),
+    sinkWriteFailures: counter('sink_write_failures_total', 'Failed sink writes, by error code.', [
+      'stream',
+      'sink',
+      'code',
+    ]),
+    sinkRetrying: gauge('sink_retrying', '1 while the sink is failing and its batch is retried.', [
+      'stream',
+      'sink',
+    ]),
     reconnects: counter('reconnects_total', 'Reconnects to the broker.', ['stream']),
     connected: gauge('connected', '1 while a consumer is attached to the queue.', ['stream']),
     queueDepth: gauge('queue_depth', 'Ready messages in the queue at the last probe.', ['stream']),
     consumerCount: gauge('queue_consumers', 'Consumers attached to the queue at the last probe.', ['stream']),
-    consumerLagSeconds: gauge('consumer_lag_seconds', 'Now minus the timestamp of the newest event written, seconds.', ['stream']),
+    consumerLagSeconds: gauge(
+      'consumer_lag_seconds',
+      'Now minus the timestamp of the newest event written, seconds.',
+      ['stream'],
+    ),
     inFlight: gauge('in_flight', 'Deliveries held unacked by the pipeline.', ['stream']),
     batchSize: new Histogram({
       name: `${p}batch_size`,

@@ -52,11 +52,13 @@ export class TestQueue {
     const rk = routingKey ?? this.name;
     for (let i = 0; i < bodies.length; i += 200) {
       await Promise.all(
-        bodies.slice(i, i + 200).map((b) =>
-          routingKey === undefined
-            ? ch.basicPublish('', rk, b, { deliveryMode: 2, contentType: 'application/octet-stream' })
-            : ch.basicPublish('amq.topic', rk, b, { deliveryMode: 2 }),
-        ),
+        bodies
+          .slice(i, i + 200)
+          .map((b) =>
+            routingKey === undefined
+              ? ch.basicPublish('', rk, b, { deliveryMode: 2, contentType: 'application/octet-stream' })
+              : ch.basicPublish('amq.topic', rk, b, { deliveryMode: 2 }),
+          ),
       );
     }
   }
@@ -111,7 +113,11 @@ export async function forceCloseConnections(connectionName: string): Promise<num
     const all = (await res.json()) as { name: string; client_properties?: { connection_name?: string } }[];
     const ours = all.filter((c) => c.client_properties?.connection_name === connectionName);
     if (ours.length > 0) {
-      for (const c of ours) await mgmt(`/connections/${encodeURIComponent(c.name)}`, { method: 'DELETE', headers: { 'X-Reason': 'test: forced close' } });
+      for (const c of ours)
+        await mgmt(`/connections/${encodeURIComponent(c.name)}`, {
+          method: 'DELETE',
+          headers: { 'X-Reason': 'test: forced close' },
+        });
       return ours.length;
     }
     await new Promise((r) => setTimeout(r, 200)); // the management view lags a little
@@ -126,18 +132,21 @@ export async function forceCloseConnections(connectionName: string): Promise<num
 export class CuttableRelay {
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();
+  readonly #upstreams = new Set<net.Socket>();
   port = 0;
 
   constructor() {
     this.#server = net.createServer((client) => {
       const upstream = net.connect(5672, '127.0.0.1');
       this.#sockets.add(client).add(upstream);
+      this.#upstreams.add(upstream);
       client.pipe(upstream).pipe(client);
       const drop = (): void => {
         client.destroy();
         upstream.destroy();
         this.#sockets.delete(client);
         this.#sockets.delete(upstream);
+        this.#upstreams.delete(upstream);
       };
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
@@ -148,6 +157,14 @@ export class CuttableRelay {
     await new Promise<void>((r) => this.#server.listen(0, '127.0.0.1', r));
     this.port = (this.#server.address() as net.AddressInfo).port;
     return `amqp://guest:guest@127.0.0.1:${this.port}`;
+  }
+
+  /** Stop relaying broker → client on the current connections (sockets stay open: a wedge). */
+  freeze(): void {
+    for (const u of this.#upstreams) {
+      u.unpipe();
+      u.pause();
+    }
   }
 
   /** Destroy every relayed socket (both sides). */
@@ -165,7 +182,11 @@ export class CuttableRelay {
 }
 
 /** Poll until `cond()` is true (condition-based waiting, never a fixed sleep as an assertion). */
-export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await cond()) return;

@@ -37,7 +37,10 @@ describe('pipeline: at-least-once delivery to the file sink', () => {
     h = await harness({ routes: () => [{ name: 'held', sink: held, format: getFormat('raw') }] });
     await h.q.publish(events(30).bodies);
     await h.pipeline.start();
-    await waitFor(() => held.writes > 0 && h!.pipeline.stats().delivered + h!.pipeline.stats().inFlight >= 30, 'deliveries held');
+    await waitFor(
+      () => held.writes > 0 && h!.pipeline.stats().delivered + h!.pipeline.stats().inFlight >= 30,
+      'deliveries held',
+    );
     expect(h.pipeline.stats().acked).toBe(0);
     const closing = h.pipeline.close(); // immediate stop with the write still pending
     await waitFor(async () => (await h!.q.depth()).messageCount === 30, 'all 30 back in the queue');
@@ -48,7 +51,10 @@ describe('pipeline: at-least-once delivery to the file sink', () => {
 
   it('acks once the held write resolves', async () => {
     const held = new HeldSink();
-    h = await harness({ routes: () => [{ name: 'held', sink: held, format: getFormat('raw') }], pipeline: { batch: { maxEvents: 100, maxWaitMs: 50 } } });
+    h = await harness({
+      routes: () => [{ name: 'held', sink: held, format: getFormat('raw') }],
+      pipeline: { batch: { maxEvents: 100, maxWaitMs: 50 } },
+    });
     await h.q.publish(events(10).bodies);
     await h.pipeline.start();
     await waitFor(() => held.writes === 1 && h!.pipeline.stats().inFlight === 10, 'batch held');
@@ -84,7 +90,12 @@ describe('pipeline: at-least-once delivery to the file sink', () => {
   it('dead-letters malformed and non-JSON messages with their reason and bytes, then acks them and counts them', async () => {
     h = await harness();
     const good = events(3);
-    const poison = [Buffer.from('not json at all'), Buffer.from('{"timestamp":1}'), Buffer.from([0xff, 0xfe, 0x00]), Buffer.from('[1,2]')];
+    const poison = [
+      Buffer.from('not json at all'),
+      Buffer.from('{"timestamp":1}'),
+      Buffer.from([0xff, 0xfe, 0x00]),
+      Buffer.from('[1,2]'),
+    ];
     await h.q.publish([good.bodies[0]!, ...poison, good.bodies[1]!, good.bodies[2]!]);
     await h.pipeline.start();
     await waitFor(() => h!.pipeline.stats().acked === 7, 'all acked');
@@ -95,7 +106,9 @@ describe('pipeline: at-least-once delivery to the file sink', () => {
     expect(dl[1]!['reason']).toBe('event has no "id"');
     expect(dl[0]!['delivery']).toMatchObject({ exchange: '', redelivered: false, routingKey: h.q.name });
     expect(await h.metric('ampstream_dead_letters_total')).toBe(4);
-    expect(await h.metric('ampstream_dead_letters_total{stream="' + h.q.name + '",reason="not-json"}')).toBe(1);
+    expect(await h.metric('ampstream_dead_letters_total{stream="' + h.q.name + '",reason="not-json"}')).toBe(
+      1,
+    );
   });
 
   it('holds poison messages unacked while the dead-letter file cannot be written', async () => {
@@ -121,7 +134,12 @@ describe('pipeline: at-least-once delivery to the file sink', () => {
         throw new AmpError('SINK_REJECTED', 'HTTP 400 bad event', { retryable: false });
       },
     };
-    h = await harness({ routes: (dir) => [fileRoute('file', join(dir, 'events.jsonl')), { name: 'refuser', sink: refusing, format: getFormat('raw') }] });
+    h = await harness({
+      routes: (dir) => [
+        fileRoute('file', join(dir, 'events.jsonl')),
+        { name: 'refuser', sink: refusing, format: getFormat('raw') },
+      ],
+    });
     const { ids, bodies } = events(5);
     await h.q.publish(bodies);
     await h.pipeline.start();
@@ -129,7 +147,11 @@ describe('pipeline: at-least-once delivery to the file sink', () => {
     expect(h.writtenIds()).toEqual(ids);
     const dl = h.deadLetters();
     expect(dl.map((l) => l['eventId'])).toEqual(ids);
-    expect(dl[0]).toMatchObject({ kind: 'sink-rejected', route: 'refuser', error: { code: 'SINK_REJECTED' } });
+    expect(dl[0]).toMatchObject({
+      kind: 'sink-rejected',
+      route: 'refuser',
+      error: { code: 'SINK_REJECTED' },
+    });
   });
 
   it('stops without acking when a sink says SINK_CLOSED, and the broker keeps the events', async () => {
@@ -155,7 +177,10 @@ describe('pipeline: at-least-once delivery to the file sink', () => {
     h = await harness({
       routes: (dir) => [
         fileRoute('all', join(dir, 'events.jsonl')),
-        { ...fileRoute('even-hosts', join(dir, 'even.jsonl')), filter: (e) => e.computer?.hostname === 'WS-0' },
+        {
+          ...fileRoute('even-hosts', join(dir, 'even.jsonl')),
+          filter: (e) => e.computer?.hostname === 'WS-0',
+        },
       ],
     });
     const { ids, bodies } = events(14);

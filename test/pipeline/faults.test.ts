@@ -19,13 +19,19 @@ function events(n: number): { ids: string[]; bodies: Buffer[] } {
   return { ids: list.map((e) => e.id), bodies: list.map((e) => e.body) };
 }
 
-const slowFileRoute = (dir: string) => [{ name: 'file', sink: slowed(fileSink('file', join(dir, 'events.jsonl')), 15), format: getFormat('raw') }];
+const slowFileRoute = (dir: string) => [
+  { name: 'file', sink: slowed(fileSink('file', join(dir, 'events.jsonl')), 15), format: getFormat('raw') },
+];
 
 async function allDelivered(hh: Harness, ids: string[]): Promise<void> {
   const want = new Set(ids);
   await waitFor(async () => {
     const got = new Set(hh.writtenIds());
-    return [...want].every((id) => got.has(id)) && hh.pipeline.stats().inFlight === 0 && (await hh.q.depth()).messageCount === 0;
+    return (
+      [...want].every((id) => got.has(id)) &&
+      hh.pipeline.stats().inFlight === 0 &&
+      (await hh.q.depth()).messageCount === 0
+    );
   }, 'every id written and the queue empty');
 }
 
@@ -73,7 +79,11 @@ describe('pipeline faults: connections', () => {
   it('with dedup on, a connection cut produces no duplicate in the sink', async () => {
     relay = new CuttableRelay();
     const url = await relay.listen();
-    h = await harness({ source: { url }, routes: slowFileRoute, pipeline: (dir) => ({ dedup: { path: join(dir, 'dedup.db') } }) });
+    h = await harness({
+      source: { url },
+      routes: slowFileRoute,
+      pipeline: (dir) => ({ dedup: { path: join(dir, 'dedup.db') } }),
+    });
     const { ids, bodies } = events(300);
     await h.q.publish(bodies);
     await h.pipeline.start();
@@ -145,7 +155,10 @@ describe('pipeline: drain and peek', () => {
     const written = h.writtenIds();
     expect(stats.acked).toBe(written.length);
     expect(written).toEqual(ids.slice(0, written.length));
-    await waitFor(async () => (await h!.q.depth()).messageCount === 300 - written.length, 'the rest is back in the queue');
+    await waitFor(
+      async () => (await h!.q.depth()).messageCount === 300 - written.length,
+      'the rest is back in the queue',
+    );
     expect(await h.pipeline.done).toEqual({ kind: 'drained' });
   });
 
@@ -168,7 +181,10 @@ describe('pipeline: drain and peek', () => {
     await h.q.publish(events(25).bodies);
     await h.pipeline.start();
     await waitFor(() => seen.some((e) => e.type === 'peek-window-full'), 'window full event');
-    expect(seen.find((e) => e.type === 'peek-window-full')).toEqual({ type: 'peek-window-full', prefetch: 10 });
+    expect(seen.find((e) => e.type === 'peek-window-full')).toEqual({
+      type: 'peek-window-full',
+      prefetch: 10,
+    });
     expect(h.pipeline.stats().delivered).toBeLessThanOrEqual(10);
   });
 });

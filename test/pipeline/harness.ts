@@ -94,7 +94,10 @@ export async function harness(options: HarnessOptions = {}): Promise<Harness> {
 }
 
 export function fileSink(name: string, path: string, extra: Record<string, unknown> = {}): Sink {
-  return new FileSink(fileSinkOptions.parse({ type: 'file', path, maxBytes: 0, ...extra }), { name, logger: silentLogger });
+  return new FileSink(fileSinkOptions.parse({ type: 'file', path, maxBytes: 0, ...extra }), {
+    name,
+    logger: silentLogger,
+  });
 }
 
 export function fileRoute(name: string, path: string): Route {

@@ -23,7 +23,8 @@ export function joinLines(batch: readonly SinkRecord[], scratch?: Buffer): Buffe
       total += p.length;
     }
   }
-  const out = scratch !== undefined && scratch.length >= total ? scratch.subarray(0, total) : Buffer.allocUnsafe(total);
+  const out =
+    scratch !== undefined && scratch.length >= total ? scratch.subarray(0, total) : Buffer.allocUnsafe(total);
   let off = 0;
   for (let i = 0; i < n; i++) {
     const p = (batch[i] as SinkRecord).payload;

@@ -73,7 +73,12 @@ export async function listRotated(path: string): Promise<string[]> {
   const prefix = `${stem}.`;
   const names = await readdir(dir);
   return names
-    .filter((n) => n.startsWith(prefix) && /^\d{4}-\d\d-\d\dT/.test(n.slice(prefix.length)) && (n.endsWith(ext) || n.endsWith(`${ext}.gz`)))
+    .filter(
+      (n) =>
+        n.startsWith(prefix) &&
+        /^\d{4}-\d\d-\d\dT/.test(n.slice(prefix.length)) &&
+        (n.endsWith(ext) || n.endsWith(`${ext}.gz`)),
+    )
     .sort()
     .map((n) => join(dir, n));
 }

@@ -54,7 +54,10 @@ export class FileSink implements Sink {
     try {
       await this.#ensureOpen();
     } catch (e) {
-      this.#log.warn({ sink: this.name, err: this.#classify(e, 'open').toJSON() }, 'file sink cannot open its file yet; will retry on write');
+      this.#log.warn(
+        { sink: this.name, err: this.#classify(e, 'open').toJSON() },
+        'file sink cannot open its file yet; will retry on write',
+      );
     }
   }
 
@@ -62,7 +65,10 @@ export class FileSink implements Sink {
     if (this.#closed) throw new AmpError('INTERNAL', `file sink "${this.name}" is closed`);
     if (batch.length === 0) return;
     const data = joinLines(batch, this.#scratch);
-    if (data.length <= MAX_SCRATCH_BYTES && (this.#scratch === undefined || data.buffer !== this.#scratch.buffer)) {
+    if (
+      data.length <= MAX_SCRATCH_BYTES &&
+      (this.#scratch === undefined || data.buffer !== this.#scratch.buffer)
+    ) {
       this.#scratch = Buffer.from(data.buffer, data.byteOffset, data.length);
     }
     try {
@@ -126,9 +132,13 @@ export class FileSink implements Sink {
     try {
       if (this.#o.gzip) await gzipFile(rotated, this.#o.mode);
       const deleted = await prune(this.#o.path, this.#o.maxFiles);
-      if (deleted.length > 0) this.#log.info({ sink: this.name, deleted }, 'file sink retention removed old files');
+      if (deleted.length > 0)
+        this.#log.info({ sink: this.name, deleted }, 'file sink retention removed old files');
     } catch (e) {
-      this.#log.warn({ sink: this.name, rotated, err: (e as Error).message }, 'file sink housekeeping failed (the data is safe in the rotated file)');
+      this.#log.warn(
+        { sink: this.name, rotated, err: (e as Error).message },
+        'file sink housekeeping failed (the data is safe in the rotated file)',
+      );
     }
   }
 
@@ -140,7 +150,7 @@ export class FileSink implements Sink {
         await fh.write(Buffer.from('\n'));
         this.#tornLine = false;
       }
-      for (let off = 0; off < data.length; ) {
+      for (let off = 0; off < data.length;) {
         const { bytesWritten } = await fh.write(data, off, data.length - off);
         off += bytesWritten;
       }
@@ -167,18 +177,26 @@ export class FileSink implements Sink {
     const errno = (e as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
     const details = { sink: this.name, path: this.#o.path, errno };
     if (errno === 'ENOSPC' || errno === 'EDQUOT') {
-      return new AmpError('SINK_DISK_FULL', `file sink "${this.name}": no space left to ${op} ${this.#o.path} (${errno})`, {
+      return new AmpError(
+        'SINK_DISK_FULL',
+        `file sink "${this.name}": no space left to ${op} ${this.#o.path} (${errno})`,
+        {
+          retryable: true,
+          cause: e,
+          details,
+          hint: 'free disk space or raise the quota; events wait in the broker queue meanwhile',
+        },
+      );
+    }
+    return new AmpError(
+      'SINK_WRITE_FAILED',
+      `file sink "${this.name}": cannot ${op} ${this.#o.path} (${errno})`,
+      {
         retryable: true,
         cause: e,
         details,
-        hint: 'free disk space or raise the quota; events wait in the broker queue meanwhile',
-      });
-    }
-    return new AmpError('SINK_WRITE_FAILED', `file sink "${this.name}": cannot ${op} ${this.#o.path} (${errno})`, {
-      retryable: true,
-      cause: e,
-      details,
-      hint: 'check that the directory exists and is writable by this user; retrying meanwhile',
-    });
+        hint: 'check that the directory exists and is writable by this user; retrying meanwhile',
+      },
+    );
   }
 }
