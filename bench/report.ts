@@ -53,7 +53,7 @@ export function formatResultsTable(rows: readonly Row[]): string {
   const c = rows.find((r) => r.config === C_REFERENCE);
   const pika = rows.find((r) => r.config === PIKA_REFERENCE);
   const head =
-    '| config | N | reps | events/s (min-max) | × c_ack | × pika_ack | drain s | consumer CPU s (µs/event) | peak RSS MB | broker CPU s (µs/event) | queue depth after | output check | other load (cores) |\n' +
+    '| config | N | reps | events/s (min-max) | × c_ack | × pika_ack | drain s | consumer CPU s: total, start-up (µs/event drained) | peak RSS MB | broker CPU s (µs/event) | queue depth after | output check | other load (cores) |\n' +
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|';
   const lines = rows.map((r) =>
     [
@@ -64,7 +64,7 @@ export function formatResultsTable(rows: readonly Row[]): string {
       f2(ratio(r, c)),
       f2(ratio(r, pika)),
       f1(r.drainSecs),
-      r.cpuSecs === undefined ? '–' : `${f1(r.cpuSecs)} (${f1(r.usPerEvent)})`,
+      r.cpuSecs === undefined ? '–' : `${f1(r.cpuSecs)}, ${f1(r.startupCpuSecs)} (${f1(r.usPerEvent)})`,
       f0(r.peakRssMb),
       r.brokerCpuSecs === undefined ? '–' : `${f1(r.brokerCpuSecs)} (${f0(r.brokerUsPerEvent)})`,
       depthCell(r),

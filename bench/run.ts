@@ -137,6 +137,7 @@ async function main(): Promise<number> {
 
   const unavailable = new Map<string, string>();
   for (const c of consumers) {
+    log(`  preparing ${c.name}${c.ampstream ? ' (tsc build of src/ into .tmp/bench-dist, incremental)' : ''}…`);
     const problem = await c.prepare();
     if (problem !== undefined) {
       unavailable.set(c.name, problem);

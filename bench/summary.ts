@@ -18,6 +18,7 @@ export interface Row {
   readonly epsMax?: number;
   readonly drainSecs?: number;
   readonly cpuSecs?: number;
+  readonly startupCpuSecs?: number;
   readonly usPerEvent?: number;
   readonly peakRssMb?: number;
   readonly brokerCpuSecs?: number;
@@ -79,6 +80,7 @@ export function summarise(config: string, results: readonly DrainResult[], meta:
     ...(eps.length > 0 && { eps: median(eps)!, epsMin: Math.min(...eps), epsMax: Math.max(...eps) }),
     ...(m((r) => r.drainSecs) !== undefined && { drainSecs: m((r) => r.drainSecs)! }),
     ...(m((r) => r.cpuSecs) !== undefined && { cpuSecs: m((r) => r.cpuSecs)!, usPerEvent: m((r) => r.usPerEvent)! }),
+    ...(m((r) => r.startupCpuSecs) !== undefined && { startupCpuSecs: m((r) => r.startupCpuSecs)! }),
     ...(m((r) => r.peakRssMb) !== undefined && { peakRssMb: Math.max(...pick((r) => r.peakRssMb)) }),
     ...(m((r) => r.brokerCpuSecs) !== undefined && {
       brokerCpuSecs: m((r) => r.brokerCpuSecs)!,

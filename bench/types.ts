@@ -57,7 +57,11 @@ export interface DrainResult {
   readonly wallSecs?: number;
   /** the consumer's own RESULT line, when it prints one */
   readonly selfReported?: { readonly secs?: number; readonly eps?: number };
+  /** whole-process CPU (user + system), start-up and shutdown included */
   readonly cpuSecs?: number;
+  /** CPU already used when the first deliveries were seen (interpreter, modules, connect) */
+  readonly startupCpuSecs?: number;
+  /** (cpuSecs − startupCpuSecs) ÷ N, in µs: the consumer's cost per event while draining */
   readonly usPerEvent?: number;
   readonly peakRssMb?: number;
   readonly brokerCpuSecs?: number;

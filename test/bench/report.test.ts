@@ -15,6 +15,7 @@ function drain(config: string, rep: number, eps: number, over: Partial<DrainResu
     drainSecs,
     eps,
     cpuSecs: 2,
+    startupCpuSecs: 0.1,
     usPerEvent: 10,
     peakRssMb: 50,
     brokerCpuSecs: 12,
@@ -68,13 +69,13 @@ describe('results table', () => {
     const lines = table.split('\n');
     expect(lines).toHaveLength(2 + 4);
     expect(lines[0]).toContain('| config | N | reps | events/s (min-max) | × c_ack | × pika_ack |');
-    expect(lines[3]).toBe('| pika_ack | 200000 | 1 | **8000** | 0.50 | 1.00 | 25.0 | 16.0 (80.0) | 50 | 12.0 (60) | 0 | ok | 0.2 |');
+    expect(lines[3]).toBe('| pika_ack | 200000 | 1 | **8000** | 0.50 | 1.00 | 25.0 | 16.0, 0.1 (80.0) | 50 | 12.0 (60) | 0 | ok | 0.2 |');
     expect(lines[5]).toContain('| ampstream | 200000 | 1 | **16000** | 1.00 | 2.00 |');
   });
 
   it('shows a non-acking consumer as consumed, not drained, with no ratios and the full queue after', () => {
     const line = formatResultsTable(rows()).split('\n')[4]!;
-    expect(line).toBe('| pika_asis | 200000 | 1 | 14000 consumed, not drained | – | – | 14.3 | 2.0 (10.0) | 50 | 12.0 (60) | 200000 | ok | 0.2 |');
+    expect(line).toBe('| pika_asis | 200000 | 1 | 14000 consumed, not drained | – | – | 14.3 | 2.0, 0.1 (10.0) | 50 | 12.0 (60) | 200000 | ok | 0.2 |');
   });
 });
 
