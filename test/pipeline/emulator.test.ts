@@ -36,7 +36,7 @@ async function stream(): Promise<CreatedStream> {
 
 function pipelineFor(
   s: CreatedStream,
-  extra: Partial<PipelineOptions['source']> = {},
+  { noCa = false, ...extra }: Partial<PipelineOptions['source']> & { noCa?: boolean } = {},
   slowMs = 0,
 ): { p: Pipeline; path: string; ids: () => string[] } {
   const path = join(tmp.dir, `${s.amqp_credentials.queue_name}-${randomUUID().slice(0, 4)}.jsonl`);
@@ -45,7 +45,7 @@ function pipelineFor(
     source: {
       url: amqpsUrl(s.amqp_credentials),
       queue: s.amqp_credentials.queue_name,
-      ca: emu.caPem,
+      ...(noCa ? {} : { ca: emu.caPem }),
       reconnect: FAST_BACKOFF,
       probeIntervalMs: 0,
       watchdogMs: 0,
@@ -74,7 +74,7 @@ describe('pipeline through the emulator (AMQPS)', () => {
 
   it('refuses a broker certificate it does not trust: fatal AMQP_TLS, no reconnect loop', async () => {
     const s = await stream();
-    const { p } = pipelineFor(s, { ca: undefined });
+    const { p } = pipelineFor(s, { noCa: true });
     const seen: SourceEvent['type'][] = [];
     p.subscribe((e) => seen.push(e.type));
     await expect(p.start()).rejects.toMatchObject({ code: 'AMQP_TLS', retryable: false, exitCode: 78 });
@@ -83,7 +83,7 @@ describe('pipeline through the emulator (AMQPS)', () => {
 
   it('connects without the CA only with the explicit insecure flag', async () => {
     const s = await stream();
-    const { p } = pipelineFor(s, { ca: undefined, insecure: true });
+    const { p } = pipelineFor(s, { noCa: true, insecure: true });
     await p.start();
     expect(p.stats().connected).toBe(true);
     await p.drain();
