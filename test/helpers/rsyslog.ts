@@ -132,6 +132,8 @@ export class Rsyslog {
   readonly outFile: string;
   #child: ChildProcess | undefined;
   #stderr = '';
+  #readBytes = 0;
+  readonly #parsed: ReceivedMessage[] = [];
 
   private constructor(dir: string, pki: TestPki, ports: { tcp: number; tls: number; udp: number }) {
     this.dir = dir;
@@ -223,17 +225,21 @@ export class Rsyslog {
     this.#child?.kill('SIGCONT');
   }
 
+  /** Every message received so far (the file is read incrementally: only new lines are parsed). */
   async messages(): Promise<ReceivedMessage[]> {
-    let text: string;
+    let text: Buffer;
     try {
-      text = await readFile(this.outFile, 'utf8');
+      text = await readFile(this.outFile);
     } catch {
-      return [];
+      return this.#parsed;
     }
-    return text
-      .split('\n')
-      .filter((l) => l !== '')
-      .map(parseLine);
+    const end = text.lastIndexOf(0x0a) + 1; // only complete lines
+    if (end > this.#readBytes) {
+      const fresh = text.subarray(this.#readBytes, end).toString('utf8');
+      this.#readBytes = end;
+      for (const line of fresh.split('\n')) if (line !== '') this.#parsed.push(parseLine(line));
+    }
+    return this.#parsed;
   }
 
   /** Polls the output file until every id has arrived (or throws after `timeoutMs`). */

@@ -153,8 +153,9 @@ describe('syslog sink faults', () => {
     const s = sink({ transport: 'tcp', port: proxy.port });
     try {
       await s.start();
-      const batch = records(3000);
-      proxy.cutAfter(200_000); // well inside the ~2 MB batch
+      // ~8 MB: more than the kernel buffers hold, so the cut lands while the write is in flight
+      const batch = records(20_000);
+      proxy.cutAfter(500_000);
       const e = await rejection(s.write(batch));
       expect(e.retryable).toBe(true);
       expect(['SINK_UNAVAILABLE', 'SINK_TIMEOUT']).toContain(e.code);
@@ -186,7 +187,7 @@ describe('syslog sink faults', () => {
     try {
       await s.start();
       rsyslog.pause(); // stop reading so the batch is still in flight when the daemon dies
-      const batch = records(40_000);
+      const batch = records(25_000); // ~10 MB: more than the socket buffers hold
       const pending = rejection(s.write(batch));
       await new Promise((r) => setTimeout(r, 300));
       await rsyslog.stop(); // SIGTERM while frozen: the process dies, the kernel resets the connection
@@ -206,7 +207,7 @@ describe('syslog sink faults', () => {
     try {
       await s.start();
       rsyslog.pause();
-      const batch = records(40_000);
+      const batch = records(25_000); // ~10 MB: more than the socket buffers hold
       const e = await rejection(s.write(batch));
       expect(e.code).toBe('SINK_TIMEOUT');
       expect(e.retryable).toBe(true);
