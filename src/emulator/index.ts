@@ -137,7 +137,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     publisher.startRate(options.rate ?? 0);
     undo.push(async () => publisher.stopRate());
 
-    logger.info({ apiUrl, amqpHost, amqpPort: front.port, caPath: ca.caPath }, 'emulator: ready');
+    logger.debug({ apiUrl, amqpHost, amqpPort: front.port, caPath: ca.caPath }, 'emulator: ready');
     let closing: Promise<void> | undefined;
     return {
       apiUrl,

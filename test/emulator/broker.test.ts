@@ -102,6 +102,19 @@ describe('per-stream queues and users', () => {
     ).toContain('ACCESS_REFUSED');
   });
 
+  it("lets a stream user passive-declare another stream's queue (RabbitMQ checks no permission there) but not read it", async () => {
+    // documents what the broker permissions mean: passive declare = existence + counts only
+    const a = await createStreamViaRest(emu, { name: name() });
+    const b = await createStreamViaRest(emu, { name: name() });
+    const client = await connectAsStream(emu, a);
+    clients.push(client);
+    const ch = await client.channel();
+    expect((await ch.queueDeclare(b.amqp_credentials.queue_name, { passive: true })).name).toBe(
+      b.amqp_credentials.queue_name,
+    );
+    expect(await failureOf(() => ch.basicGet(b.amqp_credentials.queue_name))).toContain('ACCESS_REFUSED');
+  });
+
   it('removes the queue and the broker user on DELETE', async () => {
     const s = await createStreamViaRest(emu, { name: name() });
     expect((await management(`/users/${s.amqp_credentials.user_name}`)).status).toBe(200);

@@ -88,6 +88,12 @@ describe('event generator', () => {
       expect(event.computer?.hostname).toBe(computer?.hostname);
       expect(event.computer?.links?.computer).toBe(`${API}/v1/computers/${computer?.connectorGuid}`);
       if (event.group_guids !== undefined) expect(event.group_guids).toEqual([groupGuid]);
+      const windowsComputer = computer?.operatingSystem.startsWith('Windows') === true;
+      if (event.event_type_id === TYPE.EXPLOIT_PREVENTION || event.event_type_id === TYPE.CLOUD_IOC) {
+        expect(windowsComputer).toBe(true);
+      }
+      const parent = event.file?.parent?.file_name ?? event.network_info?.parent?.file_name;
+      if (parent !== undefined) expect(/\.exe$/i.test(parent)).toBe(windowsComputer);
     }
   });
 

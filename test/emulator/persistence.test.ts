@@ -111,3 +111,20 @@ describe('emulator state', () => {
     }
   });
 });
+
+describe('continuous publishing', () => {
+  it('keeps publishing generated events at --rate into matching streams', async () => {
+    const emu = await withEmulator({ seed: 34, rate: 200 });
+    try {
+      const s = await createStreamViaRest(emu, { name: 'rate' });
+      for (let i = 0; i < 300 && (await queueDepth(guest, s.amqp_credentials.queue_name)) < 20; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await queueDepth(guest, s.amqp_credentials.queue_name)).toBeGreaterThanOrEqual(20);
+      const events = await apiRequest(emu, 'GET', '/v1/events?limit=1');
+      expect(events.body.metadata.results.total).toBeGreaterThanOrEqual(20);
+    } finally {
+      await emu.close();
+    }
+  });
+});

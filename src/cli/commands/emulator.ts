@@ -49,16 +49,21 @@ export function humanBlock(emu: RunningEmulator, where: string): string {
   ].join('\n');
 }
 
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (s: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(s);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
+/**
+ * Resolves on the first SIGINT/SIGTERM; any further signal exits at once (130), so a stuck
+ * close never traps the user. Returns a function that removes the handlers.
+ */
+function onSignals(): { first: Promise<NodeJS.Signals>; dispose: () => void } {
+  let seen = false;
+  let resolveFirst: (s: NodeJS.Signals) => void = () => undefined;
+  const first = new Promise<NodeJS.Signals>((resolve) => (resolveFirst = resolve));
+  const handler = (signal: NodeJS.Signals): void => {
+    if (seen) process.exit(130);
+    seen = true;
+    resolveFirst(signal);
+  };
+  process.on('SIGINT', handler).on('SIGTERM', handler);
+  return { first, dispose: () => process.off('SIGINT', handler).off('SIGTERM', handler) };
 }
 
 export function registerEmulator(program: Command): void {
@@ -94,6 +99,7 @@ export function registerEmulator(program: Command): void {
     .action(async (opts) => {
       const json = opts.json === true;
       const logger = createLogger({ level: json ? 'warn' : 'info' });
+      const signals = onSignals();
       const emu = await startEmulator({
         apiPort: opts.apiPort,
         amqpsPort: opts.amqpsPort,
@@ -105,6 +111,9 @@ export function registerEmulator(program: Command): void {
         rateLimitPerHour: opts.rateLimit,
         logger,
         ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
+      }).catch((e: unknown) => {
+        signals.dispose();
+        throw e;
       });
       if (json) process.stdout.write(`${readyLine(emu)}\n`);
       else {
@@ -114,13 +123,10 @@ export function registerEmulator(program: Command): void {
             : `seed ${opts.seed}, data in ${opts.dataDir}`;
         process.stderr.write(`${humanBlock(emu, where)}\n`);
       }
-      const signal = await waitForSignal();
+      const signal = await signals.first;
       if (!json) process.stderr.write(`\n${signal}: closing the emulator…\n`);
-      // a second signal while closing exits at once
-      const force = (): void => process.exit(130);
-      process.once('SIGINT', force).once('SIGTERM', force);
       await emu.close();
-      process.off('SIGINT', force).off('SIGTERM', force);
-      logger.flush?.();
+      signals.dispose();
+      logger.flush();
     });
 }

@@ -106,6 +106,7 @@ export class Broker {
   async queueExists(name: string): Promise<boolean> {
     const conn = await this.#connection();
     const ch = await conn.channel();
+    ch.onerror = () => undefined; // NOT_FOUND is the expected answer, not a connection problem
     try {
       await ch.queueDeclare(name, { passive: true });
       await ch.close();

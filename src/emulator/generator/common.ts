@@ -80,7 +80,7 @@ export function malwarePath(input: BuildInput): string {
 }
 
 export function cleanParent(input: BuildInput, withPid: boolean): EventFields {
-  const p = input.rng.pick(input.pools.cleanParents);
+  const p = input.rng.pick(input.computer.windows ? input.pools.cleanParents : input.pools.unixParents);
   return {
     ...(withPid ? { process_id: input.rng.int(300, 12000) } : {}),
     disposition: 'Clean',

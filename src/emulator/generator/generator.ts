@@ -93,6 +93,16 @@ const BUILDERS = new Map<number, Builder>([
 /** Event types whose body carries no `group_guids` (cisco-api.md §4.1). */
 const NO_GROUP_GUIDS = new Set<number>([TYPE.THREAT_HUNTING]);
 
+/** Event types whose details only make sense on Windows (Office, PowerShell, exploit prevention). */
+const WINDOWS_ONLY = new Set<number>([
+  TYPE.CLOUD_IOC,
+  TYPE.EXPLOIT_PREVENTION,
+  TYPE.MALICIOUS_ACTIVITY,
+  TYPE.VULNERABLE_APP,
+  TYPE.ISOLATION_START,
+  TYPE.ISOLATION_STOP,
+]);
+
 /** A scenario is the list of event types it emits, in order, on one computer. */
 type Scenario = (rng: Rng) => readonly number[];
 
@@ -177,10 +187,12 @@ export class EventGenerator {
     return this.#build(this.#rng.pick(types), this.#scenario([], computers));
   }
 
-  #scenario(types: number[], computers: readonly Computer[]): Pending {
+  #scenario(types: number[], computers: readonly Computer[], first?: number): Pending {
+    const windows = computers.filter((c) => c.windows);
+    const pool = WINDOWS_ONLY.has(first ?? types[0] ?? 0) && windows.length > 0 ? windows : computers;
     return {
       types,
-      computer: this.#rng.pick(computers),
+      computer: this.#rng.pick(pool),
       sample: this.#rng.pick(this.#pools.malware),
       detectionId: this.#ids.next().toString(),
     };

@@ -15,13 +15,18 @@ export interface MalwareSample {
   readonly detection: string;
 }
 
+export interface CleanProcess {
+  readonly fileName: string;
+  readonly sha256: string;
+  readonly path: string;
+}
+
 export interface Pools {
   readonly malware: readonly MalwareSample[];
-  readonly cleanParents: readonly {
-    readonly fileName: string;
-    readonly sha256: string;
-    readonly path: string;
-  }[];
+  /** clean parent processes on Windows computers */
+  readonly cleanParents: readonly CleanProcess[];
+  /** clean parent processes on macOS and Linux computers */
+  readonly unixParents: readonly CleanProcess[];
   readonly remoteHosts: readonly { readonly ip: string; readonly domain: string }[];
   readonly cleanHashes: readonly string[];
 }
@@ -67,6 +72,14 @@ const CLEAN_PARENTS = [
   { fileName: 'WINWORD.EXE', path: 'C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE' },
 ] as const;
 
+const UNIX_PARENTS = [
+  { fileName: 'bash', path: '/bin/bash' },
+  { fileName: 'zsh', path: '/bin/zsh' },
+  { fileName: 'python3', path: '/usr/bin/python3' },
+  { fileName: 'firefox', path: '/usr/lib/firefox/firefox' },
+  { fileName: 'curl', path: '/usr/bin/curl' },
+] as const;
+
 function detectionName(): string {
   const family = faker.helpers.arrayElement(DETECTION_FAMILIES);
   if (family === 'W32.GenericKD')
@@ -88,10 +101,11 @@ export function buildPools(): Pools {
     });
   }
   const cleanParents = CLEAN_PARENTS.map((p) => ({ ...p, sha256: hex(64) }));
+  const unixParents = UNIX_PARENTS.map((p) => ({ ...p, sha256: hex(64) }));
   const remoteHosts = Array.from({ length: 60 }, () => ({
     ip: faker.internet.ipv4(),
     domain: `${faker.word.noun()}-${faker.word.adjective()}.${faker.helpers.arrayElement(['top', 'xyz', 'ru', 'info', 'biz', 'cc'])}`,
   }));
   const cleanHashes = Array.from({ length: 100 }, () => hex(64));
-  return { malware, cleanParents, remoteHosts, cleanHashes };
+  return { malware, cleanParents, unixParents, remoteHosts, cleanHashes };
 }
