@@ -21,7 +21,7 @@ export interface TailLineOptions {
 const TYPE_WIDTH = 32;
 const SEVERITY_WIDTH = 8;
 const HOST_WIDTH = 16;
-const USER_WIDTH = 14;
+const USER_WIDTH = 20;
 const SHA_PREFIX = 12;
 const MAX_FIELD = 80;
 

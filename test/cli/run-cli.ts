@@ -26,9 +26,11 @@ export interface CliProcess {
 }
 
 export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): CliProcess {
+  const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const k of Object.keys(base)) if (k.startsWith('AMPSTREAM_')) delete base[k];
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd,
-    env: { ...process.env, NO_COLOR: '1', AMPSTREAM_LOG_LEVEL: '', ...env },
+    env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -77,4 +79,35 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {
   const r = await p.exited;
   clearTimeout(timer);
   return r;
+}
+
+/** Ready messages in a queue (passive declare as guest on the local broker). */
+export async function queueDepth(queue: string): Promise<number> {
+  const { AMQPClient } = await import('@cloudamqp/amqp-client');
+  const client = new AMQPClient('amqp://guest:guest@127.0.0.1:5672');
+  const conn = await client.connect();
+  try {
+    const ch = await conn.channel();
+    const ok = await ch.queueDeclare(queue, { passive: true });
+    return ok.messageCount;
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Poll until `check` returns true (or throw after timeoutMs). */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Event ids of a JSON-lines file (exact digits, read from the text, never via Number). */
+export function idsOfJsonl(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => /"id"\s*:\s*"?(\d+)/.exec(l)?.[1] ?? `?${l.slice(0, 40)}`);
 }

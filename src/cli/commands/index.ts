@@ -1,11 +1,14 @@
 import type { Command } from '@commander-js/extra-typings';
 import { registerConfig } from './config.js';
 import { registerConvert } from './convert.js';
+import { registerDemo } from './demo.js';
 import { registerEmulator } from './emulator.js';
 import { registerEventTypes } from './event-types.js';
 import { registerGroups } from './groups.js';
 import { registerLogin } from './login.js';
+import { registerRun } from './run.js';
 import { registerStreams } from './streams.js';
+import { registerTail } from './tail.js';
 import { registerVault } from './vault.js';
 
 /**
@@ -23,4 +26,7 @@ export const commands: readonly Register[] = [
   registerEventTypes,
   registerGroups,
   registerVault,
+  registerRun,
+  registerTail,
+  registerDemo,
 ];

@@ -42,6 +42,27 @@ export interface DaemonDeps extends StreamTargetDeps {
 interface Running {
   readonly stream: StreamConfig;
   readonly pipeline: Pipeline;
+  /** the broker accepted this stream's credentials at least once in this run */
+  connectedOnce: boolean;
+}
+
+/**
+ * Cisco stream credentials never change (no rotation, cisco-api.md §2.5): when the broker
+ * refuses credentials that worked earlier in this run, the stream's user is gone — the stream
+ * was deleted (the queue goes with it). Report that, with the "stream gone" exit code (69),
+ * rather than a generic access refusal (77), which is kept for credentials that never worked.
+ */
+export function explainFatal(error: AmpError, stream: StreamConfig, connectedOnce: boolean): AmpError {
+  if (error.code !== 'AMQP_ACCESS_REFUSED' || !connectedOnce) return error;
+  return new AmpError(
+    'AMQP_QUEUE_NOT_FOUND',
+    `stream ${stream.label}: the broker now refuses credentials it accepted earlier in this run: the stream was most likely deleted`,
+    {
+      cause: error,
+      details: { ...error.details, stream: stream.label, was: error.code },
+      hint: 'check with `ampstream streams list`; if the stream is gone, create a new one (`ampstream streams create`) and update the config',
+    },
+  );
 }
 
 export class Daemon {
@@ -107,9 +128,14 @@ export class Daemon {
         ...(this.#deps.now === undefined ? {} : { now: this.#deps.now }),
       });
       this.#log.info({ stream: t.label, url: t.redactedUrl, queue: t.queue }, 'starting pipeline');
-      return { stream, pipeline };
+      return { stream, pipeline, connectedOnce: false };
     });
-    for (const r of this.#running) void r.pipeline.done.then((o) => this.#onPipelineDone(r, o));
+    for (const r of this.#running) {
+      r.pipeline.subscribe((e) => {
+        if (e.type === 'connected') r.connectedOnce = true;
+      });
+      void r.pipeline.done.then((o) => this.#onPipelineDone(r, o));
+    }
     await Promise.all(this.#running.map((r) => r.pipeline.start()));
   }
 
@@ -165,8 +191,9 @@ export class Daemon {
 
   #onPipelineDone(r: Running, outcome: Awaited<Pipeline['done']>): void {
     if (outcome.kind !== 'fatal') return;
-    this.#log.error({ stream: r.stream.label, code: outcome.error.code, err: outcome.error.message }, 'pipeline stopped');
-    this.#fatal ??= { kind: 'fatal', error: outcome.error, stream: r.stream.label };
+    const error = explainFatal(outcome.error, r.stream, r.connectedOnce);
+    this.#log.error({ stream: r.stream.label, code: error.code, err: error.message }, 'pipeline stopped');
+    this.#fatal ??= { kind: 'fatal', error, stream: r.stream.label };
     void this.drain();
   }
 

@@ -62,9 +62,12 @@ export async function startLive(options: LiveOptions): Promise<LiveView> {
   const dir = await mkdtemp(join(tmpdir(), 'ampstream-live-'));
   const deadLetterPath = join(dir, 'dead-letter.jsonl');
   // the sink's onLimit needs the pipeline the sink is part of
-  const holder: { pipeline?: Pipeline } = {};
+  const holder: { pipeline?: Pipeline; stopping?: Promise<void> } = {};
+  // one graceful stop, whoever asks first (--count, --duration, Ctrl+C): a second drain()
+  // would turn into an immediate close
+  const stop = (): Promise<void> => (holder.stopping ??= holder.pipeline?.drain() ?? Promise.resolve());
   const stopSoon = (): void => {
-    setImmediate(() => void holder.pipeline?.drain());
+    setImmediate(() => void stop());
   };
   const sink = new LineSink({
     name: 'tail',
@@ -112,7 +115,7 @@ export async function startLive(options: LiveOptions): Promise<LiveView> {
     if (!isAmpError(e)) throw e;
     // `done` reports the fatal outcome; start() failing is not a second error
   }
-  return { done, stop: () => p.drain(), close: () => p.close(), pipeline: p };
+  return { done, stop, close: () => p.close(), pipeline: p };
 }
 
 async function hasContent(path: string): Promise<boolean> {

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import pc from 'picocolors';
+import { SecureEndpointClient } from '../../api/client.js';
+import { amqpTargetFromCredentials } from '../../api/amqp-credentials.js';
+import { AmpError, ExitCode, isAmpError, toAmpError } from '../../errors.js';
+import { startEmulator } from '../../emulator/index.js';
+import type { RunningEmulator } from '../../emulator/types.js';
+import { createLogger } from '../../telemetry/logger.js';
+import { createPipeline } from './pipeline.js';
+import { assertCount, startLive, type LiveView } from './live.js';
+import { exitSoon, onStopSignals } from './signals.js';
+import { reportError } from '../output.js';
+
+/**
+ * `ampstream demo` — the README's first command. The seed tech note, end to end, against the
+ * built-in emulator (in memory, nothing written to disk, no vault passphrase):
+ *   1. API credentials   2. POST /v1/event_streams → 201   3. amqp_credentials (the one-time
+ *   password kept in memory only)   4. amqps connect, passive declare, consume   5. events live,
+ *   acked once shown   6. Ctrl+C: drain, DELETE the stream, close.
+ */
+
+/** publisher tick, in ms: rate/10 events per tick at the default */
+const TICK_MS = 100;
+
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
+  if (m === null) throw new AmpError('USAGE', `--duration "${text}" is not a duration`, { hint: 'e.g. 30s, 2m, 1500ms' });
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
+}
+
+export interface DemoOptions {
+  readonly rate: number;
+  readonly count?: number;
+  readonly durationMs?: number;
+  readonly brokerUrl: string;
+  readonly managementUrl?: string;
+  readonly seed?: number;
+  readonly json: boolean;
+  readonly color: boolean;
+}
+
+export async function demoCommand(o: DemoOptions): Promise<number> {
+  const color = o.color && process.stderr.isTTY === true;
+  const c = pc.createColors(color);
+  const say = (m: string): void => void process.stderr.write(`${m}\n`);
+  const step = (n: number, m: string): void => say(`${c.bold(c.cyan(`${n}.`))} ${m}`);
+  const logger = createLogger({ level: 'warn' });
+  let emu: RunningEmulator | undefined;
+  let client: SecureEndpointClient | undefined;
+  let streamId: number | undefined;
+  let view: LiveView | undefined;
+  let stopPublishing = (): void => undefined;
+  try {
+    assertCount(o.count);
+    if (!(o.rate > 0) || o.rate > 10_000) throw new AmpError('USAGE', '--rate must be between 0 and 10000 events per second');
+    say(c.dim('ampstream demo: the Event Streams tech note, end to end, against the built-in emulator (in memory)'));
+    emu = await startEmulatorOrExplain(o);
+    step(1, `API credentials: client id ${emu.clientId}, API key ${mask(emu.apiKey)} (Read & Write; the emulator made them)`);
+
+    client = new SecureEndpointClient({ baseUrl: emu.apiUrl, clientId: emu.clientId, apiKey: emu.apiKey, ca: emu.caPem, logger });
+    const groups = emu.fleet.groups.map((g) => g.guid);
+    const name = `ampstream demo ${randomBytes(3).toString('hex')}`;
+    const created = await client.createEventStream({ name, groupGuids: groups });
+    if (created.status !== 'created') throw new AmpError('EMULATOR', 'the demo stream could not be created cleanly');
+    const stream = created.stream;
+    streamId = stream.id;
+    step(2, `POST ${emu.apiUrl}/v1/event_streams {name: "${name}", group_guid: [${groups.length} groups], event_type: all} → ${c.green('201 Created')}, stream id ${stream.id}`);
+
+    const cr = stream.amqp_credentials;
+    step(3, `amqp_credentials: user_name ${cr.user_name}, password ${mask(cr.password)} (shown only once: kept in memory, never written), queue_name ${cr.queue_name}, host ${cr.host}, port "${cr.port}", proto "${cr.proto}"`);
+
+    const target = amqpTargetFromCredentials(cr);
+    step(4, `connect ${target.redactedUrl} (TLS verified against the emulator's CA), queue.declare ${target.queue} passive+durable, basic.qos, basic.consume`);
+    view = await startLive({
+      source: { url: target.url, queue: target.queue, ca: emu.caPem, mode: 'consume', prefetch: 100, connectionName: 'ampstream demo', logger },
+      json: o.json,
+      color: o.color && process.stdout.isTTY === true,
+      ...(o.count === undefined ? {} : { count: o.count }),
+      ...(o.durationMs === undefined ? {} : { durationMs: o.durationMs }),
+      logger,
+      createPipeline,
+    });
+    const live = view;
+    const off = onStopSignals({ graceful: () => void live.stop() });
+    stopPublishing = publishAtRate(emu, o.rate, (e) => {
+      logger.warn({ err: e.message }, 'demo generator: publish failed');
+    });
+    const stopAt = [o.count === undefined ? '' : `after ${o.count} events`, o.durationMs === undefined ? '' : `after ${o.durationMs / 1000} s`]
+      .filter(Boolean)
+      .join(' or ');
+    step(5, `generator: ${o.rate} events/s; each event is acked once its line is printed (${stopAt === '' ? 'Ctrl+C to stop' : `stopping ${stopAt}; Ctrl+C to stop earlier`})`);
+    const result = await live.done;
+    off();
+    stopPublishing();
+    if (result.outcome.kind === 'fatal') throw result.outcome.error;
+    step(6, `${result.written} events shown and acknowledged; DELETE /v1/event_streams/${stream.id}`);
+    await client.deleteEventStream(stream.id);
+    streamId = undefined;
+    say(c.dim('done: stream deleted, emulator closed'));
+    return finish(ExitCode.OK);
+  } catch (e) {
+    stopPublishing();
+    await view?.close().catch(() => undefined);
+    return finish(reportError(e));
+  } finally {
+    if (streamId !== undefined) await client?.deleteEventStream(streamId).catch(() => undefined);
+    await client?.close().catch(() => undefined);
+    await emu?.close().catch(() => undefined);
+  }
+}
+
+function finish(code: number): number {
+  exitSoon(code);
+  return code;
+}
+
+async function startEmulatorOrExplain(o: DemoOptions): Promise<RunningEmulator> {
+  try {
+    return await startEmulator({
+      brokerUrl: o.brokerUrl,
+      ...(o.managementUrl === undefined ? {} : { managementUrl: o.managementUrl }),
+      ...(o.seed === undefined ? {} : { seed: o.seed }),
+    });
+  } catch (e) {
+    if (isAmpError(e, 'BROKER_UNREACHABLE')) {
+      throw new AmpError('BROKER_UNREACHABLE', `${e.message}: the demo needs a local RabbitMQ`, {
+        cause: e,
+        hint: 'start it with `rabbitmq-server -detached` (Debian: apt-get install rabbitmq-server), or point the demo at one with --broker-url amqp://user:pass@host:5672',
+      });
+    }
+    throw toAmpError(e, 'EMULATOR');
+  }
+}
+
+/** Publish `rate` events per second through the emulator, in ticks; returns the stop function. */
+function publishAtRate(emu: RunningEmulator, rate: number, onError: (e: Error) => void): () => void {
+  let owed = 0;
+  let busy = false;
+  const timer = setInterval(() => {
+    owed += (rate * TICK_MS) / 1000;
+    const n = Math.floor(owed);
+    if (n === 0 || busy) return;
+    owed -= n;
+    busy = true;
+    emu.publishBulk(n).then(
+      () => (busy = false),
+      (e: unknown) => {
+        busy = false;
+        onError(toAmpError(e));
+      },
+    );
+  }, TICK_MS);
+  return () => clearInterval(timer);
+}
+
+/** Show that a secret exists without showing any of it: only its length. */
+function mask(secret: string | null | undefined): string {
+  if (secret === undefined || secret === null || secret === '') return '(none)';
+  return `******** (${secret.length} chars)`;
+}

@@ -1,0 +1,114 @@
+import { loadConfig, type ConfigFlags } from '../../config/index.js';
+import { AmpError, ExitCode } from '../../errors.js';
+import { openUserVault } from '../../secrets/open.js';
+import { createSecretResolver, openVaultReader } from '../../secrets/refs.js';
+import type { CredentialVaultReader } from '../../secrets/credentials.js';
+import { createLogger, type Logger } from '../../telemetry/logger.js';
+import { createMetrics } from '../../telemetry/metrics.js';
+import { startTelemetryServer, type TelemetryServer } from '../../telemetry/server.js';
+import { Daemon } from './daemon.js';
+import { resolveGroupsViaApi } from './groups.js';
+import { createPipeline } from './pipeline.js';
+import { exitSoon, onStopSignals } from './signals.js';
+import { watchStopConditions } from './stop.js';
+import { reportError } from '../output.js';
+import { registeredSinks } from './config-check.js';
+
+/**
+ * `ampstream run --config ampstream.yaml`: the daemon. One pipeline per stream, the
+ * configured sinks, /metrics and /healthz; SIGINT/SIGTERM drain gracefully (exit 0), a second
+ * signal exits at once (130); a fatal condition exits with its code (77 access refused,
+ * 69 stream deleted or broker unavailable, 78 configuration).
+ */
+export interface RunOptions {
+  readonly path?: string;
+  readonly flags: ConfigFlags;
+  readonly stopAfter?: number;
+  readonly exitWhenIdleSeconds?: number;
+}
+
+export async function runCommand(options: RunOptions): Promise<number> {
+  let logger: Logger | undefined;
+  let server: TelemetryServer | undefined;
+  let daemon: Daemon | undefined;
+  try {
+    checkStopOptions(options);
+    const { config, path } = await loadConfig({
+      factories: registeredSinks,
+      flags: options.flags,
+      ...(options.path === undefined ? {} : { path: options.path }),
+    });
+    // an empty AMPSTREAM_LOG_LEVEL means "not set" (the config already validated any other value)
+    if (process.env['AMPSTREAM_LOG_LEVEL'] === '') delete process.env['AMPSTREAM_LOG_LEVEL'];
+    logger = createLogger({ level: config.log.level });
+    logger.level = config.log.level; // flags > env > file: the resolved level wins over the logger's own env lookup
+    const metrics = createMetrics({ defaultMetrics: true });
+    const vault = lazyVault();
+    const d = new Daemon(config, {
+      createPipeline,
+      factories: registeredSinks,
+      resolveSecret: createSecretResolver({ vault: openVaultReader() }),
+      vault,
+      logger,
+      metrics,
+      resolveGroups: (names) => resolveGroupsViaApi(names, vault),
+    });
+    daemon = d;
+    if (config.metrics.listen !== false) {
+      server = await startTelemetryServer({ ...config.metrics.listen, metrics, health: () => d.health(), logger });
+    }
+    const log = logger;
+    const off = onStopSignals({
+      graceful: (signal) => {
+        log.info({ signal }, 'draining: finishing in-flight batches, acknowledging what was written, requeueing the rest');
+        void d.drain();
+      },
+      immediate: (signal) => {
+        log.warn({ signal }, 'second signal: exiting now (unacknowledged events will be redelivered by the broker)');
+        log.flush();
+        process.exit(ExitCode.INTERRUPTED);
+      },
+    });
+    log.info({ config: path, streams: config.streams.map((s) => s.label), sinks: config.sinks.map((s) => s.name) }, 'starting');
+    await d.start();
+    log.info('running');
+    const stopWatch = watchStopConditions(d, {
+      ...(options.stopAfter === undefined ? {} : { stopAfter: options.stopAfter }),
+      ...(options.exitWhenIdleSeconds === undefined ? {} : { idleMs: options.exitWhenIdleSeconds * 1000 }),
+      onStop: (reason) => {
+        log.info({ reason }, 'stop condition reached: draining');
+        void d.drain();
+      },
+    });
+    const outcome = await d.done;
+    stopWatch();
+    off();
+    await server?.close();
+    const code = outcome.kind === 'fatal' ? reportError(outcome.error) : ExitCode.OK;
+    log.info({ exitCode: code }, 'stopped');
+    log.flush();
+    exitSoon(code);
+    return code;
+  } catch (e) {
+    await daemon?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    logger?.flush();
+    const code = reportError(e);
+    exitSoon(code);
+    return code;
+  }
+}
+
+function checkStopOptions(o: RunOptions): void {
+  if (o.stopAfter !== undefined && (!Number.isInteger(o.stopAfter) || o.stopAfter < 1)) {
+    throw new AmpError('USAGE', '--stop-after must be a positive integer');
+  }
+  if (o.exitWhenIdleSeconds !== undefined && !(o.exitWhenIdleSeconds > 0)) {
+    throw new AmpError('USAGE', '--exit-when-idle must be a positive number of seconds');
+  }
+}
+
+function lazyVault(): () => Promise<CredentialVaultReader | undefined> {
+  let opened: Promise<CredentialVaultReader | undefined> | undefined;
+  return () => (opened ??= openUserVault());
+}

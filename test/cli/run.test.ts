@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { apiRequest } from '../helpers/emulator.js';
+import { queueDepth, until } from './run-cli.js';
+import { lines, metricsUrl, startRun, useRunFixture } from './run-setup.js';
+
+/** `ampstream run` end to end against the emulator: delivery, metrics, health, fatal exits. */
+const f = useRunFixture();
+
+describe('ampstream run', () => {
+  it('delivers every published event to the JSONL file with exact ids; /metrics counts them, /healthz is 200', async () => {
+    const s = await f.setup();
+    const published = await f.emu().publish(60);
+    const p = startRun(s);
+    await until(() => lines(s.out).length >= 60, 30_000, '60 lines');
+    expect(new Set(lines(s.out))).toEqual(new Set(published.map((e) => e.id)));
+    expect(published.some((e) => BigInt(e.id) > 2n ** 53n)).toBe(true);
+
+    await p.waitFor(/"msg":"running"/);
+    const url = metricsUrl(p);
+    await until(async () => /ampstream_acks_total\{stream="\d+"\} 60/.test(await (await fetch(`${url}/metrics`)).text()), 10_000, 'acks metric');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/ampstream_deliveries_total\{stream="\d+"\} 60/);
+    expect(metrics).toMatch(/ampstream_sink_records_total\{stream="\d+",sink="archive"\} 60/);
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', streams: [{ connected: true }] });
+
+    p.child.kill('SIGTERM');
+    const r = await p.exited;
+    expect(r.code).toBe(0);
+    expect(await queueDepth(s.stream.amqp_credentials.queue_name)).toBe(0);
+  });
+
+  it('exits 69 with a clear message, and no reconnect loop, when the stream is deleted while running', async () => {
+    const s = await f.setup();
+    await f.emu().publish(5);
+    const p = startRun(s);
+    await until(() => lines(s.out).length >= 5, 30_000, 'first events');
+    const del = await apiRequest(f.emu(), 'DELETE', `/v1/event_streams/${s.stream.id}`);
+    expect(del.status).toBe(200);
+    const r = await p.exited;
+    expect(r.code).toBe(69);
+    expect(r.stderr).toMatch(/AMQP_QUEUE_NOT_FOUND/);
+    expect(r.stderr).toMatch(/hint: .*streams list/);
+    expect((r.stderr.match(/reconnect/gi) ?? []).length).toBeLessThan(5);
+  });
+
+  it('exits 77 with a hint when the stream password is wrong', async () => {
+    const s = await f.setup('', 'f'.repeat(40));
+    const r = await startRun(s).exited;
+    expect(r.code).toBe(77);
+    expect(r.stderr).toMatch(/AMQP_ACCESS_REFUSED/);
+    expect(r.stderr).toMatch(/hint: /);
+    expect(r.stderr).not.toContain('f'.repeat(40));
+  });
+
+  it('exits 78 without starting when the config is invalid', async () => {
+    const s = await f.setup('batch: { maxEvents: 0 }\n');
+    const r = await startRun(s).exited;
+    expect(r.code).toBe(78);
+    expect(r.stderr).toMatch(/ampstream\.yaml:\d+:\d+ batch\.maxEvents: Too small/);
+  });
+});
