@@ -14,17 +14,19 @@ export const NATS_SERVER = '/usr/sbin/nats-server';
 export class PrivateNats {
   readonly port: number;
   readonly dir: string;
+  readonly #tls: { certFile: string; keyFile: string } | undefined;
   #child: ChildProcess | undefined;
   #log = '';
 
-  private constructor(port: number, dir: string) {
+  private constructor(port: number, dir: string, tls: { certFile: string; keyFile: string } | undefined) {
     this.port = port;
     this.dir = dir;
+    this.#tls = tls;
   }
 
-  /** Picks a port and a store dir; `start()` runs the server. */
-  static async prepare(): Promise<PrivateNats> {
-    return new PrivateNats(await freePort(), await mkdtemp(join(tmpdir(), 'ampstream-nats-')));
+  /** Picks a port and a store dir; `start()` runs the server (TLS-only when `tls` is given). */
+  static async prepare(options: { tls?: { certFile: string; keyFile: string } } = {}): Promise<PrivateNats> {
+    return new PrivateNats(await freePort(), await mkdtemp(join(tmpdir(), 'ampstream-nats-')), options.tls);
   }
 
   get url(): string {
@@ -32,9 +34,17 @@ export class PrivateNats {
   }
 
   async start(): Promise<void> {
-    const child = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.dir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const tls =
+      this.#tls === undefined
+        ? []
+        : ['--tls', '--tlscert', this.#tls.certFile, '--tlskey', this.#tls.keyFile];
+    const child = spawn(
+      NATS_SERVER,
+      ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.dir, ...tls],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.#child = child;
     child.stdout.on('data', (d: Buffer) => (this.#log += d.toString()));
     child.stderr.on('data', (d: Buffer) => (this.#log += d.toString()));

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +13,7 @@ import type { SinkRecord } from '../../../src/sinks/types.js';
 import type { SecureEndpointEvent } from '../../../src/event/types.js';
 import { testContext } from '../http/support/context.js';
 import { idsOf, makeEvents, makeRecords } from '../http/support/records.js';
+import { generateTestPki } from '../../helpers/rsyslog.js';
 import { PrivateNats } from './nats-server.js';
 
 const SHARED = 'nats://127.0.0.1:4222';
@@ -228,5 +232,47 @@ describe('nats sink faults (private nats-server)', () => {
     await s.write(batch);
     const ids = new Set((await readStream(await privateConnection(), 'FAULTS')).map((m) => m.msgId));
     expect(idsOf(batch).every((id) => ids.has(id))).toBe(true);
+  });
+});
+
+describe('nats sink over TLS (private nats-server)', () => {
+  let server: PrivateNats;
+  let caFile: string;
+  let otherCaFile: string;
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ampstream-nats-pki-'));
+    const pki = await generateTestPki(dir);
+    caFile = pki.caFile;
+    otherCaFile = pki.otherCaFile;
+    server = await PrivateNats.prepare({ tls: { certFile: pki.certFile, keyFile: pki.keyFile } });
+    await server.start();
+    return async () => {
+      await server.dispose();
+      await rm(dir, { recursive: true, force: true });
+    };
+  });
+
+  it('verifies the server certificate against the configured CA and publishes', async () => {
+    const s = sink({
+      servers: server.url,
+      subject: 'tls.events',
+      tls: { ca: caFile, insecure: false },
+      createStream: { name: 'TLS' } as NatsSinkOptions['createStream'],
+    });
+    await s.start();
+    const batch = makeRecords(20);
+    await s.write(batch);
+  });
+
+  it('refuses a server certificate from an unknown CA, retryably and with a hint', async () => {
+    const s = sink({
+      servers: server.url,
+      subject: 'tls.events',
+      tls: { ca: otherCaFile, insecure: false },
+      connectTimeoutMs: 2000,
+    });
+    const e = await rejection(s.start());
+    expect(e.retryable).toBe(true);
+    expect(e.hint).toMatch(/tls\.ca/);
   });
 });
