@@ -41,15 +41,31 @@ export interface ResolvedConnection {
   readonly sources: { readonly credentials: 'flags' | 'env' | 'vault' | 'mixed'; readonly endpoint: 'flags' | 'env' | 'vault' | 'none' };
 }
 
+/** The option values `addConnectionOptions` adds (commander's camelCase names). */
+export interface ConnectionOptionValues {
+  region?: string;
+  apiUrl?: string;
+  clientId?: string;
+  apiKey?: string;
+  ca?: string;
+  insecure?: true;
+}
+
 /** Add the connection options to a command (keeps commander's inferred option types). */
-export function addConnectionOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(cmd: Command<A, O, G>) {
+export function addConnectionOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
+  cmd: Command<A, O, G>,
+): Command<A, O & ConnectionOptionValues, G> {
   return cmd
     .option('--region <region>', 'Cisco cloud: nam | eu | apjc (env AMPSTREAM_REGION)')
     .option('--api-url <url>', 'API base URL for a private cloud or the emulator (env AMPSTREAM_API_URL)')
     .option('--client-id <id>', 'API client id (env AMPSTREAM_CLIENT_ID)')
     .option('--api-key <key>', 'API key (avoid: it lands in shell history; prefer AMPSTREAM_API_KEY(_FILE) or `ampstream login`)')
     .option('--ca <file>', 'extra trusted CA certificate, PEM (env AMPSTREAM_CA)')
-    .option('--insecure', 'DISABLE TLS certificate verification (dangerous; for tests only)');
+    .option('--insecure', 'DISABLE TLS certificate verification (dangerous; for tests only)') as unknown as Command<
+    A,
+    O & ConnectionOptionValues,
+    G
+  >; // commander's inferred type is the same set of options, but too deep for tsc to emit or compare
 }
 
 function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {

@@ -68,11 +68,20 @@ function aad(envelope: Pick<VaultEnvelope, 'v' | 'kdf'>): Buffer {
   return Buffer.from(`ampstream-vault|${envelope.v}|${k.name}|${k.n}|${k.r}|${k.p}|${k.salt}`);
 }
 
+/** A derived key and the salt it belongs to: lets a reader skip scrypt for a file it wrote itself. */
+export interface DerivedKey {
+  readonly salt: string;
+  readonly n: number;
+  readonly r: number;
+  readonly p: number;
+  readonly key: Buffer;
+}
+
 export async function encryptEntries(
   entries: ReadonlyMap<string, string>,
   passphrase: string,
   kdf: VaultKdfParams = DEFAULT_VAULT_KDF,
-): Promise<VaultEnvelope> {
+): Promise<{ envelope: VaultEnvelope; key: DerivedKey }> {
   const salt = randomBytes(SALT_BYTES);
   const iv = randomBytes(IV_BYTES);
   const key = await deriveKey(passphrase, salt, kdf);
@@ -82,13 +91,14 @@ export async function encryptEntries(
   const plain = Buffer.from(JSON.stringify({ entries: Object.fromEntries(entries) }), 'utf8');
   const data = Buffer.concat([cipher.update(plain), cipher.final()]);
   plain.fill(0);
-  return {
+  const envelope: VaultEnvelope = {
     ...header,
     check: checkValue(key).toString('base64'),
     iv: iv.toString('base64'),
     tag: cipher.getAuthTag().toString('base64'),
     data: data.toString('base64'),
   };
+  return { envelope, key: { salt: header.kdf.salt, n: kdf.n, r: kdf.r, p: kdf.p, key } };
 }
 
 function corrupt(path: string, why: string, cause?: unknown): AmpError {
@@ -134,9 +144,15 @@ export function parseEnvelope(text: string, path: string): VaultEnvelope {
   return doc as VaultEnvelope;
 }
 
-export async function decryptEntries(envelope: VaultEnvelope, passphrase: string, path: string): Promise<Map<string, string>> {
-  const { n, r, p } = envelope.kdf;
-  const key = await deriveKey(passphrase, Buffer.from(envelope.kdf.salt, 'base64'), { n, r, p });
+export async function decryptEntries(
+  envelope: VaultEnvelope,
+  passphrase: string,
+  path: string,
+  known?: DerivedKey,
+): Promise<{ entries: Map<string, string>; key: DerivedKey }> {
+  const { n, r, p, salt } = envelope.kdf;
+  const reuse = known !== undefined && known.salt === salt && known.n === n && known.r === r && known.p === p;
+  const key = reuse ? known.key : await deriveKey(passphrase, Buffer.from(salt, 'base64'), { n, r, p });
   if (!timingSafeEqual(checkValue(key), Buffer.from(envelope.check, 'base64'))) {
     throw new AmpError('VAULT_BAD_PASSPHRASE', `wrong passphrase for the vault ${path}`, {
       hint: 'check AMPSTREAM_VAULT_PASSPHRASE / AMPSTREAM_VAULT_PASSPHRASE_FILE, or type it again',
@@ -166,5 +182,5 @@ export async function decryptEntries(envelope: VaultEnvelope, passphrase: string
     if (typeof v !== 'string') throw corrupt(path, `entry ${k} is not a string`);
     out.set(k, v);
   }
-  return out;
+  return { entries: out, key: { salt, n, r, p, key } };
 }

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { AmpError } from '../errors.js';
 import { writeFileAtomic, type AtomicFs } from './atomic-write.js';
 import { withFileLock, type FileLockOptions } from './file-lock.js';
-import { DEFAULT_VAULT_KDF, decryptEntries, encryptEntries, parseEnvelope, type VaultKdfParams } from './vault-crypto.js';
+import {
+  DEFAULT_VAULT_KDF,
+  decryptEntries,
+  encryptEntries,
+  parseEnvelope,
+  type DerivedKey,
+  type VaultKdfParams,
+} from './vault-crypto.js';
 
 /**
  * The encrypted vault: one file holding name → string entries (API login, one-time stream
@@ -65,7 +72,11 @@ export async function vaultExists(path: string): Promise<boolean> {
   }
 }
 
-async function readEntries(path: string, passphrase: string): Promise<Map<string, string> | undefined> {
+async function readEntries(
+  path: string,
+  passphrase: string,
+  known?: DerivedKey,
+): Promise<{ entries: Map<string, string>; key: DerivedKey } | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -76,38 +87,41 @@ async function readEntries(path: string, passphrase: string): Promise<Map<string
       hint: 'check the path (AMPSTREAM_VAULT) and that this user may read it',
     });
   }
-  return decryptEntries(parseEnvelope(text, path), passphrase, path);
+  return decryptEntries(parseEnvelope(text, path), passphrase, path, known);
 }
 
 export class Vault implements VaultStore {
   readonly path: string;
   #passphrase: string;
   #entries: Map<string, string>;
+  /** the key of the file as we last read or wrote it: re-reading our own write costs no scrypt */
+  #key: DerivedKey | undefined;
   readonly #options: VaultOptions;
 
-  private constructor(options: VaultOptions, entries: Map<string, string>) {
+  private constructor(options: VaultOptions, entries: Map<string, string>, key?: DerivedKey) {
     this.path = options.path;
     this.#passphrase = options.passphrase;
     this.#entries = entries;
+    this.#key = key;
     this.#options = options;
   }
 
   /** Open an existing vault. `SECRET_NOT_FOUND` if there is none, `VAULT_BAD_PASSPHRASE`, `VAULT_CORRUPT`. */
   static async open(options: VaultOptions): Promise<Vault> {
-    const entries = await readEntries(options.path, options.passphrase);
-    if (entries === undefined) {
+    const read = await readEntries(options.path, options.passphrase);
+    if (read === undefined) {
       throw new AmpError('SECRET_NOT_FOUND', `there is no vault at ${options.path}`, {
         hint: 'it is created by `ampstream login` or `ampstream streams create`; set AMPSTREAM_VAULT to use another file',
       });
     }
-    return new Vault(options, entries);
+    return new Vault(options, read.entries, read.key);
   }
 
   /** Open the vault, or create an empty one (written at once, 0600) if the file does not exist. */
   static async openOrCreate(options: VaultOptions): Promise<{ vault: Vault; created: boolean }> {
     return withFileLock(`${options.path}.lock`, async () => {
-      const entries = await readEntries(options.path, options.passphrase);
-      if (entries !== undefined) return { vault: new Vault(options, entries), created: false };
+      const read = await readEntries(options.path, options.passphrase);
+      if (read !== undefined) return { vault: new Vault(options, read.entries, read.key), created: false };
       const vault = new Vault(options, new Map());
       await vault.#write(vault.#entries);
       return { vault, created: true };
@@ -148,7 +162,7 @@ export class Vault implements VaultStore {
    */
   async update(change: (entries: Map<string, string>) => void): Promise<void> {
     await withFileLock(`${this.path}.lock`, async () => {
-      const current = (await readEntries(this.path, this.#passphrase)) ?? new Map<string, string>();
+      const current = (await readEntries(this.path, this.#passphrase, this.#key))?.entries ?? new Map<string, string>();
       const next = new Map(current);
       change(next);
       for (const name of next.keys()) assertEntryName(name);
@@ -160,18 +174,20 @@ export class Vault implements VaultStore {
   /** Re-encrypt everything under a new passphrase. */
   async changePassphrase(newPassphrase: string): Promise<void> {
     await withFileLock(`${this.path}.lock`, async () => {
-      const current = (await readEntries(this.path, this.#passphrase)) ?? new Map<string, string>();
+      const current = (await readEntries(this.path, this.#passphrase, this.#key))?.entries ?? new Map<string, string>();
       this.#passphrase = newPassphrase;
+      this.#key = undefined;
       await this.#write(current);
       this.#entries = current;
     }, this.#options.lock);
   }
 
   async #write(entries: ReadonlyMap<string, string>): Promise<void> {
-    const envelope = await encryptEntries(entries, this.#passphrase, this.#options.kdf ?? DEFAULT_VAULT_KDF);
+    const { envelope, key } = await encryptEntries(entries, this.#passphrase, this.#options.kdf ?? DEFAULT_VAULT_KDF);
     await writeFileAtomic(this.path, `${JSON.stringify(envelope, null, 2)}\n`, {
       mode: 0o600,
       ...(this.#options.fs === undefined ? {} : { fs: this.#options.fs }),
     });
+    this.#key = key;
   }
 }
