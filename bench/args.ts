@@ -18,6 +18,8 @@ export interface BenchOptions {
   readonly only: readonly string[];
   readonly stallSecs: number;
   readonly seed: number;
+  /** 'emulator': the emulator's generator (default); 'bench': bench/events.ts (~1.45 KB) */
+  readonly events: 'emulator' | 'bench';
   readonly keep: boolean;
   readonly formats: boolean;
   readonly refDir: string | undefined;
@@ -35,6 +37,8 @@ with N persistent ~1.5 KB events before each consumer, drains it, and prints one
   --only a,b       consumers to run, from: ${DEFAULT_CONSUMERS.join(', ')}, c_noack, pika_p1000
   --stall-secs S   abort a consumer that makes no progress for S s (default ${DEFAULT_STALL_SECS})
   --seed S         event generator seed (default 1)
+  --events SET     emulator (default: the emulator's generator, ~1.1 KB/event) or
+                   bench (bench/events.ts, ~1.45 KB/event, the README's reference size)
   --keep           keep the consumers' output files in bench/out/
   --no-formats     skip the formats micro-benchmark (bench/formats.ts)
   --ref-dir DIR    directory of c_consume.c and seed_pika.py (default bench/reference)
@@ -61,6 +65,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         only: { type: 'string' },
         'stall-secs': { type: 'string' },
         seed: { type: 'string' },
+        events: { type: 'string' },
         keep: { type: 'boolean', default: false },
         'no-formats': { type: 'boolean', default: false },
         'ref-dir': { type: 'string' },
@@ -82,6 +87,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
           .map((s) => s.trim())
           .filter((s) => s !== '');
   if (only.length === 0) throw new UsageError('--only needs at least one consumer name');
+  const events = values.events ?? 'emulator';
+  if (events !== 'emulator' && events !== 'bench') throw new UsageError(`--events must be emulator or bench, got "${events}"`);
   return {
     n,
     reps: positiveInt('reps', values.reps, 1),
@@ -89,6 +96,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     only,
     stallSecs: positiveInt('stall-secs', values['stall-secs'], DEFAULT_STALL_SECS),
     seed: values.seed === undefined ? 1 : positiveInt('seed', values.seed, 1),
+    events,
     keep: values.keep,
     formats: !values['no-formats'],
     refDir: values['ref-dir'],

@@ -1,5 +1,5 @@
 import { AMQPClient, type AMQPChannel } from '@cloudamqp/amqp-client';
-import type { BenchEventSource } from './events.js';
+import type { EventSet } from './events.js';
 
 /**
  * The bench's own view of the local RabbitMQ: fill a queue with publisher confirms, probe its
@@ -19,9 +19,17 @@ export interface Broker {
   /** Ready messages in the queue (passive declare), or undefined if it does not exist. */
   depth(queue: string): Promise<number | undefined>;
   deleteQueue(queue: string): Promise<void>;
-  /** Publish events [0, n) persistent, with confirms; returns the payload bytes sent. */
-  fill(queue: string, source: BenchEventSource, n: number, onProgress?: (done: number) => void): Promise<number>;
+  /**
+   * Publish the first n events of the set, persistent, with confirms. Returns the payload
+   * bytes sent and the ids of the events at `sample` indices (ascending), as published.
+   */
+  fill(queue: string, events: EventSet, n: number, sample: readonly number[], onProgress?: (done: number) => void): Promise<FillResult>;
   close(): Promise<void>;
+}
+
+export interface FillResult {
+  readonly bytes: number;
+  readonly sampledIds: readonly string[];
 }
 
 function assertBenchQueue(queue: string): void {
@@ -62,15 +70,22 @@ export async function connectBroker(url = BROKER_URL): Promise<Broker> {
       await ch.queueDelete(queue);
       await ch.close();
     },
-    async fill(queue, source, n, onProgress) {
+    async fill(queue, events, n, sample, onProgress) {
       assertBenchQueue(queue);
+      const stream = events.open();
+      const sampledIds: string[] = [];
+      let nextSample = 0;
       const ch = await client.channel();
       await ch.confirmSelect();
       const props = { deliveryMode: 2, contentType: 'application/octet-stream', priority: 0 };
       let pending: Promise<number>[] = [];
       let bytes = 0;
       for (let i = 0; i < n; i++) {
-        const body = source.body(i);
+        const { id, body } = stream.next();
+        if (sample[nextSample] === i) {
+          sampledIds.push(id);
+          nextSample++;
+        }
         bytes += body.length;
         pending.push(ch.basicPublish('', queue, body, props));
         if (pending.length >= CONFIRM_WINDOW) {
@@ -82,7 +97,7 @@ export async function connectBroker(url = BROKER_URL): Promise<Broker> {
       await Promise.all(pending);
       onProgress?.(n);
       await ch.close();
-      return bytes;
+      return { bytes, sampledIds };
     },
     async close() {
       await client.close();

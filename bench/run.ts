@@ -17,14 +17,15 @@ import { parseBenchArgs, USAGE, UsageError, type BenchOptions } from './args.js'
 import { BENCH_QUEUE_PREFIX, connectBroker, type Broker } from './broker.js';
 import { referenceConsumer } from './consumers.js';
 import { runDrain } from './drain.js';
-import { createEventSource } from './events.js';
+import { emulatorEventSet } from './emulator-events.js';
+import { benchEventSet, type EventSet } from './events.js';
 import { runFormatsBench } from './formats-runner.js';
 import { describeMachine, formatMachine } from './machine.js';
 import { findBrokerPid, readCpuSecs } from './procfs.js';
 import { evaluateTargets, formatNotes, formatResultsTable, formatTargets } from './report.js';
 import { summarise } from './summary.js';
 import type { ConsumerSpec, DrainResult } from './types.js';
-import { checkOutput } from './verify.js';
+import { checkOutput, sampleIndices } from './verify.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(repoRoot, 'bench', 'out');
@@ -70,23 +71,24 @@ interface RepDeps {
   readonly queue: string;
   readonly runDir: string;
   readonly opts: BenchOptions;
+  readonly events: EventSet;
 }
 
 async function oneDrain(spec: ConsumerSpec, rep: number, d: RepDeps): Promise<DrainResult> {
   const { broker, queue, opts } = d;
-  const source = createEventSource(opts.seed);
   const dir = join(d.runDir, `rep${rep}`, spec.name);
   mkdirSync(dir, { recursive: true });
   await broker.recreateQueue(queue);
   const t0 = performance.now();
   let lastLog = t0;
-  const payloadBytes = await broker.fill(queue, source, opts.n, (done) => {
+  const fill = await broker.fill(queue, d.events, opts.n, sampleIndices(opts.n), (done) => {
     if (performance.now() - lastLog > 10_000) {
       lastLog = performance.now();
       log(`    filled ${done}/${opts.n}`);
     }
   });
   const fillSecs = (performance.now() - t0) / 1000;
+  const payloadBytes = fill.bytes;
   const depth = await broker.depth(queue);
   log(`  ${spec.name}: filled ${opts.n} (${(payloadBytes / 1e6).toFixed(1)} MB) in ${fillSecs.toFixed(1)} s (${Math.round(opts.n / fillSecs)}/s), depth ${depth}`);
   if (depth !== opts.n) {
@@ -101,7 +103,7 @@ async function oneDrain(spec: ConsumerSpec, rep: number, d: RepDeps): Promise<Dr
     maxSecs: Math.max(300, opts.n / 500),
     log,
   });
-  const output = result.status === 'ok' ? await checkOutput(ctx.outputPath, source, opts.n).catch(() => undefined) : undefined;
+  const output = result.status === 'ok' ? await checkOutput(ctx.outputPath, fill.sampledIds).catch(() => undefined) : undefined;
   if (!opts.keep) rmSync(ctx.outputPath, { force: true });
   const eps = result.eps === undefined ? '' : `${Math.round(result.eps)} events/s, `;
   log(`  ${spec.name}: ${result.status}, ${eps}cpu ${result.usPerEvent?.toFixed(1) ?? '?'} µs/event, rss ${result.peakRssMb?.toFixed(0) ?? '?'} MB, depth after ${result.depthAfter ?? '?'}${output ? `, output ${output.lines} lines, ids ${output.idsFound}/${output.sampled}` : ''}${result.note ? ` (${result.note})` : ''}`);
@@ -147,6 +149,7 @@ async function main(): Promise<number> {
   const broker = await connectBroker();
   const brokerPid = findBrokerPid();
   if (brokerPid === undefined) log('  (RabbitMQ beam.smp process not found: broker CPU will not be reported)');
+  const events = opts.events === 'bench' ? benchEventSet(opts.seed) : emulatorEventSet(opts.seed);
   const queue = `${BENCH_QUEUE_PREFIX}${process.pid}_${randomBytes(3).toString('hex')}`;
   const cleanup = async (): Promise<void> => {
     await broker.deleteQueue(queue).catch(() => undefined);
@@ -167,7 +170,7 @@ async function main(): Promise<number> {
           results.push({ config: c.name, rep, n: opts.n, status: 'unavailable', note: problem });
           continue;
         }
-        results.push(await oneDrain(c, rep, { broker, brokerPid, queue, runDir, opts }));
+        results.push(await oneDrain(c, rep, { broker, brokerPid, queue, runDir, opts, events }));
       }
     }
   } finally {
@@ -188,7 +191,7 @@ async function main(): Promise<number> {
   const report = [
     `## Drain benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
-    `N=${opts.n} persistent events per drain (${payload === undefined ? '?' : `${(payload / 1e6).toFixed(1)} MB, ${Math.round(payload / opts.n)} B/event`}), durable classic queue, ${opts.reps} rep(s)${opts.reps > 1 ? ', interleaved; medians' : ''}. ` +
+    `N=${opts.n} persistent events per drain from the ${events.name} (${payload === undefined ? '?' : `${(payload / 1e6).toFixed(1)} MB, ${Math.round(payload / opts.n)} B/event`}), durable classic queue, ${opts.reps} rep(s)${opts.reps > 1 ? ', interleaved; medians' : ''}. ` +
       'events/s = N ÷ drain time (first delivery → last event); CPU and peak RSS measured from outside (`time -v`, /proc); µs/event = CPU s ÷ N. ' +
       'Absolute figures are noisy on a shared 2-core machine (broker, consumer and other work share the cores): compare ratios within one run.',
     '',
@@ -208,7 +211,8 @@ async function main(): Promise<number> {
   ].join('\n');
   process.stdout.write(report);
   const jsonPath = join(outDir, `results-${stamp}.json`);
-  writeFileSync(jsonPath, `${JSON.stringify({ started: started.toISOString(), options: opts, machine, results, rows, targets, formats }, null, 2)}\n`);
+  const json = { started: started.toISOString(), options: opts, events: events.name, machine, results, rows, targets, formats };
+  writeFileSync(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
   log(`results written to ${jsonPath}`);
   return 0;
 }

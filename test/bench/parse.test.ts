@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs, UsageError } from '../../bench/args.js';
 import { createEventSource } from '../../bench/events.js';
+import { parseMarkdownTable } from '../../bench/formats-runner.js';
 import { parseMachineBusySecs, parseProcStat, parseStatusKb, parseTimeVerbose } from '../../bench/procfs.js';
 import { sampleIndices } from '../../bench/verify.js';
 
@@ -83,6 +84,7 @@ describe('bench command line', () => {
     expect(() => parseBenchArgs(['--n', '0'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--reps', 'two'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--fast'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--events', 'random'])).toThrow(UsageError);
   });
 });
 
@@ -104,5 +106,25 @@ describe('bench events and id sampling', () => {
     expect(s.at(-1)).toBe(199_999);
     expect(new Set(s).size).toBe(1000);
     expect(sampleIndices(5, 1000)).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe('formats micro-benchmark output', () => {
+  it('reads the first markdown table into rows keyed by the header', () => {
+    const text = [
+      'Formats micro-benchmark (200,000 renders per format)',
+      '',
+      '| format | events/s per core | µs CPU / event |',
+      '|---|---:|---:|',
+      '| raw | 9,000,000 | 0.11 |',
+      '| ecs | 95,000 | 10.50 |',
+      '',
+      'footnote | not a row |',
+    ].join('\n');
+    expect(parseMarkdownTable(text)).toEqual([
+      { format: 'raw', 'events/s per core': '9,000,000', 'µs CPU / event': '0.11' },
+      { format: 'ecs', 'events/s per core': '95,000', 'µs CPU / event': '10.50' },
+    ]);
+    expect(parseMarkdownTable('no table here')).toEqual([]);
   });
 });
