@@ -72,6 +72,18 @@ describe('against the emulator over HTTPS', () => {
     await c.close();
   });
 
+  it('lists computers by group and reads one by GUID', async () => {
+    const c = client();
+    const [group] = await listAll(c.groups());
+    const all = await listAll(c.computers({ limit: 5 }));
+    expect(all.length).toBeGreaterThan(0);
+    const inGroup = await listAll(c.computers({ groupGuids: [group!.guid] }));
+    expect(inGroup.every((m) => m.group_guid === undefined || m.group_guid === group!.guid)).toBe(true);
+    const one = await c.computer(all[0]!.connector_guid);
+    expect(one.connector_guid).toBe(all[0]!.connector_guid);
+    await c.close();
+  });
+
   it('creates, reads, updates and deletes a stream; the password comes only with the create', async () => {
     const c = client();
     const created = await c.createEventStream({ name: `crud-${Date.now()}`, eventTypes: [1090519054] });

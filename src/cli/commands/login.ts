@@ -1,14 +1,14 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from '@commander-js/extra-typings';
 import { SecureEndpointClient } from '../../api/client.js';
 import { detectRegion } from '../../api/detect-region.js';
-import { normaliseBaseUrl, parseRegion, regionOfUrl } from '../../api/regions.js';
+import { REGION_API_URLS, normaliseBaseUrl, parseRegion, regionOfUrl } from '../../api/regions.js';
 import { AmpError } from '../../errors.js';
 import { API_CREDENTIALS_ENTRY, saveApiCredentials } from '../../secrets/credentials.js';
 import { createHiddenPrompt } from '../../secrets/prompt.js';
 import { VaultSession } from '../../secrets/session.js';
 import { cliLogger, warnApiKeyFlag } from '../connection.js';
 import { notice, printData, warn } from '../output.js';
-import { readFile } from 'node:fs/promises';
 
 /**
  * `ampstream login`: check API credentials against /v1/version (finding the region when none
@@ -88,7 +88,7 @@ export function registerLogin(program: Command): void {
           await client.close();
         }
       }
-      const baseUrl = 'baseUrl' in endpoint ? endpoint.baseUrl : new SecureEndpointClient({ ...common, region: endpoint.region }).baseUrl;
+      const baseUrl = 'baseUrl' in endpoint ? endpoint.baseUrl : REGION_API_URLS[parseRegion(endpoint.region)];
       // a base URL that is a Cisco region is stored as the region (clearer, and follows host changes)
       const region = 'region' in endpoint ? endpoint.region : regionOfUrl(baseUrl);
       const vault = await new VaultSession().forWrite();
