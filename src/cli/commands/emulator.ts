@@ -1,8 +1,6 @@
 import { type Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import pc from 'picocolors';
-import { startEmulator } from '../../emulator/index.js';
 import type { RunningEmulator } from '../../emulator/types.js';
-import { createLogger } from '../../telemetry/logger.js';
 
 /**
  * `ampstream emulator`: run the local Secure Endpoint (REST API + AMQPS event streams on the
@@ -98,6 +96,11 @@ export function registerEmulator(program: Command): void {
     .option('--json', 'print one JSON line with the endpoints and credentials on stdout once ready')
     .action(async (opts) => {
       const json = opts.json === true;
+      // loaded on demand: other commands do not pay for hono, faker and the AMQP client
+      const [{ startEmulator }, { createLogger }] = await Promise.all([
+        import('../../emulator/index.js'),
+        import('../../telemetry/logger.js'),
+      ]);
       const logger = createLogger({ level: json ? 'warn' : 'info' });
       const signals = onSignals();
       const emu = await startEmulator({

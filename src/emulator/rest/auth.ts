@@ -54,6 +54,9 @@ export interface RateDecision {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** Buckets kept before expired ones are dropped (unknown client ids each get one) */
+const MAX_BUCKETS = 1000;
+
 export class RateLimiter {
   readonly #buckets = new Map<string, { start: number; used: number }>();
 
@@ -65,6 +68,7 @@ export class RateLimiter {
   /** Count one request for `key` (unless over budget) and say whether it may proceed. */
   take(key: string): RateDecision {
     const now = this.clock();
+    if (this.#buckets.size >= MAX_BUCKETS) this.#prune(now);
     let b = this.#buckets.get(key);
     if (b === undefined || now - b.start >= RATE_WINDOW_MS) {
       b = { start: now, used: 0 };
@@ -82,5 +86,9 @@ export class RateLimiter {
         'x-ratelimit-resetdate': new Date(resetAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       },
     };
+  }
+
+  #prune(now: number): void {
+    for (const [key, b] of this.#buckets) if (now - b.start >= RATE_WINDOW_MS) this.#buckets.delete(key);
   }
 }
