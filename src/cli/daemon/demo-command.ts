@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import pc from 'picocolors';
 import { SecureEndpointClient } from '../../api/client.js';
 import { amqpTargetFromCredentials } from '../../api/amqp-credentials.js';
@@ -6,6 +7,7 @@ import { AmpError, ExitCode, isAmpError, toAmpError } from '../../errors.js';
 import { startEmulator } from '../../emulator/index.js';
 import type { RunningEmulator } from '../../emulator/types.js';
 import { createLogger } from '../../telemetry/logger.js';
+import { redactUrls } from '../../telemetry/redact.js';
 import { createPipeline } from './pipeline.js';
 import { assertCount, startLive, type LiveView } from './live.js';
 import { exitSoon, onStopSignals } from './signals.js';
@@ -115,7 +117,39 @@ function finish(code: number): number {
   return code;
 }
 
+/** (default=3000) budget of the broker reachability probe, in ms. */
+const BROKER_PROBE_TIMEOUT_MS = 3000;
+
+/** A TCP connect to the broker first: a missing RabbitMQ is reported at once, before any setup. */
+function probeBroker(url: string): Promise<string | undefined> {
+  let host = '127.0.0.1';
+  let port = 5672;
+  try {
+    const u = new URL(url);
+    host = u.hostname.replace(/^\[(.*)\]$/, '$1') || host;
+    port = Number(u.port || (u.protocol === 'amqps:' ? 5671 : 5672));
+  } catch {
+    return Promise.resolve('not a URL');
+  }
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: BROKER_PROBE_TIMEOUT_MS });
+    const done = (problem: string | undefined): void => {
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.once('connect', () => done(undefined));
+    socket.once('timeout', () => done('timed out'));
+    socket.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+  });
+}
+
 async function startEmulatorOrExplain(o: DemoOptions): Promise<RunningEmulator> {
+  const problem = await probeBroker(o.brokerUrl);
+  if (problem !== undefined) {
+    throw new AmpError('BROKER_UNREACHABLE', `no RabbitMQ answers at ${redactUrls(o.brokerUrl)} (${problem}): the demo needs one`, {
+      hint: DEMO_BROKER_HINT,
+    });
+  }
   try {
     return await startEmulator({
       brokerUrl: o.brokerUrl,
@@ -126,12 +160,15 @@ async function startEmulatorOrExplain(o: DemoOptions): Promise<RunningEmulator> 
     if (isAmpError(e, 'BROKER_UNREACHABLE')) {
       throw new AmpError('BROKER_UNREACHABLE', `${e.message}: the demo needs a local RabbitMQ`, {
         cause: e,
-        hint: 'start it with `rabbitmq-server -detached` (Debian: apt-get install rabbitmq-server), or point the demo at one with --broker-url amqp://user:pass@host:5672',
+        hint: DEMO_BROKER_HINT,
       });
     }
     throw toAmpError(e, 'EMULATOR');
   }
 }
+
+const DEMO_BROKER_HINT =
+  'start it with `rabbitmq-server -detached` (Debian: apt-get install rabbitmq-server), or point the demo at one with --broker-url amqp://user:pass@host:5672';
 
 /** Publish `rate` events per second through the emulator, in ticks; returns the stop function. */
 function publishAtRate(emu: RunningEmulator, rate: number, onError: (e: Error) => void): () => void {
