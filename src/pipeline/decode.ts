@@ -196,14 +196,30 @@ export function checkBody(raw: Buffer): CheckResult {
   return full.ok ? { ok: true, timestamp: full.value.event.timestamp } : full;
 }
 
-/** The first `"id":` key's value is a bare integer literal that rounds to `id`. */
+/**
+ * The first `"id":` key's value is a bare integer literal of 16+ digits that rounds to `id`
+ * (checked char by char: this runs for every real event, whose ids exceed 2^53).
+ */
 function idLiteralMatches(text: string, id: number): boolean {
   const at = text.indexOf('"id":');
   if (at < 0) return false;
-  const m = ID_LITERAL.exec(text.slice(at + 5, at + 5 + 48));
-  return m !== null && Number(m[1]) === id;
+  let i = at + 5;
+  const n = text.length;
+  while (i < n && isWsCode(text.charCodeAt(i))) i++;
+  const start = i;
+  if (text.charCodeAt(i) === MINUS) i++;
+  const firstDigit = i;
+  while (i < n && text.charCodeAt(i) >= D0 && text.charCodeAt(i) <= D9) i++;
+  if (i - firstDigit < LONG_DIGITS) return false;
+  const end = i;
+  while (i < n && isWsCode(text.charCodeAt(i))) i++;
+  const next = text.charCodeAt(i);
+  return (next === 0x2c || next === 0x7d || next === 0x5d) && Number(text.slice(start, end)) === id;
 }
-const ID_LITERAL = /^\s*(-?\d{16,})\s*[,}\]]/;
+
+function isWsCode(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
 
 /**
  * A checked body whose lossless event is built on first access (and kept). Satisfies

@@ -38,6 +38,11 @@ export class PipelineMetrics {
             batchSize: m.batchSize.labels(stream),
             stream,
           };
+    // Start every per-stream counter at 0 so dashboards see the series before the first event.
+    if (m !== undefined) {
+      for (const c of [m.deliveries, m.redeliveries, m.acks, m.requeues, m.duplicates, m.reconnects])
+        c.labels(stream).inc(0);
+    }
   }
 
   received(n: number, redelivered: number): void {

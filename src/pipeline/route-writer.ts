@@ -81,6 +81,9 @@ export class RouteWriter {
             failures: m.sinkWriteFailures,
             stream: deps.stream,
           };
+    this.#m?.records.inc(0);
+    this.#m?.filtered.inc(0);
+    this.#m?.retrying.set(0);
   }
 
   stats(): RouteStats {
