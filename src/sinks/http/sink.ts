@@ -54,7 +54,7 @@ export class HttpSink implements Sink {
     });
     this.#state = 'started';
     this.#context.logger.debug(
-      { sink: this.name, url: describeTarget({ method: o.method, url: this.#url }) },
+      { url: describeTarget({ method: o.method, url: this.#url }) },
       'http sink started',
     );
   }
@@ -83,11 +83,11 @@ export class HttpSink implements Sink {
 }
 
 export function closedError(sinkName: string): AmpError {
-  return new AmpError('INTERNAL', `sink "${sinkName}" is closed`, { details: { sink: sinkName } });
+  return new AmpError('INTERNAL', `sink "${sinkName}" is closed`, { details: {} });
 }
 
 export function notStarted(sinkName: string): AmpError {
   return new AmpError('INTERNAL', `sink "${sinkName}" was written to before start()`, {
-    details: { sink: sinkName },
+    details: {},
   });
 }

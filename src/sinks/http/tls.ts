@@ -43,7 +43,6 @@ export async function loadTls(
   if (tls === undefined) return { rejectUnauthorized: true };
   if (tls.insecure) {
     logger.warn(
-      { sink: sinkName },
       `sink "${sinkName}": TLS certificate verification is DISABLED (tls.insecure: true); anyone on the path can read and alter events`,
     );
   }

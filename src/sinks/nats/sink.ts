@@ -110,7 +110,7 @@ export class NatsSink implements Sink {
     void nc.closed().then((err) => {
       if (err)
         this.#context.logger.warn(
-          { sink: this.name, err: classifyNatsError(err, this.name, 'connection').toJSON() },
+          { err: classifyNatsError(err, this.name, 'connection').toJSON() },
           'nats connection closed',
         );
     });
@@ -141,7 +141,7 @@ export class NatsSink implements Sink {
       } else {
         await jsm.streams.add(config);
       }
-      this.#context.logger.info({ sink: this.name, stream: s.name, created: !exists }, 'nats stream ready');
+      this.#context.logger.info({ stream: s.name, created: !exists }, 'nats stream ready');
     } catch (e) {
       throw classifyNatsError(e, this.name, `create stream ${s.name}`);
     }

@@ -73,7 +73,7 @@ export class PostgresSink implements Sink {
     // the process: the pool drops it and opens a new one on the next write
     pool.on('error', (e) =>
       this.#context.logger.warn(
-        { sink: this.name, err: classifyPgError(e, this.name, 'idle connection').toJSON() },
+        { err: classifyPgError(e, this.name, 'idle connection').toJSON() },
         'postgres idle connection lost',
       ),
     );
@@ -89,7 +89,7 @@ export class PostgresSink implements Sink {
       this.#migrated = true;
       if (applied.length > 0)
         this.#context.logger.info(
-          { sink: this.name, applied, table: `${this.#table.schema}.${this.#table.table}` },
+          { applied, table: `${this.#table.schema}.${this.#table.table}` },
           'postgres migrations applied',
         );
     } catch (e) {

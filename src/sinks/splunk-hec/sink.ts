@@ -74,7 +74,7 @@ export class SplunkHecSink implements Sink {
     });
     this.#state = 'started';
     this.#context.logger.debug(
-      { sink: this.name, url: describeTarget({ method: 'POST', url: this.#eventUrl }), ack: o.ack },
+      { url: describeTarget({ method: 'POST', url: this.#eventUrl }), ack: o.ack },
       'splunk-hec sink started',
     );
   }
@@ -123,7 +123,6 @@ export class SplunkHecSink implements Sink {
     if (this.#o.ack && body.ackId === undefined && !this.#warnedNoAckId) {
       this.#warnedNoAckId = true;
       this.#context.logger.warn(
-        { sink: this.name },
         `sink "${this.name}": ack is on but Splunk returned no ackId (indexer acknowledgement is off for this token); HTTP 200 is taken as delivered`,
       );
     }
@@ -143,7 +142,7 @@ export class SplunkHecSink implements Sink {
           {
             retryable: true,
             ...(lastError === undefined ? {} : { cause: lastError }),
-            details: { sink: this.name, pendingAcks: pending.size, channel: this.#channel },
+            details: { pendingAcks: pending.size, channel: this.#channel },
             hint: 'the indexers are slow or the acks were lost (Splunk restart); the batch is sent again',
           },
         );
@@ -189,7 +188,7 @@ function toBadResponse(e: unknown, sinkName: string): AmpError {
     {
       retryable: true,
       cause: e,
-      details: { sink: sinkName },
+      details: {},
     },
   );
 }

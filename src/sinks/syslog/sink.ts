@@ -37,7 +37,6 @@ export class SyslogSink implements Sink {
       const port = defaultPort(o);
       if (o.transport === 'udp') {
         this.#context.logger.warn(
-          { sink: this.name },
           `sink "${this.name}": syslog over UDP is best effort: lost datagrams cannot be detected or retried`,
         );
         this.#udp = new SyslogUdp({ sinkName: this.name, host: o.host, port, timeoutMs: o.writeTimeoutMs });
