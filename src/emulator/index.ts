@@ -74,7 +74,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (options.dataDir === undefined) undo.push(() => rm(caDir, { recursive: true, force: true }));
     const ca = await ensureLocalCa(caDir, host);
 
-    const broker = new Broker(brokerUrl, logger);
+    // one name per organisation, so an operator (or a test) can tell emulators apart
+    const broker = new Broker(brokerUrl, logger, `ampstream-emulator ${store.state.orgGuid}`);
     undo.push(() => broker.close());
     await broker.start();
     const management = await connectManagement(options.managementUrl ?? DEFAULT_MANAGEMENT_URL, logger);

@@ -241,3 +241,35 @@ describe('AMQPS front', () => {
     expect(await failureOf(() => untrusting.connect())).toMatch(/certificate|self.signed|issuer/i);
   });
 });
+
+describe('broker connection loss', () => {
+  it('reconnects to the broker and keeps serving after its connection was closed', async () => {
+    const s = await createStreamViaRest(emu, { name: name() });
+    let conn: { name: string } | undefined;
+    await until(async () => {
+      const all = (await management('/connections')).body as {
+        name: string;
+        client_properties?: { connection_name?: string };
+      }[];
+      conn = all.find((c) => c.client_properties?.connection_name === `ampstream-emulator ${emu.orgGuid}`);
+      return conn !== undefined;
+    }, "the emulator's broker connection");
+    const res = await fetch(`http://127.0.0.1:15672/api/connections/${encodeURIComponent(conn!.name)}`, {
+      method: 'DELETE',
+      headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+    });
+    expect(res.status).toBe(204);
+    // the next operations reopen the connection
+    await until(async () => {
+      try {
+        await emu.publish(3);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'a publish after the connection loss');
+    await until(async () => (await queueDepth(guest, s.amqp_credentials.queue_name)) >= 3, 'the events');
+    const another = await createStreamViaRest(emu, { name: name() });
+    expect(another.id).toBeGreaterThan(s.id);
+  });
+});

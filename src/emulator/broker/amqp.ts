@@ -38,10 +38,11 @@ export class Broker {
   #pub: AMQPChannel | undefined;
   #closed = false;
 
-  constructor(brokerUrl: string, logger: Logger) {
+  /** `connectionName` is what the broker's management UI shows for this connection. */
+  constructor(brokerUrl: string, logger: Logger, connectionName = 'ampstream-emulator') {
     const url = new URL(brokerUrl);
     if (!url.searchParams.has('frameMax')) url.searchParams.set('frameMax', String(FRAME_MAX));
-    if (!url.searchParams.has('name')) url.searchParams.set('name', 'ampstream-emulator');
+    if (!url.searchParams.has('name')) url.searchParams.set('name', connectionName);
     this.#url = url.href;
     this.#logger = logger;
   }
