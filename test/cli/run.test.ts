@@ -1,6 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { saveApiCredentials, saveStreamCredentials } from '../../src/secrets/credentials.js';
+import { Vault } from '../../src/secrets/vault.js';
 import { apiRequest } from '../helpers/emulator.js';
-import { queueDepth, until } from './run-cli.js';
+import { queueDepth, spawnCli, until } from './run-cli.js';
 import { lines, metricsUrl, startRun, useRunFixture } from './run-setup.js';
 
 /** `ampstream run` end to end against the emulator: delivery, metrics, health, fatal exits. */
@@ -29,6 +34,27 @@ describe('ampstream run', () => {
     const r = await p.exited;
     expect(r.code).toBe(0);
     expect(await queueDepth(s.stream.amqp_credentials.queue_name)).toBe(0);
+  });
+
+  it('takes the stream credentials from the vault when the config gives only the id; --stop-after ends it', async () => {
+    const s = await f.setup();
+    const emu = f.emu();
+    const dir = mkdtempSync(join(tmpdir(), 'ampstream-run-vault-'));
+    try {
+      const env = { AMPSTREAM_VAULT: join(dir, 'vault.json'), AMPSTREAM_VAULT_PASSPHRASE: 'run test passphrase' };
+      const { vault } = await Vault.openOrCreate({ path: env.AMPSTREAM_VAULT, passphrase: env.AMPSTREAM_VAULT_PASSPHRASE, kdf: { n: 2 ** 10, r: 8, p: 1 } });
+      await saveApiCredentials(vault, { clientId: emu.clientId, apiKey: emu.apiKey, baseUrl: emu.apiUrl, ca: emu.caPem });
+      await saveStreamCredentials(vault, s.stream.id, { apiBase: emu.apiUrl, ...s.stream.amqp_credentials, name: s.stream.name });
+      const config = join(s.dir, 'vault.yaml');
+      writeFileSync(config, `streams:\n  - id: ${s.stream.id}\nsinks:\n  - { name: archive, type: file, path: events.jsonl }\nmetrics: { listen: false }\n`);
+      const published = (await emu.publish(10)).map((e) => e.id);
+      const r = await spawnCli(['run', '--config', config, '--stop-after', '10'], env).exited;
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/--stop-after 10/);
+      expect(new Set(lines(s.out))).toEqual(new Set(published));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 69 with a clear message, and no reconnect loop, when the stream is deleted while running', async () => {

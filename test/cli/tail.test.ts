@@ -1,5 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { saveApiCredentials, saveStreamCredentials } from '../../src/secrets/credentials.js';
+import { Vault } from '../../src/secrets/vault.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { amqpsUrl, apiRequest, createStreamViaRest, withEmulator, type CreatedStream, type TestEmulator } from '../helpers/emulator.js';
 import { idsOfJsonl, queueDepth, ROOT, spawnCli, until } from './run-cli.js';
@@ -101,6 +106,29 @@ describe('ampstream tail', () => {
     // at most what a 64 KiB pipe buffer plus one batch can hold was acked; the rest is back
     expect(total - depth).toBeLessThanOrEqual(150);
     expect(depth).toBeGreaterThan(0);
+  });
+
+  it('finds a stream by id or by name in the vault, trusting the CA of the API login it came from', async () => {
+    const { s } = await stream();
+    const dir = mkdtempSync(join(tmpdir(), 'ampstream-tail-vault-'));
+    try {
+      const env = { AMPSTREAM_VAULT: join(dir, 'vault.json'), AMPSTREAM_VAULT_PASSPHRASE: 'tail test passphrase' };
+      const { vault } = await Vault.openOrCreate({ path: env.AMPSTREAM_VAULT, passphrase: env.AMPSTREAM_VAULT_PASSPHRASE, kdf: { n: 2 ** 10, r: 8, p: 1 } });
+      await saveApiCredentials(vault, { clientId: emu.clientId, apiKey: emu.apiKey, baseUrl: emu.apiUrl, ca: emu.caPem });
+      await saveStreamCredentials(vault, s.id, { apiBase: emu.apiUrl, ...s.amqp_credentials, name: s.name });
+      await emu.publish(3);
+      const byId = await spawnCli(['tail', String(s.id), '--count', '3'], env).exited;
+      expect(byId.code).toBe(0);
+      expect(byId.stdout.trim().split('\n')).toHaveLength(3);
+      const byName = await spawnCli(['tail', s.name, '--count', '3', '--json'], env).exited;
+      expect(byName.code).toBe(0);
+      expect(byName.stdout.trim().split('\n')).toHaveLength(3);
+      const unknown = await spawnCli(['tail', 'no such stream'], env).exited;
+      expect(unknown.code).toBe(64);
+      expect(unknown.stderr).toMatch(/UNKNOWN_STREAM[\s\S]*streams list/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails with a usage error naming the fix when no stream is given', async () => {
