@@ -9,7 +9,9 @@ import { ip, mac, port, str } from './util.js';
  * - every consumed field whose value had another type than the mapper accepted (so nothing is
  *   silently dropped when Cisco changes a type: a string where an object was expected, …).
  *
- * Output objects have a null prototype, so a `__proto__` key in the input stays data.
+ * A `__proto__` key in the input stays an own data property of the output (defineProperty), never
+ * a prototype change. Outputs are plain objects, not null-prototype ones: V8 serialises those
+ * (dictionary-mode) objects markedly slower in JSON.stringify.
  */
 export type Leaf =
   /** a non-empty string */
@@ -57,14 +59,15 @@ export function leftovers(value: unknown, spec: Consumed): unknown {
   if (Array.isArray(spec)) return arrayLeftovers(value, (spec as readonly [Consumed])[0]);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const objSpec = spec as { readonly [key: string]: Consumed };
-  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
   let kept = false;
   for (const key of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[key];
     const sub = Object.hasOwn(objSpec, key) ? objSpec[key] : undefined;
     const rest = sub === undefined ? v : leftovers(v, sub);
     if (rest !== undefined) {
-      out[key] = rest;
+      if (key === '__proto__') Object.defineProperty(out, key, { value: rest, enumerable: true, writable: true, configurable: true });
+      else out[key] = rest;
       kept = true;
     }
   }

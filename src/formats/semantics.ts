@@ -153,6 +153,11 @@ const TABLE: ReadonlyMap<number, Entry> = new Map<number, Entry>([
   [2181038130, ['quarantine', 'failed']], // Quarantine Request Failed to be Delivered
 ]);
 
+/** True when the table names this event type id (others fall back to the top-byte class). */
+export function hasExplicitSemantics(eventTypeId: number): boolean {
+  return TABLE.has(eventTypeId);
+}
+
 /** Quarantine failures leave a threat in place: they stay alertable. */
 function isAlert(domain: Domain, action: Action): boolean {
   if (action === 'detected' || action === 'blocked' || action === 'allowed') return true;

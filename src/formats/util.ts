@@ -103,6 +103,13 @@ export function isoTime(timestamp: unknown, nanos?: unknown): string | undefined
   return `${base.slice(0, -5)}.${String(ns).padStart(9, '0')}Z`;
 }
 
+/** Epoch ms of an RFC 3339 / ISO 8601 `date` string, when it parses. */
+export function dateMillis(v: unknown): number | undefined {
+  if (typeof v !== 'string' || !/^\d{4}-\d\d-\d\dT/.test(v)) return undefined;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
 /** True for paths Secure Endpoint reports from Windows (`\\?\C:\…`, `C:\…`, `/C:/…`, `file:///C%3A/…`). */
 export function isWindowsPath(p: string): boolean {
   return p.includes('\\') || /^(?:\/?[A-Za-z]:\/|file:\/\/\/[A-Za-z](?::|%3A))/i.test(p);
@@ -127,13 +134,17 @@ export function severityWord(v: unknown): SeverityWord | undefined {
   }
 }
 
-const HAS_UNICODE_BREAK = /[\u0085\u2028\u2029]/;
 const UNICODE_BREAKS = /[\u0085\u2028\u2029]/g;
 
 /**
  * JSON.stringify escapes C0 controls but leaves NEL (U+0085), LS (U+2028) and PS (U+2029) raw;
  * some line readers split on them, so JSON records escape them too (still the same JSON value).
+ *
+ * Hot path: every string in a record comes from the event (or from ASCII constants), so when the
+ * message body has neither the UTF-8 lead bytes of these characters (0xC2, 0xE2) nor a `\u`
+ * escape, the record cannot contain them and the scan of the (larger) output is skipped.
  */
-export function oneLineJson(json: string): string {
-  return HAS_UNICODE_BREAK.test(json) ? json.replace(UNICODE_BREAKS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+export function oneLineJson(json: string, source: Buffer): string {
+  if (!source.includes(0xc2) && !source.includes(0xe2) && !source.includes('\\u')) return json;
+  return json.replace(UNICODE_BREAKS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -3,7 +3,7 @@ import type { DecodedEvent, SecureEndpointEvent } from '../../event/types.js';
 import { outcomeOf, semanticsOf, type Action } from '../semantics.js';
 import { mitreOf, summaryOf } from '../summary.js';
 import type { Format } from '../types.js';
-import { arr, epochMillis, int, ip, mac, obj, port, severityWord, splitUser, str, type Obj } from '../util.js';
+import { arr, dateMillis, epochMillis, int, ip, mac, obj, port, severityWord, splitUser, str, type Obj } from '../util.js';
 import { escapeHeader, escapeValue, truncate } from './escape.js';
 
 /**
@@ -77,7 +77,7 @@ export function toCef(d: DecodedEvent): string {
   const severity = sev === undefined ? CLASS_SEVERITY[sem.cls] : SEVERITY[sev];
   const name = escapeHeader(truncate(str(e.event_type) ?? `Event type ${typeId ?? 'unknown'}`, NAME_MAX));
   const ext = new Ext();
-  ext.add('rt', epochMillis(e.timestamp, e.timestamp_nanoseconds));
+  ext.add('rt', epochMillis(e.timestamp, e.timestamp_nanoseconds) ?? dateMillis(e.date));
   ext.add('externalId', str(e.id), 40);
   ext.add('cat', sem.cls);
   ext.add('act', ACT[sem.action], 63);

@@ -3,7 +3,7 @@ import { leftovers, type Consumed } from '../leftovers.js';
 import { semanticsOf } from '../semantics.js';
 import { mitreOf, summaryOf } from '../summary.js';
 import type { Format } from '../types.js';
-import { arr, int, isoTime, obj, oneLineJson, severityWord, str, type SeverityWord } from '../util.js';
+import { arr, dateMillis, int, isoTime, obj, oneLineJson, severityWord, str, type SeverityWord } from '../util.js';
 import { categorize } from './categorize.js';
 import { fileOf, hashOf, hostOf, networkOf, newRelated, processOf, userOf, type Related } from './parts.js';
 import { threatOf, vulnerabilityOf } from './threat.js';
@@ -38,7 +38,7 @@ export const ECS_VERSION = '9.4.0';
 export const ecsFormat: Format = {
   name: 'ecs',
   kind: 'json',
-  render: (d) => oneLineJson(JSON.stringify(toEcs(d))),
+  render: (d) => oneLineJson(JSON.stringify(toEcs(d)), d.raw),
 };
 
 const HASHES: Consumed = { sha256: 's', sha1: 's', md5: 's' };
@@ -92,7 +92,7 @@ export function toEcs(d: DecodedEvent): Record<string, unknown> {
   const detection = str(e.detection);
   const groups = arr(e.group_guids)?.filter((g): g is string => typeof g === 'string' && g.length > 0);
   return {
-    '@timestamp': isoTime(e.timestamp, e.timestamp_nanoseconds) ?? str(e.date),
+    '@timestamp': isoTime(e.timestamp, e.timestamp_nanoseconds) ?? isoFromDate(e.date),
     message: summaryOf(e),
     ecs: { version: ECS_VERSION },
     event: {
@@ -140,10 +140,16 @@ function relatedOf(r: Related): Record<string, unknown> | undefined {
 
 function vendorOf(e: DecodedEvent['event'], fileParent: boolean, r: Related, cves: string[]): Record<string, unknown> {
   const rest = leftovers(e, fileParent ? CONSUMED_FILE_PARENT : CONSUMED_NET_PARENT) as Record<string, unknown> | undefined;
-  const out = rest ?? (Object.create(null) as Record<string, unknown>);
+  const out = rest ?? {};
   if (r.mac.length > 0 || cves.length > 0) {
     const own = obj(out['related']);
     out['related'] = { ...own, mac: r.mac.length > 0 ? r.mac : undefined, cve: cves.length > 0 ? cves : undefined };
   }
   return out;
+}
+
+/** `date` as a UTC RFC 3339 string, when `timestamp` is unusable but `date` parses. */
+function isoFromDate(v: unknown): string | undefined {
+  const ms = dateMillis(v);
+  return ms === undefined ? undefined : new Date(ms).toISOString();
 }

@@ -3,7 +3,7 @@ import { leftovers, type Consumed } from '../leftovers.js';
 import { semanticsOf } from '../semantics.js';
 import { mitreOf, summaryOf, titleOf } from '../summary.js';
 import type { Format } from '../types.js';
-import { epochMillis, int, obj, oneLineJson, severityWord, str, type SeverityWord } from '../util.js';
+import { dateMillis, epochMillis, int, obj, oneLineJson, severityWord, str, type SeverityWord } from '../util.js';
 import { CAPTIONS, planOf, type OcsfPlan } from './classify.js';
 import { attacksOf, deviceOf, evidencesOf, malwareOf, vulnerabilitiesOf } from './objects.js';
 
@@ -41,7 +41,7 @@ export const OCSF_VERSION = '1.9.0-dev';
 export const ocsfFormat: Format = {
   name: 'ocsf',
   kind: 'json',
-  render: (d) => oneLineJson(JSON.stringify(toOcsf(d))),
+  render: (d) => oneLineJson(JSON.stringify(toOcsf(d)), d.raw),
 };
 
 const HASHES: Consumed = { sha256: 's', sha1: 's', md5: 's' };
@@ -134,7 +134,7 @@ export function toOcsf(d: DecodedEvent): Record<string, unknown> {
     activity_name: plan.activityId === 99 ? (typeName ?? 'Other') : CAPTIONS.activity[plan.activityId],
     type_uid: info.classUid * 100 + plan.activityId,
     type_name: `${info.className}: ${plan.activityId === 99 ? 'Other' : CAPTIONS.activity[plan.activityId]}`,
-    time: epochMillis(e.timestamp, e.timestamp_nanoseconds) ?? 0,
+    time: epochMillis(e.timestamp, e.timestamp_nanoseconds) ?? dateMillis(e.date) ?? 0,
     timezone_offset: 0,
     severity_id: severityId,
     severity: CAPTIONS.severity[severityId],
