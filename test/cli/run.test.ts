@@ -36,7 +36,7 @@ describe('ampstream run', () => {
     expect(await queueDepth(s.stream.amqp_credentials.queue_name)).toBe(0);
   });
 
-  it('takes the stream credentials from the vault when the config gives only the id; --stop-after ends it', async () => {
+  it('takes the stream credentials from the vault when the config gives only the id, resolves group names through the API login; --stop-after ends it', async () => {
     const s = await f.setup();
     const emu = f.emu();
     const dir = mkdtempSync(join(tmpdir(), 'ampstream-run-vault-'));
@@ -46,12 +46,20 @@ describe('ampstream run', () => {
       await saveApiCredentials(vault, { clientId: emu.clientId, apiKey: emu.apiKey, baseUrl: emu.apiUrl, ca: emu.caPem });
       await saveStreamCredentials(vault, s.stream.id, { apiBase: emu.apiUrl, ...s.stream.amqp_credentials, name: s.stream.name });
       const config = join(s.dir, 'vault.yaml');
-      writeFileSync(config, `streams:\n  - id: ${s.stream.id}\nsinks:\n  - { name: archive, type: file, path: events.jsonl }\nmetrics: { listen: false }\n`);
-      const published = (await emu.publish(10)).map((e) => e.id);
-      const r = await spawnCli(['run', '--config', config, '--stop-after', '10'], env).exited;
+      const group = emu.fleet.groups[0]!;
+      writeFileSync(
+        config,
+        `streams:\n  - id: ${s.stream.id}\nsinks:\n  - { name: archive, type: file, path: events.jsonl }\n` +
+          `  - { name: one-group, type: file, path: group.jsonl, filter: { groups: ['${group.name}'] } }\nmetrics: { listen: false }\n`,
+      );
+      const published = await emu.publish(30);
+      const r = await spawnCli(['run', '--config', config, '--stop-after', '30'], env).exited;
       expect(r.code).toBe(0);
-      expect(r.stderr).toMatch(/--stop-after 10/);
-      expect(new Set(lines(s.out))).toEqual(new Set(published));
+      expect(r.stderr).toMatch(/--stop-after 30/);
+      expect(new Set(lines(s.out))).toEqual(new Set(published.map((e) => e.id)));
+      const inGroup = published.filter((e) => e.group_guids?.includes(group.guid)).map((e) => e.id);
+      expect(inGroup.length).toBeGreaterThan(0);
+      expect(new Set(lines(join(s.dir, 'group.jsonl')))).toEqual(new Set(inGroup));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
