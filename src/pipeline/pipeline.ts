@@ -68,6 +68,7 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
   readonly done: Promise<PipelineOutcome>;
   #resolveDone!: (o: PipelineOutcome) => void;
   #finished = false;
+  #requeuedHeld = false;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
@@ -234,9 +235,12 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
         if (batch.length > 0) await this.#process(batch);
       }
     } catch (e) {
-      const err = e instanceof StopPipeline ? e.error : toAmpError(e);
-      if (!(e instanceof StopPipeline)) this.#log.error({ err: err.toJSON() }, 'pipeline failed');
-      void this.#stop(err);
+      // A StopPipeline while closing or draining on purpose is just the retry loop giving up.
+      if (!(e instanceof StopPipeline && this.#abort.signal.aborted)) {
+        const err = e instanceof StopPipeline ? e.error : toAmpError(e);
+        if (!(e instanceof StopPipeline)) this.#log.error({ err: err.toJSON() }, 'pipeline failed');
+        void this.#stop(err);
+      }
     } finally {
       this.#busy = false;
       const waiters = this.#idleWaiters;
@@ -405,6 +409,8 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
   /** Everything held and not yet acked goes back to the queue now. */
   #requeueHeld(): void {
     this.#clearTimer();
+    if (this.#requeuedHeld) return;
+    this.#requeuedHeld = true;
     const held = this.#inFlight;
     this.#pending = [];
     this.#ready.length = 0;

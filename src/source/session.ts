@@ -157,7 +157,13 @@ export class Session {
   /** basic.cancel: nothing more is delivered; unacked deliveries can still be settled. */
   async cancel(): Promise<void> {
     const c = this.#consumer;
-    if (c !== undefined) await c.cancel().catch(() => undefined);
+    if (c === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      c.cancel().catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Close politely (the broker requeues anything unacked), destroy the socket after a timeout. */

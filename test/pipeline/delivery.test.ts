@@ -192,4 +192,19 @@ describe('pipeline: at-least-once delivery to the file sink', () => {
     expect(routes[1]).toMatchObject({ name: 'even-hosts', written: 2, filtered: 12 });
     expect(await h.metric('ampstream_filtered_total')).toBe(12);
   });
+
+  it('drain gives up on a sink that keeps failing after drainTimeoutMs: requeues everything, ends drained', async () => {
+    h = await harness({
+      eventsPath: (dir) => join(dir, 'blocked', 'events.jsonl'),
+      pipeline: { drainTimeoutMs: 300 },
+    });
+    writeFileSync(join(h.dir, 'blocked'), 'not a directory');
+    await h.q.publish(events(30).bodies);
+    await h.pipeline.start();
+    await waitFor(() => h!.pipeline.stats().routes[0]!.failures >= 2, 'sink failing');
+    await h.pipeline.drain();
+    expect(await h.pipeline.done).toEqual({ kind: 'drained' });
+    expect(h.pipeline.stats()).toMatchObject({ acked: 0, requeued: 30 });
+    await waitFor(async () => (await h!.q.depth()).messageCount === 30, 'all 30 back in the queue');
+  });
 });
