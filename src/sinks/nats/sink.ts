@@ -1,6 +1,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type StreamConfig } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { AmpError } from '../../errors.js';
+import { sleep } from '../../util/backoff.js';
 import { closedError, notStarted } from '../http/sink.js';
 import { loadTls, type LoadedTls } from '../http/tls.js';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';
@@ -10,6 +11,8 @@ import { renderSubject, subjectFilter, unknownPlaceholders } from './subject.js'
 
 type State = 'new' | 'started' | 'closed';
 
+/** (default=5_000) longest close() waits for pending publishes to flush, in ms */
+const CLOSE_DRAIN_MS = 5_000;
 /** (default=1_000) pause between the client's own reconnect attempts, in ms */
 const RECONNECT_WAIT_MS = 1_000;
 
@@ -29,6 +32,8 @@ export class NatsSink implements Sink {
   #auth: Pick<NodeConnectionOptions, 'user' | 'pass' | 'token'> = {};
   #tls: LoadedTls | undefined;
   #nc: NatsConnection | undefined;
+  /** false between the client's 'disconnect' and 'reconnect' notifications */
+  #online = false;
   #js: JetStreamClient | undefined;
   #streamReady: boolean;
 
@@ -106,7 +111,9 @@ export class NatsSink implements Sink {
       throw classifyNatsError(e, this.name, 'connect');
     }
     this.#nc = nc;
+    this.#online = true;
     this.#js = jetstream(nc, { timeout: o.publishTimeoutMs });
+    void this.#watch(nc);
     void nc.closed().then((err) => {
       if (err)
         this.#context.logger.warn(
@@ -115,6 +122,18 @@ export class NatsSink implements Sink {
         );
     });
     return this.#js;
+  }
+
+  /**
+   * Follows the client's own reconnects. While it is reconnecting, a publish would only sit in
+   * the client's outbound buffer (growing with every retried batch), so writes fail fast instead.
+   */
+  async #watch(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (this.#nc !== nc) return;
+      if (s.type === 'disconnect') this.#online = false;
+      else if (s.type === 'reconnect') this.#online = true;
+    }
   }
 
   async #ensureStream(nc: NatsConnection): Promise<void> {
@@ -152,6 +171,17 @@ export class NatsSink implements Sink {
       throw this.#state === 'closed' ? closedError(this.name) : notStarted(this.name);
     if (batch.length === 0) return;
     const js = await this.#ready();
+    if (!this.#online) {
+      throw new AmpError(
+        'SINK_UNAVAILABLE',
+        `sink "${this.name}": the NATS connection is down; the client is reconnecting`,
+        {
+          retryable: true,
+          details: { sink: this.name },
+          hint: 'check that the NATS server is up; the batch is retried',
+        },
+      );
+    }
     const template = this.#o.subject;
     const timeout = this.#o.publishTimeoutMs;
     let next = 0;
@@ -185,6 +215,15 @@ export class NatsSink implements Sink {
     const nc = this.#nc;
     this.#nc = undefined;
     this.#js = undefined;
-    if (nc !== undefined && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+    if (nc === undefined || nc.isClosed()) return;
+    // drain flushes what is pending; it cannot finish while the server is unreachable
+    const drained = await Promise.race([
+      nc.drain().then(
+        () => true,
+        () => false,
+      ),
+      sleep(CLOSE_DRAIN_MS).then(() => false),
+    ]);
+    if (!drained && !nc.isClosed()) await nc.close();
   }
 }

@@ -201,6 +201,10 @@ describe('nats sink faults (private nats-server)', () => {
     await server.kill();
     const e = await pending;
     expect(e.retryable).toBe(true);
+    // while the client reconnects, writes fail at once instead of piling up in its buffer
+    const fast = await rejection(s.write(batch.slice(0, 10)));
+    expect(fast.code).toBe('SINK_UNAVAILABLE');
+    expect(fast.retryable).toBe(true);
     await server.start(); // same port, same store: the stream and its duplicate window survive
     for (let attempt = 1; ; attempt++) {
       try {
