@@ -32,6 +32,9 @@ export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';
 /** /healthz turns 503 when a sink has been failing (retrying) for longer than this, in s. */
 export const DEFAULT_HEALTH_MAX_SINK_RETRY_SECONDS = 120;
 
+/** On SIGTERM, how long held batches may take to be written before the rest is requeued, in s. */
+export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 30;
+
 /** Reconnect backoff (capped full jitter): first ceiling and largest ceiling, in ms. */
 export const DEFAULT_RECONNECT_INITIAL_MS = 500;
 export const DEFAULT_RECONNECT_MAX_MS = 30_000; // 30 s

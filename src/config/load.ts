@@ -200,6 +200,7 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
     metrics: { listen: c.metrics.listen === false ? false : parseListen(c.metrics.listen) },
     health: c.health,
     log: c.log,
+    shutdown: c.shutdown,
     reconnect: c.reconnect,
   };
 }

@@ -168,6 +168,16 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
         })
         .prefault({}),
       log: z.strictObject({ level: z.enum(d.logLevels).default(d.DEFAULT_LOG_LEVEL) }).prefault({}),
+      shutdown: z
+        .strictObject({
+          drainTimeoutSeconds: z
+            .number()
+            .positive()
+            .max(3600)
+            .default(d.DEFAULT_DRAIN_TIMEOUT_SECONDS)
+            .meta({ description: 'graceful stop: how long held batches may take to be written (a failing sink) before the rest is requeued' }),
+        })
+        .prefault({}),
       reconnect: z
         .strictObject({
           initialMs: z.number().int().min(1).default(d.DEFAULT_RECONNECT_INITIAL_MS),

@@ -21,6 +21,7 @@ export interface AmpstreamConfig {
   readonly metrics: { readonly listen: { readonly host: string; readonly port: number } | false };
   readonly health: { readonly maxSinkRetrySeconds: number };
   readonly log: { readonly level: LogLevel };
+  readonly shutdown: { readonly drainTimeoutSeconds: number };
   readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
 }
 

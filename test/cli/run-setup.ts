@@ -14,7 +14,8 @@ import { idsOfJsonl, spawnCli, type CliProcess } from './run-cli.js';
  */
 export interface RunFixture {
   readonly emu: () => TestEmulator;
-  setup(extra?: string, password?: string): Promise<RunSetup>;
+  /** `extra`: top-level YAML appended; `extraSinks`: sink list items added after `archive` */
+  setup(extra?: string, password?: string, extraSinks?: string): Promise<RunSetup>;
 }
 
 export interface RunSetup {
@@ -45,7 +46,7 @@ export function useRunFixture(): RunFixture {
   };
   return {
     emu: get,
-    async setup(extra = '', password?: string) {
+    async setup(extra = '', password?: string, extraSinks = '') {
       const e = get();
       const stream = await createStreamViaRest(e, { name: `run-${randomUUID()}` });
       created.push(stream.id);
@@ -62,7 +63,7 @@ sinks:
   - name: archive
     type: file
     path: events.jsonl
-metrics: { listen: '127.0.0.1:0' }
+${extraSinks}metrics: { listen: '127.0.0.1:0' }
 reconnect: { initialMs: 50, maxMs: 500 }
 ${extra}`,
       );

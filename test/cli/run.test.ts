@@ -65,6 +65,34 @@ describe('ampstream run', () => {
     }
   });
 
+  it('answers /healthz 503 with the reason while a sink has been failing longer than the threshold, and loses nothing', async () => {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((resolve) => server.close(resolve)); // a closed port: the sink is down
+    const s = await f.setup(
+      'health: { maxSinkRetrySeconds: 1 }\nshutdown: { drainTimeoutSeconds: 1 }\n',
+      undefined,
+      `  - { name: siem, type: http, url: 'http://127.0.0.1:${port}/in', connectTimeoutMs: 500 }\n`,
+    );
+    await f.emu().publish(5);
+    const p = startRun(s);
+    await p.waitFor(/"msg":"running"/);
+    const url = metricsUrl(p);
+    let body: { status?: string; reasons?: string[] } = {};
+    await until(async () => {
+      const res = await fetch(`${url}/healthz`);
+      body = (await res.json()) as typeof body;
+      return res.status === 503;
+    }, 30_000, '/healthz 503');
+    expect(body.status).toBe('unhealthy');
+    expect(body.reasons?.[0]).toMatch(/sink siem has been failing for \d+ s/);
+    p.child.kill('SIGTERM');
+    expect((await p.exited).code).toBe(0);
+    expect(await queueDepth(s.stream.amqp_credentials.queue_name)).toBe(5); // nothing acked: the http sink never took them
+  });
+
   it('exits 69 with a clear message, and no reconnect loop, when the stream is deleted while running', async () => {
     const s = await f.setup();
     await f.emu().publish(5);

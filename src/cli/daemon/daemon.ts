@@ -121,6 +121,7 @@ export class Daemon {
             }
           : {}),
         deadLetterPath: this.#config.deadLetter.path,
+        drainTimeoutMs: this.#config.shutdown.drainTimeoutSeconds * 1000,
         ownsSinks: false,
         logger: this.#deps.logger,
         metrics: this.#deps.metrics,
