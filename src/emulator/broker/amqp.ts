@@ -23,8 +23,6 @@ export interface OutgoingMessage {
 const CONFIRM_BATCH = 500;
 /** Batches awaiting confirms at once: 4 × 500 = 2000 unconfirmed messages at most */
 const BATCHES_IN_FLIGHT = 4;
-/** AMQP frame size asked for (the client's default, 8 KiB, splits large events) */
-const FRAME_MAX = 131_072; // 128 KiB
 
 export const BROKER_HINT =
   'Start RabbitMQ (`rabbitmq-server -detached`, management plugin: `rabbitmq-plugins enable rabbitmq_management`), or point the emulator at yours with --broker-url amqp://user:pass@host:5672.';
@@ -41,7 +39,9 @@ export class Broker {
   /** `connectionName` is what the broker's management UI shows for this connection. */
   constructor(brokerUrl: string, logger: Logger, connectionName = 'ampstream-emulator') {
     const url = new URL(brokerUrl);
-    if (!url.searchParams.has('frameMax')) url.searchParams.set('frameMax', String(FRAME_MAX));
+    // frameMax stays at the client's default (8 KiB): @cloudamqp/amqp-client holds one
+    // frameMax-sized buffer per unconfirmed publish (and pools them), so a larger frame size
+    // multiplies memory by the number of publishes in flight; events fit in 8 KiB anyway.
     if (!url.searchParams.has('name')) url.searchParams.set('name', connectionName);
     this.#url = url.href;
     this.#logger = logger;
