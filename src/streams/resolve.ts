@@ -84,12 +84,17 @@ export function resolveStream(ref: string, streams: readonly EventStream[]): Eve
       hint: `use the id: ${(exact.length > 1 ? exact : loose).map((s) => s.id).join(', ')}`,
     });
   }
+  const existing =
+    streams.length === 0
+      ? 'this organisation has no event streams; create one with `ampstream streams create --name NAME`'
+      : `existing streams: ${streams.map((s) => `${s.id} (${s.name})`).join(', ')}`;
+  if (/^\d+$/.test(text)) {
+    // an id that is not there is the API's 404: the stream was deleted (or never existed)
+    throw new AmpError('API_NOT_FOUND', `no event stream with id ${text}`, {
+      details: { input: ref },
+      hint: `it was deleted or never existed; ${existing}`,
+    });
+  }
   const hint = didYouMean(suggest(text, streams.map((s) => s.name)));
-  throw new AmpError('UNKNOWN_STREAM', `no event stream "${ref}"${hint}`, {
-    details: { input: ref },
-    hint:
-      streams.length === 0
-        ? 'this organisation has no event streams; create one with `ampstream streams create --name NAME`'
-        : `existing streams: ${streams.map((s) => `${s.id} (${s.name})`).join(', ')}`,
-  });
+  throw new AmpError('UNKNOWN_STREAM', `no event stream "${ref}"${hint}`, { details: { input: ref }, hint: existing });
 }

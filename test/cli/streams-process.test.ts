@@ -94,8 +94,8 @@ describe('ampstream as a process', () => {
 
   it('prints the error as JSON on stdout with --json and exits with its code', async () => {
     const r = await cli(['streams', 'show', '999999', '--json']);
-    expect(r.code).toBe(64);
-    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'UNKNOWN_STREAM' } });
-    expect(r.stderr).toContain('no event stream "999999"');
+    expect(r.code).toBe(69);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'API_NOT_FOUND' } });
+    expect(r.stderr).toContain('no event stream with id 999999');
   });
 });

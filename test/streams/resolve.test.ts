@@ -104,4 +104,10 @@ describe('resolveStream', () => {
     expect(e.message).toContain('did you mean "Splunk"?');
     expect(e.hint).toContain('12 (SIEM)');
   });
+
+  it('reports an id that is not there as API_NOT_FOUND (the stream was deleted)', () => {
+    const e = thrown(() => resolveStream('99', STREAMS));
+    expect(e.code).toBe('API_NOT_FOUND');
+    expect(e.hint).toContain('deleted');
+  });
 });
