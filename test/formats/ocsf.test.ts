@@ -106,6 +106,25 @@ describe('ocsf format', () => {
     expect(ev.connection_info).toMatchObject({ direction_id: 2, protocol_name: 'tcp', protocol_num: 6 });
   });
 
+  it('lists hostnames, addresses, users, files, hashes, processes and URLs as observables', () => {
+    const values = (p: string): string[] => (render(fixture(p)).observables as Doc[]).map((o) => `${o.type_id as number}:${o.name as string}=${o.value as string}`);
+    expect(values('e01')).toEqual([
+      '1:device.hostname=WS-FIN-042',
+      '2:device.ip=10.1.2.3',
+      '3:device.network_interfaces.mac=00:50:56:aa:bb:cc',
+      '4:device.owner.name=jdoe',
+      '7:evidences.file.name=invoice.exe',
+      '8:evidences.file.hashes.value=0123456789abcdef0123456789abcdef',
+      '8:evidences.file.hashes.value=0123456789abcdef0123456789abcdef01234567',
+      '8:evidences.file.hashes.value=aa11bb22cc33dd44ee55ff6677889900aa11bb22cc33dd44ee55ff6677889900',
+      '9:evidences.process.name=explorer.exe',
+      '7:evidences.process.file.name=explorer.exe',
+      '8:evidences.process.file.hashes.value=bb22cc33dd44ee55ff6677889900aa11bb22cc33dd44ee55ff6677889900aa11',
+    ]);
+    expect(values('e10')).toContain('6:evidences.url.url_string=http://bad.example/h/index.php');
+    expect(values('e02').filter((v) => v.startsWith('7:'))).toEqual([]); // hash-named file: no file-name observable
+  });
+
   it('maps blocks to Denied/Blocked, even for a 0x21 type id', () => {
     expect(render(fixture('e17'))).toMatchObject({ class_uid: 2004, action_id: 2, disposition_id: 2, is_alert: true });
     expect(render(fixture('e11'))).toMatchObject({ action_id: 2, disposition_id: 2 });

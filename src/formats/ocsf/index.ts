@@ -6,6 +6,7 @@ import type { Format } from '../types.js';
 import { dateMillis, epochMillis, int, obj, oneLineJson, severityWord, str, type SeverityWord } from '../util.js';
 import { CAPTIONS, planOf, type OcsfPlan } from './classify.js';
 import { attacksOf, deviceOf, evidencesOf, malwareOf, vulnerabilitiesOf } from './objects.js';
+import { observablesOf } from './observables.js';
 
 /** The OCSF schema version the output follows (`version.json` of the reference schema; a test checks it). */
 export const OCSF_VERSION = '1.9.0-dev';
@@ -34,6 +35,7 @@ export const OCSF_VERSION = '1.9.0-dev';
  * - Detection Finding: is_alert, malware[] (name ← detection, classification_ids from the name,
  *   required), evidences[] (file, process, network), malware_scan_info (scans), remediation
  *   (threat hunting), and with the Security Control profile: action_id, disposition_id, attacks.
+ * - observables[] (hostname, IPs, MACs, user, file names, hashes, process names, URLs): observables.ts.
  * - status_code/status_detail ← error.error_code/description; message ← one-line summary;
  *   device (Host profile, unconditional in findings); unmapped ← every field not mapped
  *   (leftovers.ts), ids kept as strings.
@@ -164,6 +166,8 @@ export function toOcsf(d: DecodedEvent): Record<string, unknown> {
   }
   if (useControl && mitre !== undefined) out['attacks'] = mitre;
   if (scanInfo !== undefined) out['malware_scan_info'] = scanInfo;
+  const observables = observablesOf(out);
+  if (observables !== undefined) out['observables'] = observables;
   const rest = leftovers(e, finding ? FINDING_SPEC : BASE_SPEC);
   if (rest !== undefined) out['unmapped'] = rest;
   return out;

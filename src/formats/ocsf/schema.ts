@@ -15,6 +15,10 @@
  *    `is_array` lists.
  * 4. `constraints` (`at_least_one`, `just_one`): a child's constraints replace its parent's.
  * 5. class_uid = category uid × 1000 + class uid (Base Event: 0).
+ * 6. `observable.type_id`: the schema file lists only 0 Unknown / 99 Other; the schema server adds
+ *    the `observable` number of every scalar type (Hostname 1, IP Address 2, …, Hash 8, …). Done
+ *    here for the types in `dictionary.json` (object- and attribute-level observable ids are not
+ *    added).
  */
 export interface SchemaSource {
   /** Parse one schema file by its path relative to the schema root, e.g. `objects/file.json`. */
@@ -166,6 +170,10 @@ export class OcsfSchema {
     }
     const attributes = new Map<string, ResolvedAttribute>();
     for (const [k, raw] of merged) attributes.set(k, this.#finish(k, raw));
+    const typeId = attributes.get('type_id');
+    if (kind === 'object' && name === 'observable' && typeId !== undefined) {
+      attributes.set('type_id', { ...typeId, enumValues: new Map([...(typeId.enumValues ?? []), ...this.#observableTypes()]) });
+    }
     if (kind === 'object') return { name, attributes, constraints };
     const categoryUid = category === undefined ? undefined : (this.#categories[category]?.uid ?? (category === 'other' ? 0 : undefined));
     const classUid = name === 'base_event' ? 0 : uid !== undefined && categoryUid !== undefined ? categoryUid * 1000 + uid : undefined;
@@ -176,6 +184,14 @@ export class OcsfSchema {
       ...(classUid === undefined ? {} : { classUid }),
       ...(categoryUid === undefined ? {} : { categoryUid }),
     };
+  }
+
+  #observableTypes(): Map<number, string> {
+    const out = new Map<number, string>();
+    for (const [name, def] of Object.entries(this.#types)) {
+      if (typeof def['observable'] === 'number') out.set(def['observable'], typeof def['caption'] === 'string' ? def['caption'] : name);
+    }
+    return out;
   }
 
   #finish(name: string, raw: RawAttr): ResolvedAttribute {
