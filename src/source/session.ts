@@ -107,6 +107,7 @@ export class Session {
       this.#end(this.#classify(e ?? new Error('connection closed'), 'connection lost'));
     client.onerror = () => undefined; // reported through ondisconnect / channel errors
     const connecting = client.connect();
+    connecting.catch(() => undefined); // if the timeout wins, a later rejection must not go unhandled
     client.socket?.on('error', (e: NodeJS.ErrnoException) => (this.#socketError ??= e));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -139,4 +139,25 @@ describe('AMQP source', () => {
     await src.close();
     await waitFor(async () => (await q.depth()).messageCount === 8, 'queue intact');
   });
+
+  it('times out a handshake that never comes (a silent listener) and retries, without unhandled rejections', async () => {
+    const accepted: net.Socket[] = [];
+    const silent = net.createServer((sock) => void accepted.push(sock.resume())); // reads (and drops) whatever comes, so it sees our FIN
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => silent.close(r)));
+    const port = (silent.address() as net.AddressInfo).port;
+    const { src, events } = source({
+      queue: 'none',
+      url: `amqp://guest:guest@127.0.0.1:${port}`,
+      startAttempts: 2,
+      connectTimeoutMs: 150,
+    });
+    await expect(src.start({ onDelivery: () => undefined })).rejects.toMatchObject({
+      code: 'BROKER_UNREACHABLE',
+    });
+    expect(events.filter((e) => e.type === 'reconnect-scheduled')).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 100)); // a late rejection would surface here as an unhandled error
+    expect(accepted).toHaveLength(2);
+    expect(accepted.every((s) => s.destroyed || s.readableEnded)).toBe(true); // we hung up each time
+  });
 });
