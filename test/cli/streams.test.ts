@@ -165,6 +165,7 @@ describe('streams list, show, update, delete', () => {
     expect(lines[0]).toMatch(/^ID\s+NAME\s+EVENT TYPES\s+GROUPS\s+CREDS HELD$/);
     expect(lines.find((l) => l.includes('mine'))).toMatch(/Threat Detected\s+all\s+yes$/);
     expect(lines.find((l) => l.includes('elsewhere'))).toMatch(/all\s+all\s+no$/);
+    expect(r.stderr).toContain('2 of 5 event streams in use');
     const json = JSON.parse((await cli(['streams', 'list', '--json'])).stdout);
     expect(json.map((v: { name: string; credentials: string }) => [v.name, v.credentials]).sort()).toEqual([
       ['elsewhere', 'missing'],
@@ -249,6 +250,16 @@ describe('errors', () => {
     expect(r.code).toBe(78);
     expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'CREDENTIALS_MISSING' } });
     expect(r.stderr).toContain('ampstream login');
+  });
+
+  it('refuses an untrusted certificate with a --ca hint, and accepts it only with --insecure, loudly', async () => {
+    const untrusted = await cli(['event-types'], { AMPSTREAM_CA: undefined });
+    expect(untrusted.code).toBe(69);
+    expect(untrusted.stderr).toContain('--ca');
+    const insecure = await cli(['event-types', '--insecure', '--json'], { AMPSTREAM_CA: undefined });
+    expect(insecure.code).toBe(0);
+    expect(insecure.stderr).toContain('TLS certificate verification is DISABLED');
+    expect(JSON.parse(insecure.stdout).length).toBeGreaterThan(10);
   });
 
   it('exits 69 when the API is unreachable', async () => {

@@ -6,6 +6,7 @@ import { VaultSession } from '../../secrets/session.js';
 import { createStream, recoveredError } from '../../streams/create.js';
 import { deleteStream, findStream } from '../../streams/delete.js';
 import { STREAM_TABLE_HEADERS, amqpEndpoint, streamDetails, streamTableRows } from '../../streams/format.js';
+import { MAX_STREAMS_PER_ORG } from '../../streams/types.js';
 import { updateStream } from '../../streams/update.js';
 import { describeStreams, type StreamView } from '../../streams/view.js';
 import { addConnectionOptions, connect, type ConnectionFlags } from '../connection.js';
@@ -52,6 +53,7 @@ function registerList(streams: Command): void {
       await withClient(opts, vault, async (client) => {
         const views = await describeStreams(client, await client.eventStreams(), await vault.status());
         await noteVaultState(views, vault);
+        if (views.length > 0) notice(`${views.length} of ${MAX_STREAMS_PER_ORG} event streams in use`);
         printData(opts.json === true, views, () =>
           views.length === 0 ? '(no event streams; create one with `ampstream streams create --name NAME`)' : table(STREAM_TABLE_HEADERS, streamTableRows(views)),
         );
