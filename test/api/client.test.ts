@@ -283,6 +283,16 @@ describe('rate limits', () => {
     expect(m.sleeps).toEqual([3_250]);
   });
 
+  it('retries a POST after a 429 too: the server refused it, nothing was created', async () => {
+    const m = mocked();
+    m.pool.intercept({ path: '/v1/event_streams', method: 'POST' }).reply(429, errorBody(429, 'Too Many Requests', []), {
+      headers: { 'x-ratelimit-reset': '2' },
+    });
+    m.pool.intercept({ path: '/v1/event_streams', method: 'POST' }).reply(201, envelope(CREATED));
+    expect((await m.client.createEventStream({ name: 'SIEM' })).status).toBe('created');
+    expect(m.sleeps).toEqual([2_250]);
+  });
+
   it('fails at once with the reset time in the hint when the wait exceeds the cap', async () => {
     const m = mocked({ maxRateLimitWaitMs: 60_000 });
     m.pool.intercept({ path: '/v1/version', method: 'GET' }).reply(429, errorBody(429, 'Too Many Requests', []), {
