@@ -1,6 +1,6 @@
 import type { DecodedEvent, SecureEndpointEvent } from '../../event/types.js';
 import { leftovers, type Consumed } from '../leftovers.js';
-import { semanticsOf } from '../semantics.js';
+import { semanticsOf, type Semantics } from '../semantics.js';
 import { mitreOf, summaryOf, titleOf } from '../summary.js';
 import type { Format } from '../types.js';
 import { dateMillis, epochMillis, int, obj, oneLineJson, severityWord, str, type SeverityWord } from '../util.js';
@@ -111,52 +111,19 @@ export function toOcsf(d: DecodedEvent): Record<string, unknown> {
   const sem = semanticsOf(e.event_type_id);
   const vulns = sem.domain === 'vulnerability' ? vulnerabilitiesOf(e) : undefined;
   const plan = planOf(sem, vulns !== undefined);
-  const info = CLASS_INFO[plan.cls];
   const finding = plan.cls !== 'base_event';
-  const sev = severityWord(e.severity) ?? severityWord(obj(e.threat_hunting)?.['severity']);
-  const severityId = sev !== undefined ? SEVERITY[sev] : sem.cls === 'info' ? 1 : 0;
-  const typeName = str(e.event_type);
-  const statusId = plan.statusId;
-  const typeId = int(e.event_type_id);
-  const error = obj(e.error);
-  const errorCode = int(error?.['error_code']);
   const scanInfo = scanInfoOf(e);
   const useControl = plan.control !== undefined || plan.cls === 'detection_finding' || scanInfo !== undefined;
-  const mitre = finding ? attacksOf(mitreOf(e)) : undefined;
   const device = deviceOf(e);
   // Findings re-declare `device` outside any profile; the Base Event has it from the Host profile.
   const hostProfile = !finding && device !== undefined;
   const profiles = useControl ? (hostProfile ? CONTROL_AND_HOST : CONTROL) : hostProfile ? HOST : undefined;
-  const out: Record<string, unknown> = {
-    class_uid: info.classUid,
-    class_name: info.className,
-    category_uid: info.categoryUid,
-    category_name: info.categoryName,
-    activity_id: plan.activityId,
-    activity_name: plan.activityId === 99 ? (typeName ?? 'Other') : CAPTIONS.activity[plan.activityId],
-    type_uid: info.classUid * 100 + plan.activityId,
-    type_name: `${info.className}: ${plan.activityId === 99 ? 'Other' : CAPTIONS.activity[plan.activityId]}`,
-    time: epochMillis(e.timestamp, e.timestamp_nanoseconds) ?? dateMillis(e.date) ?? 0,
-    timezone_offset: 0,
-    severity_id: severityId,
-    severity: CAPTIONS.severity[severityId],
-    status_id: statusId,
-    status: (finding ? CAPTIONS.findingStatus : CAPTIONS.eventStatus)[statusId],
-    status_code: errorCode === undefined ? undefined : String(errorCode),
-    status_detail: str(error?.['description']),
-    message: summaryOf(e),
-    metadata: {
-      version: OCSF_VERSION,
-      product: PRODUCT,
-      profiles,
-      uid: str(e.id),
-      original_time: str(e.date),
-      event_code: typeId === undefined ? undefined : String(typeId),
-      correlation_uid: str(e.detection_id),
-    },
-    device,
-  };
-  if (finding) addFinding(out, e, plan, mitre);
+  const out = classification(e, sem, plan);
+  out['message'] = summaryOf(e);
+  out['metadata'] = metadataOf(e, profiles);
+  out['device'] = device;
+  const attacks = finding ? attacksOf(mitreOf(e)) : undefined;
+  if (finding) addFinding(out, e, plan, attacks);
   if (plan.cls === 'vulnerability_finding') out['vulnerabilities'] = vulns;
   if (plan.control !== undefined) {
     out['action_id'] = plan.control.actionId;
@@ -164,13 +131,55 @@ export function toOcsf(d: DecodedEvent): Record<string, unknown> {
     out['disposition_id'] = plan.control.dispositionId;
     out['disposition'] = CAPTIONS.disposition[plan.control.dispositionId];
   }
-  if (useControl && mitre !== undefined) out['attacks'] = mitre;
+  if (useControl && attacks !== undefined) out['attacks'] = attacks;
   if (scanInfo !== undefined) out['malware_scan_info'] = scanInfo;
   const observables = observablesOf(out);
   if (observables !== undefined) out['observables'] = observables;
   const rest = leftovers(e, finding ? FINDING_SPEC : BASE_SPEC);
   if (rest !== undefined) out['unmapped'] = rest;
   return out;
+}
+
+/** Class identity, activity, time, severity and status (the required classification block). */
+function classification(e: SecureEndpointEvent, sem: Semantics, plan: OcsfPlan): Record<string, unknown> {
+  const info = CLASS_INFO[plan.cls];
+  const finding = plan.cls !== 'base_event';
+  const sev = severityWord(e.severity) ?? severityWord(obj(e.threat_hunting)?.['severity']);
+  const severityId = sev !== undefined ? SEVERITY[sev] : sem.cls === 'info' ? 1 : 0;
+  const activity = plan.activityId === 99 ? 'Other' : CAPTIONS.activity[plan.activityId];
+  const error = obj(e.error);
+  const errorCode = int(error?.['error_code']);
+  return {
+    class_uid: info.classUid,
+    class_name: info.className,
+    category_uid: info.categoryUid,
+    category_name: info.categoryName,
+    activity_id: plan.activityId,
+    activity_name: plan.activityId === 99 ? (str(e.event_type) ?? 'Other') : activity,
+    type_uid: info.classUid * 100 + plan.activityId,
+    type_name: `${info.className}: ${activity ?? 'Other'}`,
+    time: epochMillis(e.timestamp, e.timestamp_nanoseconds) ?? dateMillis(e.date) ?? 0,
+    timezone_offset: 0,
+    severity_id: severityId,
+    severity: CAPTIONS.severity[severityId],
+    status_id: plan.statusId,
+    status: (finding ? CAPTIONS.findingStatus : CAPTIONS.eventStatus)[plan.statusId],
+    status_code: errorCode === undefined ? undefined : String(errorCode),
+    status_detail: str(error?.['description']),
+  };
+}
+
+function metadataOf(e: SecureEndpointEvent, profiles: string[] | undefined): Record<string, unknown> {
+  const typeId = int(e.event_type_id);
+  return {
+    version: OCSF_VERSION,
+    product: PRODUCT,
+    profiles,
+    uid: str(e.id),
+    original_time: str(e.date),
+    event_code: typeId === undefined ? undefined : String(typeId),
+    correlation_uid: str(e.detection_id),
+  };
 }
 
 function addFinding(out: Record<string, unknown>, e: SecureEndpointEvent, plan: OcsfPlan, attacks: unknown): void {
