@@ -4,6 +4,7 @@ import type { Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
+import type { Logger } from 'pino';
 import { EVENT_TYPES } from '../event/catalog.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { Broker } from './broker/amqp.js';
@@ -80,14 +81,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     await broker.start();
     const management = await connectManagement(options.managementUrl ?? DEFAULT_MANAGEMENT_URL, logger);
 
-    const broker_ = new URL(brokerUrl);
+    const brokerAddress = new URL(brokerUrl);
     const front: AmqpsFront = await startAmqpsFront({
       host,
       port: options.amqpsPort ?? 0,
       certPem: ca.certPem,
       keyPem: ca.keyPem,
-      brokerHost: broker_.hostname || '127.0.0.1',
-      brokerPort: Number(broker_.port || 5672),
+      brokerHost: brokerAddress.hostname || '127.0.0.1',
+      brokerPort: Number(brokerAddress.port || 5672),
       logger,
     });
     undo.push(() => front.close());
@@ -102,8 +103,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       broker,
       management,
       brokerCredentials: {
-        user: decodeURIComponent(broker_.username || 'guest'),
-        password: decodeURIComponent(broker_.password || 'guest'),
+        user: decodeURIComponent(brokerAddress.username || 'guest'),
+        password: decodeURIComponent(brokerAddress.password || 'guest'),
       },
       validEventTypes: new Set(EVENT_TYPES.map((t) => t.id)),
       validGroupGuids: new Set(generator.fleet.groups.map((g) => g.guid)),
@@ -173,10 +174,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   }
 }
 
-async function connectManagement(
-  url: string,
-  logger: EmulatorOptions['logger'] & object,
-): Promise<ManagementClient | undefined> {
+async function connectManagement(url: string, logger: Logger): Promise<ManagementClient | undefined> {
   const client = createManagementClient(url);
   if (await client.ping()) return client;
   logger.warn(

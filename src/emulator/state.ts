@@ -129,11 +129,14 @@ export async function fileStore(dataDir: string): Promise<StateStore> {
     },
     persistent: true,
     update(next) {
-      state = next;
-      // serialise writes so an older state never lands after a newer one
+      // serialise writes so an older state never lands after a newer one, and adopt the new
+      // state only once it is on disk (a failed write leaves memory and file agreeing)
       writing = writing
         .catch(() => undefined)
-        .then(() => writeFileAtomic(path, JSON.stringify(next, null, 2)));
+        .then(() => writeFileAtomic(path, JSON.stringify(next, null, 2)))
+        .then(() => {
+          state = next;
+        });
       return writing;
     },
   };

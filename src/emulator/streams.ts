@@ -182,11 +182,12 @@ export class StreamService {
       };
       try {
         await this.#provision(stream);
+        await this.#o.store.update({ ...state, nextStreamId: id + 1, streams: [...state.streams, stream] });
       } catch (e) {
+        // all or nothing: no queue or user may outlive a failed create
         await this.#deprovision(stream).catch(() => undefined);
         throw e;
       }
-      await this.#o.store.update({ ...state, nextStreamId: id + 1, streams: [...state.streams, stream] });
       this.#o.logger.info({ streamId: id, name }, 'emulator: event stream created');
       return this.#view(stream, true);
     });

@@ -1,4 +1,8 @@
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { STATE_FILE, fileStore } from '../../src/emulator/state.js';
 import { bindingDiff, bindingKeys, ccKeys, routingKey } from '../../src/emulator/broker/routing.js';
 import { EventLog } from '../../src/emulator/event-log.js';
 import { RATE_WINDOW_MS, RateLimiter, parseBasicAuth, scopeOf } from '../../src/emulator/rest/auth.js';
@@ -191,5 +195,42 @@ describe('ids and certificates', () => {
     expect(subjectAltNames('0.0.0.0')).toBe('DNS:localhost,IP:127.0.0.1');
     expect(subjectAltNames('emu.test')).toBe('DNS:localhost,IP:127.0.0.1,DNS:emu.test');
     expect(subjectAltNames('10.1.2.3')).toBe('DNS:localhost,IP:127.0.0.1,IP:10.1.2.3');
+  });
+});
+
+describe('state file', () => {
+  it('writes the state 0600 and reads it back after a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ampstream-emu-state-'));
+    try {
+      const store = await fileStore(dir);
+      const next = { ...store.state, nextStreamId: store.state.nextStreamId + 7 };
+      await store.update(next);
+      expect((await stat(join(dir, STATE_FILE))).mode & 0o777).toBe(0o600);
+      expect((await fileStore(dir)).state).toEqual(next);
+      expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the old state in memory when writing the new one fails', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ampstream-emu-state-'));
+    const store = await fileStore(dir);
+    const before = store.state;
+    await rm(dir, { recursive: true, force: true }); // the next write cannot create its temp file
+    await expect(store.update({ ...before, nextStreamId: before.nextStreamId + 1 })).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
+    expect(store.state).toBe(before);
+  });
+
+  it('refuses a state file that is not JSON with an EMULATOR error and a hint', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ampstream-emu-state-'));
+    try {
+      await writeFile(join(dir, STATE_FILE), '{nope');
+      await expect(fileStore(dir)).rejects.toMatchObject({ code: 'EMULATOR', hint: expect.any(String) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
