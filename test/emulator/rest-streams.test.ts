@@ -210,6 +210,7 @@ describe('GET, PATCH and DELETE /v1/event_streams/{id}', () => {
       expect(res.body.errors).toEqual([
         { error_code: 404, description: 'Not Found', details: ['Event stream not found'] },
       ]);
+      expect(res.headers['x-ratelimit-remaining'], 'rate-limit headers on errors too').toBeDefined();
     }
     expect((await apiRequest(emu, 'GET', '/v1/event_streams/abc')).status).toBe(404);
   });
