@@ -32,7 +32,9 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 /** A field from the event, made safe for a terminal and bounded in length. */
 export function clean(value: unknown, max = MAX_FIELD): string {
   if (value === undefined || value === null) return '';
-  const s = (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '').replace(CONTROL, '?').trim();
+  const s = (typeof value === 'string' ? value : typeof value === 'number' ? String(value) : '')
+    .replace(CONTROL, '?')
+    .trim();
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
@@ -56,7 +58,11 @@ export function eventSubject(e: SecureEndpointEvent): string {
     clean(e.detection) ||
     clean(e.cloud_ioc?.short_description) ||
     clean(e.threat_hunting?.incident_title) ||
-    (vuln === undefined ? '' : clean([vuln.name, vuln.version, e.vulnerabilities?.find((v) => v.cve)?.cve].filter(Boolean).join(' '))) ||
+    (vuln === undefined
+      ? ''
+      : clean(
+          [vuln.name, vuln.version, e.vulnerabilities?.find((v) => v.cve)?.cve].filter(Boolean).join(' '),
+        )) ||
     scanSummary(e) ||
     clean(e.error?.description) ||
     (e.isolation?.user === undefined ? '' : `by ${clean(e.isolation.user, 40)}`) ||
@@ -64,7 +70,8 @@ export function eventSubject(e: SecureEndpointEvent): string {
   if (subject !== '') parts.push(subject);
   const fileName = clean(e.file?.file_name, 48);
   const sha = clean(e.file?.identity?.sha256, 64).slice(0, SHA_PREFIX);
-  if (fileName !== '' || sha !== '') parts.push([fileName, sha === '' ? '' : `sha256:${sha}`].filter(Boolean).join(' '));
+  if (fileName !== '' || sha !== '')
+    parts.push([fileName, sha === '' ? '' : `sha256:${sha}`].filter(Boolean).join(' '));
   const url = clean(e.network_info?.dirty_url, 60);
   if (url !== '') parts.push(url);
   return parts.join('  ');
@@ -73,7 +80,8 @@ export function eventSubject(e: SecureEndpointEvent): string {
 function scanSummary(e: SecureEndpointEvent): string {
   const s = e.scan;
   if (s === undefined) return '';
-  const outcome = s.clean === true ? 'clean' : s.malicious_detections ? `${s.malicious_detections} detections` : '';
+  const outcome =
+    s.clean === true ? 'clean' : s.malicious_detections ? `${s.malicious_detections} detections` : '';
   return clean([s.description, outcome].filter(Boolean).join(', '));
 }
 
@@ -90,12 +98,15 @@ function user(e: SecureEndpointEvent): string {
 export function renderTailLine(e: SecureEndpointEvent, options: TailLineOptions = {}): string {
   const c = pc.createColors(options.color ?? false);
   const severity = clean(e.severity, SEVERITY_WIDTH);
-  const sevColor =
-    /^critical$/i.test(severity) ? (s: string) => c.bold(c.red(s))
-    : /^high$/i.test(severity) ? c.red
-    : /^medium$/i.test(severity) ? c.yellow
-    : /^low$/i.test(severity) ? c.cyan
-    : c.dim;
+  const sevColor = /^critical$/i.test(severity)
+    ? (s: string) => c.bold(c.red(s))
+    : /^high$/i.test(severity)
+      ? c.red
+      : /^medium$/i.test(severity)
+        ? c.yellow
+        : /^low$/i.test(severity)
+          ? c.cyan
+          : c.dim;
   const cls = eventTypeClass(e.event_type_id);
   const typeColor = cls === 'threat' ? c.magenta : cls === 'failure' ? c.red : (s: string) => s;
   const type = clean(e.event_type) || `type ${e.event_type_id}`;

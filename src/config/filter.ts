@@ -37,13 +37,19 @@ export function eventTypeId(ref: number | string): number | undefined {
 
 const eventTypeRef = z.union([z.number().int().positive(), z.string().min(1)]).superRefine((v, ctx) => {
   if (eventTypeId(v) === undefined) {
-    ctx.addIssue({ code: 'custom', message: `unknown event type ${JSON.stringify(v)}: see \`ampstream event-types\`` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `unknown event type ${JSON.stringify(v)}: see \`ampstream event-types\``,
+    });
   }
 });
 
 const severity = z.string().superRefine((v, ctx) => {
   if (!severities.some((s) => s.toLowerCase() === v.toLowerCase())) {
-    ctx.addIssue({ code: 'custom', message: `Invalid option: expected one of ${severities.map((s) => `"${s}"`).join('|')}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `Invalid option: expected one of ${severities.map((s) => `"${s}"`).join('|')}`,
+    });
   }
 });
 
@@ -65,11 +71,16 @@ export type EventPredicate = (event: SecureEndpointEvent) => boolean;
  * GUIDs (names need the API: see `resolveGroupNames`); when omitted, `filter.groups` must
  * hold GUIDs only. Returns undefined when the filter passes everything (no per-event cost).
  */
-export function compileFilter(filter: FilterConfig | undefined, groupGuids?: readonly string[]): EventPredicate | undefined {
+export function compileFilter(
+  filter: FilterConfig | undefined,
+  groupGuids?: readonly string[],
+): EventPredicate | undefined {
   if (filter === undefined) return undefined;
   const checks: EventPredicate[] = [];
   if (filter.eventTypes !== undefined) {
-    const ids = new Set(filter.eventTypes.map((t) => eventTypeId(t)).filter((t): t is number => t !== undefined));
+    const ids = new Set(
+      filter.eventTypes.map((t) => eventTypeId(t)).filter((t): t is number => t !== undefined),
+    );
     checks.push((e) => ids.has(e.event_type_id));
   }
   if (filter.severities !== undefined) {
@@ -79,7 +90,9 @@ export function compileFilter(filter: FilterConfig | undefined, groupGuids?: rea
   const guids = groupGuids ?? filter.groups;
   if (guids !== undefined) {
     const wanted = new Set(guids.map((g) => g.toLowerCase()));
-    checks.push((e) => Array.isArray(e.group_guids) && e.group_guids.some((g) => wanted.has(String(g).toLowerCase())));
+    checks.push(
+      (e) => Array.isArray(e.group_guids) && e.group_guids.some((g) => wanted.has(String(g).toLowerCase())),
+    );
   }
   if (filter.hostnames !== undefined) {
     const patterns = filter.hostnames.map(globToRegExp);

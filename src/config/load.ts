@@ -53,7 +53,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
 }
 
 /** Parse and validate config text; `path` names the file in messages and anchors relative paths. */
-export function parseConfig(text: string, options: LoadConfigOptions & { readonly path: string }): LoadedConfig {
+export function parseConfig(
+  text: string,
+  options: LoadConfigOptions & { readonly path: string },
+): LoadedConfig {
   const env = options.env ?? process.env;
   const label = options.path;
   const lines = new LineCounter();
@@ -61,13 +64,27 @@ export function parseConfig(text: string, options: LoadConfigOptions & { readonl
   if (doc.errors.length > 0) {
     const issues = doc.errors.map((e): ConfigIssue => {
       const pos = lines.linePos(e.pos[0]);
-      return { source: label, line: pos.line, col: pos.col, path: '(yaml)', message: e.message.split('\n')[0] ?? e.code };
+      return {
+        source: label,
+        line: pos.line,
+        col: pos.col,
+        path: '(yaml)',
+        message: e.message.split('\n')[0] ?? e.code,
+      };
     });
     throw configError(label, issues);
   }
   const js: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
   if (js === null || typeof js !== 'object' || Array.isArray(js)) {
-    throw configError(label, [{ source: label, line: 1, col: 1, path: '(root)', message: 'the config must be a mapping (key: value)' }]);
+    throw configError(label, [
+      {
+        source: label,
+        line: 1,
+        col: 1,
+        path: '(root)',
+        message: 'the config must be a mapping (key: value)',
+      },
+    ]);
   }
   const raw = js as Record<string, unknown>;
   const { origins } = applyOverrides(raw, env, options.flags ?? {});
@@ -78,7 +95,8 @@ export function parseConfig(text: string, options: LoadConfigOptions & { readonl
     const pos = locate(doc, lines, path, atKey);
     return pos === undefined ? { source: label } : { source: label, line: pos.line, col: pos.col };
   };
-  for (const s of findPlainSecrets(raw)) issues.push({ ...where(s.path), path: formatPath(s.path), message: s.message });
+  for (const s of findPlainSecrets(raw))
+    issues.push({ ...where(s.path), path: formatPath(s.path), message: s.message });
   const result = buildConfigSchema(options.factories).safeParse(raw);
   if (!result.success) issues.push(...zodIssues(result.error.issues, raw, where, options.factories));
   if (issues.length > 0 || !result.success) throw configError(label, dedupe(issues));
@@ -112,16 +130,31 @@ function zodIssues(
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const p = [...path, key];
-        out.push({ ...where(p, true), path: formatPath(p), message: 'unknown setting (check the spelling; see `ampstream config schema`)' });
+        out.push({
+          ...where(p, true),
+          path: formatPath(p),
+          message: 'unknown setting (check the spelling; see `ampstream config schema`)',
+        });
       }
       continue;
     }
     if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator === 'type') {
-      out.push({ ...where(path), path: formatPath(path), message: unknownTypeMessage(valueAt(raw, path), factories.map((f) => f.type)) });
+      out.push({
+        ...where(path),
+        path: formatPath(path),
+        message: unknownTypeMessage(
+          valueAt(raw, path),
+          factories.map((f) => f.type),
+        ),
+      });
       continue;
     }
     const missing = issue.code === 'invalid_type' && valueAt(raw, path) === undefined;
-    out.push({ ...where(path), path: formatPath(path), message: missing ? `required setting is missing (${issue.expected})` : issue.message });
+    out.push({
+      ...where(path),
+      path: formatPath(path),
+      message: missing ? `required setting is missing (${issue.expected})` : issue.message,
+    });
   }
   return out;
 }
@@ -155,10 +188,14 @@ export function formatIssue(i: ConfigIssue): string {
 
 export function configError(label: string, issues: readonly ConfigIssue[]): AmpError {
   const n = issues.length;
-  return new AmpError('CONFIG_INVALID', `${label}: ${n} configuration error${n === 1 ? '' : 's'}\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`, {
-    hint: 'fix the settings above; `ampstream config check` validates without running, `ampstream config schema` prints the JSON Schema',
-    details: { issues },
-  });
+  return new AmpError(
+    'CONFIG_INVALID',
+    `${label}: ${n} configuration error${n === 1 ? '' : 's'}\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`,
+    {
+      hint: 'fix the settings above; `ampstream config check` validates without running, `ampstream config schema` prints the JSON Schema',
+      details: { issues },
+    },
+  );
 }
 
 const COMMON_SINK_KEYS = new Set(['name', 'format', 'filter', 'streams']);
@@ -173,7 +210,12 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
     ...(s.name === undefined ? {} : { name: s.name }),
     ...(s.amqp === undefined
       ? {}
-      : { amqp: { ...s.amqp, ...(s.amqp.port === undefined ? {} : { port: Number(s.amqp.port) }) } as StreamConfig['amqp'] & object }),
+      : {
+          amqp: {
+            ...s.amqp,
+            ...(s.amqp.port === undefined ? {} : { port: Number(s.amqp.port) }),
+          } as StreamConfig['amqp'] & object,
+        }),
     ...(s.ca === undefined ? {} : { ca: abs(s.ca) }),
     insecure: s.insecure,
     prefetch: s.prefetch,
@@ -181,7 +223,8 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
   }));
   const sinks: SinkConfig[] = (c.sinks as Record<string, unknown>[]).map((s) => {
     const options: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(s)) if (!COMMON_SINK_KEYS.has(k)) options[k] = absolutePaths(k, v, abs);
+    for (const [k, v] of Object.entries(s))
+      if (!COMMON_SINK_KEYS.has(k)) options[k] = absolutePaths(k, v, abs);
     return {
       name: s['name'] as string,
       type: s['type'] as string,
@@ -207,7 +250,8 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
 
 /** File paths in sink options (`path`, `tls.ca`, `keyFile`…) made absolute; secret refs and URLs untouched. */
 function absolutePaths(key: string, value: unknown, abs: (p: string) => string): unknown {
-  if (typeof value === 'string') return PATH_KEY.test(key) && !value.includes('://') && !isSecretRef(value) ? abs(value) : value;
+  if (typeof value === 'string')
+    return PATH_KEY.test(key) && !value.includes('://') && !isSecretRef(value) ? abs(value) : value;
   if (value === null || typeof value !== 'object' || Array.isArray(value) || key === 'headers') return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, absolutePaths(k, v, abs)]));
 }

@@ -13,14 +13,21 @@ export interface Position {
 
 export type ConfigPath = readonly PropertyKey[];
 
-export function locate(doc: Document, lines: LineCounter, path: ConfigPath, atKey = false): Position | undefined {
+export function locate(
+  doc: Document,
+  lines: LineCounter,
+  path: ConfigPath,
+  atKey = false,
+): Position | undefined {
   let node: unknown = doc.contents;
   let best: Node | undefined = isNodeLike(node) ? node : undefined;
   let keyNode: Node | undefined;
   for (const segment of path) {
     keyNode = undefined;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+      );
       if (pair === undefined) break;
       keyNode = isNodeLike(pair.key) ? pair.key : undefined;
       node = pair.value;

@@ -18,12 +18,32 @@ interface OverrideSpec {
 
 export const overrideSpecs = {
   logLevel: { path: 'log.level', env: 'AMPSTREAM_LOG_LEVEL', flag: '--log-level', kind: 'string' },
-  metricsListen: { path: 'metrics.listen', env: 'AMPSTREAM_METRICS_LISTEN', flag: '--metrics-listen', kind: 'listen' },
-  batchMaxEvents: { path: 'batch.maxEvents', env: 'AMPSTREAM_BATCH_MAX_EVENTS', flag: '--batch-max-events', kind: 'int' },
-  batchMaxWaitMs: { path: 'batch.maxWaitMs', env: 'AMPSTREAM_BATCH_MAX_WAIT_MS', flag: '--batch-max-wait-ms', kind: 'int' },
+  metricsListen: {
+    path: 'metrics.listen',
+    env: 'AMPSTREAM_METRICS_LISTEN',
+    flag: '--metrics-listen',
+    kind: 'listen',
+  },
+  batchMaxEvents: {
+    path: 'batch.maxEvents',
+    env: 'AMPSTREAM_BATCH_MAX_EVENTS',
+    flag: '--batch-max-events',
+    kind: 'int',
+  },
+  batchMaxWaitMs: {
+    path: 'batch.maxWaitMs',
+    env: 'AMPSTREAM_BATCH_MAX_WAIT_MS',
+    flag: '--batch-max-wait-ms',
+    kind: 'int',
+  },
   dedup: { path: 'dedup.enabled', env: 'AMPSTREAM_DEDUP', flag: '--dedup', kind: 'bool' },
   dedupPath: { path: 'dedup.path', env: 'AMPSTREAM_DEDUP_PATH', flag: '--dedup-path', kind: 'string' },
-  deadLetterPath: { path: 'deadLetter.path', env: 'AMPSTREAM_DEAD_LETTER_PATH', flag: '--dead-letter-path', kind: 'string' },
+  deadLetterPath: {
+    path: 'deadLetter.path',
+    env: 'AMPSTREAM_DEAD_LETTER_PATH',
+    flag: '--dead-letter-path',
+    kind: 'string',
+  },
   prefetch: { path: 'streams.*.prefetch', env: 'AMPSTREAM_PREFETCH', flag: '--prefetch', kind: 'int' },
   maxSinkRetrySeconds: {
     path: 'health.maxSinkRetrySeconds',
@@ -67,14 +87,21 @@ export function applyOverrides(
   const origins: Origins = new Map();
   for (const [key, spec] of Object.entries(overrideSpecs) as [OverrideKey, OverrideSpec][]) {
     const fromEnv = env[spec.env];
-    if (fromEnv !== undefined && fromEnv !== '') set(doc, spec, parseValue(spec.kind, fromEnv), `env ${spec.env}`, origins);
+    if (fromEnv !== undefined && fromEnv !== '')
+      set(doc, spec, parseValue(spec.kind, fromEnv), `env ${spec.env}`, origins);
     const fromFlag = flags[key];
     if (fromFlag !== undefined) set(doc, spec, parseValue(spec.kind, fromFlag), `flag ${spec.flag}`, origins);
   }
   return { origins };
 }
 
-function set(doc: Record<string, unknown>, spec: OverrideSpec, value: unknown, origin: string, origins: Origins): void {
+function set(
+  doc: Record<string, unknown>,
+  spec: OverrideSpec,
+  value: unknown,
+  origin: string,
+  origins: Origins,
+): void {
   const parts = spec.path.split('.');
   if (parts[0] === 'streams' && parts[1] === '*') {
     const streams = doc['streams'];

@@ -46,7 +46,10 @@ const amqpSchema = z
       ctx.addIssue({ code: 'custom', path: ['host'], message: '`url` and `host` are mutually exclusive' });
     }
     if (a.host !== undefined && a.password === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'with `host`, set `password` (env:NAME, file:PATH or vault:NAME)' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'with `host`, set `password` (env:NAME, file:PATH or vault:NAME)',
+      });
     }
   });
 
@@ -55,7 +58,11 @@ const streamSchema = z
     id: streamId.optional(),
     name: z.string().min(1).optional().meta({ description: 'a label for logs and metrics' }),
     amqp: amqpSchema.optional(),
-    ca: z.string().min(1).optional().meta({ description: 'PEM file of an extra CA to trust (TLS stays verified)' }),
+    ca: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'PEM file of an extra CA to trust (TLS stays verified)' }),
     insecure: z
       .boolean()
       .default(false)
@@ -67,11 +74,16 @@ const streamSchema = z
     if (s.id === undefined && s.amqp === undefined) {
       ctx.addIssue({
         code: 'custom',
-        message: 'a stream needs `id` (credentials from the vault entry stream/<id>) or explicit `amqp` settings',
+        message:
+          'a stream needs `id` (credentials from the vault entry stream/<id>) or explicit `amqp` settings',
       });
     }
     if (s.id === undefined && s.amqp !== undefined && s.amqp.queue === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['amqp', 'queue'], message: 'without a stream `id`, `amqp.queue` is required' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['amqp', 'queue'],
+        message: 'without a stream `id`, `amqp.queue` is required',
+      });
     }
   });
 
@@ -113,7 +125,8 @@ export function sinkSchema(factories: readonly SinkFactory[]): z.ZodType {
       }
       const r = variant.safeParse(v);
       if (r.success) return r.data;
-      for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      for (const issue of r.error.issues)
+        ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
       return z.NEVER;
     });
   }
@@ -156,10 +169,14 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
             .prefault({}),
         })
         .prefault({}),
-      deadLetter: z.strictObject({ path: z.string().min(1).default(d.DEFAULT_DEAD_LETTER_PATH) }).prefault({}),
+      deadLetter: z
+        .strictObject({ path: z.string().min(1).default(d.DEFAULT_DEAD_LETTER_PATH) })
+        .prefault({}),
       metrics: z
         .strictObject({
-          listen: listen.default(d.DEFAULT_METRICS_LISTEN).meta({ description: 'HOST:PORT of /metrics and /healthz, or false' }),
+          listen: listen
+            .default(d.DEFAULT_METRICS_LISTEN)
+            .meta({ description: 'HOST:PORT of /metrics and /healthz, or false' }),
         })
         .prefault({}),
       health: z
@@ -175,7 +192,10 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
             .positive()
             .max(3600)
             .default(d.DEFAULT_DRAIN_TIMEOUT_SECONDS)
-            .meta({ description: 'graceful stop: how long held batches may take to be written (a failing sink) before the rest is requeued' }),
+            .meta({
+              description:
+                'graceful stop: how long held batches may take to be written (a failing sink) before the rest is requeued',
+            }),
         })
         .prefault({}),
       reconnect: z
@@ -191,14 +211,19 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
         if (s.name === undefined) return;
         const prev = names.get(s.name);
         if (prev !== undefined) {
-          ctx.addIssue({ code: 'custom', path: ['sinks', i, 'name'], message: `duplicate sink name (also sinks[${prev}])` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sinks', i, 'name'],
+            message: `duplicate sink name (also sinks[${prev}])`,
+          });
         }
         names.set(s.name, i);
       });
       const keys = new Set<string>();
       c.streams.forEach((s, i) => {
         const key = s.id ?? `${s.amqp?.url ?? s.amqp?.host ?? ''}/${s.amqp?.queue ?? ''}`;
-        if (keys.has(key)) ctx.addIssue({ code: 'custom', path: ['streams', i], message: 'this stream is listed twice' });
+        if (keys.has(key))
+          ctx.addIssue({ code: 'custom', path: ['streams', i], message: 'this stream is listed twice' });
         keys.add(key);
         if (s.name !== undefined) keys.add(`name:${s.name}`);
       });
@@ -207,7 +232,11 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
         try {
           getFormat(s.format as (typeof formatNames)[number]);
         } catch {
-          ctx.addIssue({ code: 'custom', path: ['sinks', i, 'format'], message: `format "${s.format}" is not available in this build` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sinks', i, 'format'],
+            message: `format "${s.format}" is not available in this build`,
+          });
         }
       });
       (c.sinks as { streams?: (string | number)[] }[]).forEach((s, i) => {
@@ -223,7 +252,11 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
         });
       });
       if (c.reconnect.maxMs < c.reconnect.initialMs) {
-        ctx.addIssue({ code: 'custom', path: ['reconnect', 'maxMs'], message: 'must be ≥ reconnect.initialMs' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reconnect', 'maxMs'],
+          message: 'must be ≥ reconnect.initialMs',
+        });
       }
     });
 }
@@ -234,5 +267,9 @@ export type ParsedConfig = z.output<ConfigSchema>;
 /** The JSON Schema for editors (`ampstream config schema`). */
 export function configJsonSchema(factories: readonly SinkFactory[]): unknown {
   const schema = z.toJSONSchema(buildConfigSchema(factories), { io: 'input', unrepresentable: 'any' });
-  return { ...schema, title: 'ampstream.yaml', description: 'Configuration of the ampstream daemon (ampstream run).' };
+  return {
+    ...schema,
+    title: 'ampstream.yaml',
+    description: 'Configuration of the ampstream daemon (ampstream run).',
+  };
 }

@@ -23,7 +23,8 @@ export function secretRef(): z.ZodString {
 }
 
 /** Key names whose values are secrets (case-insensitive, matched on the whole key or its end). */
-const SECRET_KEY = /(password|passphrase|passwd|token|secret|apikey|api_key|api-key|authorization|credential)$/i;
+const SECRET_KEY =
+  /(password|passphrase|passwd|token|secret|apikey|api_key|api-key|authorization|credential)$/i;
 
 const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@/i;
 
@@ -50,7 +51,8 @@ function walk(value: unknown, path: (string | number)[], out: SecretFinding[]): 
   if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       const p = [...path, k];
-      if (typeof v === 'string' && isSecretKey(k) && !isSecretRef(v)) out.push({ path: p, message: PLAIN_SECRET_MESSAGE });
+      if (typeof v === 'string' && isSecretKey(k) && !isSecretRef(v))
+        out.push({ path: p, message: PLAIN_SECRET_MESSAGE });
       else walk(v, p, out);
     }
     return;
@@ -58,18 +60,24 @@ function walk(value: unknown, path: (string | number)[], out: SecretFinding[]): 
   if (typeof value === 'string' && URL_WITH_PASSWORD.test(value)) {
     out.push({
       path,
-      message: 'URL contains a password: put the password in a separate `password: env:NAME|file:PATH|vault:NAME` setting',
+      message:
+        'URL contains a password: put the password in a separate `password: env:NAME|file:PATH|vault:NAME` setting',
     });
   }
 }
 
 /** Every secret reference in a parsed document (to check they resolve, without printing them). */
-export function collectSecretRefs(value: unknown, path: (string | number)[] = []): { path: (string | number)[]; ref: string }[] {
+export function collectSecretRefs(
+  value: unknown,
+  path: (string | number)[] = [],
+): { path: (string | number)[]; ref: string }[] {
   const out: { path: (string | number)[]; ref: string }[] = [];
   const visit = (v: unknown, p: (string | number)[], key: string | undefined): void => {
     if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...p, i], undefined));
-    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) visit(x, [...p, k], k);
-    else if (typeof v === 'string' && key !== undefined && isSecretKey(key) && isSecretRef(v)) out.push({ path: p, ref: v });
+    else if (v !== null && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) visit(x, [...p, k], k);
+    else if (typeof v === 'string' && key !== undefined && isSecretKey(key) && isSecretRef(v))
+      out.push({ path: p, ref: v });
   };
   visit(value, path, undefined);
   return out;

@@ -49,7 +49,8 @@ export function evaluateHealth(inputs: readonly HealthInput[], options: HealthOp
   const now = options.now ?? Date.now();
   const reasons: string[] = [];
   const streams = inputs.map(({ stream, stats }): StreamHealth => {
-    if (!stats.connected) reasons.push(`stream ${stream}: not connected to the broker (state ${stats.state})`);
+    if (!stats.connected)
+      reasons.push(`stream ${stream}: not connected to the broker (state ${stats.state})`);
     const sinks = stats.routes.map((r): SinkHealth => {
       if (r.retrying === undefined) return { name: r.name, written: r.written };
       const retryingMs = Math.max(0, now - r.retrying.since);

@@ -55,11 +55,15 @@ export async function startTelemetryServer(options: TelemetryServerOptions): Pro
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
       reject(
-        new AmpError('CONFIG_INVALID', `cannot listen on ${host}:${options.port} for /metrics and /healthz (${e.code ?? e.message})`, {
-          cause: e,
-          hint: 'set metrics.listen (or --metrics-listen / AMPSTREAM_METRICS_LISTEN) to a free HOST:PORT, or false to turn it off',
-          details: { host, port: options.port },
-        }),
+        new AmpError(
+          'CONFIG_INVALID',
+          `cannot listen on ${host}:${options.port} for /metrics and /healthz (${e.code ?? e.message})`,
+          {
+            cause: e,
+            hint: 'set metrics.listen (or --metrics-listen / AMPSTREAM_METRICS_LISTEN) to a free HOST:PORT, or false to turn it off',
+            details: { host, port: options.port },
+          },
+        ),
       );
     };
     server.once('error', onError);

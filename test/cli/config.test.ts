@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveStreamCredentials } from '../../src/secrets/credentials.js';
 import { Vault } from '../../src/secrets/vault.js';
-import { runCli } from './run-cli.js';
+import { runCli, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ampstream-config-cli-'));
 const vaultPath = join(dir, 'vault.json');
@@ -18,7 +18,11 @@ function write(name: string, text: string): string {
 }
 
 beforeAll(async () => {
-  const { vault } = await Vault.openOrCreate({ path: vaultPath, passphrase, kdf: { n: 2 ** 10, r: 8, p: 1 } });
+  const { vault } = await Vault.openOrCreate({
+    path: vaultPath,
+    passphrase,
+    kdf: { n: 2 ** 10, r: 8, p: 1 },
+  });
   await saveStreamCredentials(vault, 7, {
     apiBase: 'https://api.example',
     user_name: '7-aaaaaaaaaaaaaaaaaaaa',
@@ -32,7 +36,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.concurrent('ampstream config check', () => {
+describe.concurrent('ampstream config check', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('exits 0 when the file is valid, every secret resolves and the vault has the stream', async () => {
     const path = write(
       'ok.yaml',
@@ -59,20 +63,33 @@ describe.concurrent('ampstream config check', () => {
     const r = await runCli(['config', 'check', '--config', path], vaultEnv);
     expect(r.code).toBe(78);
     expect(r.stderr).toContain(`${path}:2:9 streams[0].id: no credentials for stream 8 in the vault`);
-    expect(r.stderr).toMatch(new RegExp(`${path.replace(/[.]/g, '\\.')}:3:\\d+ streams\\[1\\]\\.amqp\\.password: environment variable CHECK_MISSING_PW is not set`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `${path.replace(/[.]/g, '\\.')}:3:\\d+ streams\\[1\\]\\.amqp\\.password: environment variable CHECK_MISSING_PW is not set`,
+      ),
+    );
   });
 
   it('exits 78 on a schema error and prints the errors as JSON with --json', async () => {
-    const path = write('schema.yaml', 'streams:\n  - id: 7\nsinks:\n  - { name: a, type: file, path: out.jsonl, format: xml }\n');
+    const path = write(
+      'schema.yaml',
+      'streams:\n  - id: 7\nsinks:\n  - { name: a, type: file, path: out.jsonl, format: xml }\n',
+    );
     const r = await runCli(['config', 'check', '--json', '--config', path], vaultEnv);
     expect(r.code).toBe(78);
-    const doc = JSON.parse(r.stdout) as { ok: boolean; errors: { line: number; path: string; message: string }[] };
+    const doc = JSON.parse(r.stdout) as {
+      ok: boolean;
+      errors: { line: number; path: string; message: string }[];
+    };
     expect(doc.ok).toBe(false);
     expect(doc.errors).toEqual([expect.objectContaining({ line: 4, path: 'sinks[0].format' })]);
   });
 
   it('refuses a plain secret value without ever printing it', async () => {
-    const path = write('plain.yaml', "streams:\n  - amqp: { url: 'amqp://guest@127.0.0.1:5672', queue: q, password: s3cr3t-value }\nsinks:\n  - { name: a, type: stdout }\n");
+    const path = write(
+      'plain.yaml',
+      "streams:\n  - amqp: { url: 'amqp://guest@127.0.0.1:5672', queue: q, password: s3cr3t-value }\nsinks:\n  - { name: a, type: stdout }\n",
+    );
     const r = await runCli(['config', 'check', '--config', path], vaultEnv);
     expect(r.code).toBe(78);
     expect(r.stderr).toContain('streams[0].amqp.password: plain secret value');
@@ -90,6 +107,8 @@ describe.concurrent('ampstream config check', () => {
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout) as { title: string; properties: Record<string, unknown> };
     expect(schema.title).toBe('ampstream.yaml');
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['streams', 'sinks', 'batch', 'dedup', 'metrics']));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['streams', 'sinks', 'batch', 'dedup', 'metrics']),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { runCli, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
 
 /** `ampstream demo`, the README's first command, run non-interactively as CI does. */
 
@@ -13,7 +13,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe.concurrent('ampstream demo', () => {
+describe.concurrent('ampstream demo', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('--count 5 narrates the seed steps, prints 5 events, deletes its stream and exits 0', async () => {
     const r = await runCli(['demo', '--count', '5', '--rate', '20']);
     expect(r.code).toBe(0);

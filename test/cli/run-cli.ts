@@ -3,6 +3,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
+ * Waiting budgets are generous on purpose: a forked CLI starts in ~2 s of CPU, but CI runs
+ * test files in parallel on 2 cores, where one start can take tens of seconds. They bound
+ * hangs; they are not speed assertions.
+ */
+export const CLI_TEST_TIMEOUT_MS = 300_000;
+
+/**
  * Fork the CLI as a user would run it (`node --import tsx src/cli/main.ts …`), for process
  * behaviour: exit codes, stdout vs stderr, signals, broken pipes.
  */
@@ -52,7 +59,7 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, c
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitFor(pattern, where = 'stderr', timeoutMs = 30_000) {
+    waitFor(pattern, where = 'stderr', timeoutMs = 120_000) {
       return new Promise((resolve, reject) => {
         const check = (): void => {
           if (pattern.test(where === 'stderr' ? err : out)) {
@@ -60,12 +67,19 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, c
             resolve();
           }
         };
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern} on ${where}\nstdout:\n${out}\nstderr:\n${err}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`timed out waiting for ${pattern} on ${where}\nstdout:\n${out}\nstderr:\n${err}`),
+            ),
+          timeoutMs,
+        );
         waiters.push(check);
         void exited.then(() => {
           check();
           clearTimeout(timer);
-          if (!pattern.test(where === 'stderr' ? err : out)) reject(new Error(`exited before ${pattern} on ${where}\nstdout:\n${out}\nstderr:\n${err}`));
+          if (!pattern.test(where === 'stderr' ? err : out))
+            reject(new Error(`exited before ${pattern} on ${where}\nstdout:\n${out}\nstderr:\n${err}`));
         });
         check();
       });
@@ -73,7 +87,11 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, c
   };
 }
 
-export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliResult> {
+export async function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 180_000,
+): Promise<CliResult> {
   const p = spawnCli(args, env);
   const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
   const r = await p.exited;
@@ -96,7 +114,11 @@ export async function queueDepth(queue: string): Promise<number> {
 }
 
 /** Poll until `check` returns true (or throw after timeoutMs). */
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 120_000,
+  what = 'condition',
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { queueDepth, until } from './run-cli.js';
+import { queueDepth, until, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
 import { lines, startRun, useRunFixture } from './run-setup.js';
 
 /** `ampstream run` under signals and crashes: no event lost, acks only for what was written. */
 const f = useRunFixture();
 
-describe('ampstream run, stopped mid-drain', () => {
+describe('ampstream run, stopped mid-drain', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('on SIGTERM mid-drain exits 0 having acked exactly what it wrote; a restart delivers the rest, none lost or doubled', async () => {
     const s = await f.setup('batch: { maxEvents: 5, maxWaitMs: 0 }\n', undefined);
     const total = 600;
     const published = (await f.emu().publish(total)).map((e) => e.id);
     const p = startRun(s, '--prefetch', '10');
-    await until(() => lines(s.out).length >= 50, 30_000, 'first lines');
+    await until(() => lines(s.out).length >= 50, 120_000, 'first lines');
     p.child.kill('SIGTERM');
     const r = await p.exited;
     expect(r.code).toBe(0);
@@ -37,7 +37,7 @@ describe('ampstream run, stopped mid-drain', () => {
     const total = 600;
     const published = (await f.emu().publish(total)).map((e) => e.id);
     const p = startRun(s, '--prefetch', '10');
-    await until(() => lines(s.out).length >= 50, 30_000, 'first lines');
+    await until(() => lines(s.out).length >= 50, 120_000, 'first lines');
     p.child.kill('SIGKILL');
     await p.exited;
     const again = startRun(s, '--exit-when-idle', '1');

@@ -47,7 +47,14 @@ class FakePipeline implements Pipeline {
       reconnects: 0,
       queueDepth: 0,
       consumerCount: 1,
-      routes: this.options.routes.map((r) => ({ name: r.name, written: 0, filtered: 0, failures: 0, deadLettered: 0, retrying: undefined })),
+      routes: this.options.routes.map((r) => ({
+        name: r.name,
+        written: 0,
+        filtered: 0,
+        failures: 0,
+        deadLettered: 0,
+        retrying: undefined,
+      })),
     };
   }
   subscribe(): () => void {
@@ -73,7 +80,11 @@ metrics: { listen: false }
 `;
 
 function setup() {
-  const { config } = parseConfig(text, { path: '/tmp/x/ampstream.yaml', factories: fakeFactories, env: { PW: 'pw' } });
+  const { config } = parseConfig(text, {
+    path: '/tmp/x/ampstream.yaml',
+    factories: fakeFactories,
+    env: { PW: 'pw' },
+  });
   const pipelines: FakePipeline[] = [];
   const daemon = new Daemon(config, {
     createPipeline: (o) => {
@@ -122,11 +133,14 @@ describe('the run daemon', () => {
   });
 
   it('needs an API login when a filter names a group instead of a GUID', async () => {
-    const { config } = parseConfig(`${text.replace("filter: { eventTypes: [Threat Detected] }", 'filter: { groups: [Audit] }')}`, {
-      path: '/tmp/x/ampstream.yaml',
-      factories: fakeFactories,
-      env: {},
-    });
+    const { config } = parseConfig(
+      `${text.replace('filter: { eventTypes: [Threat Detected] }', 'filter: { groups: [Audit] }')}`,
+      {
+        path: '/tmp/x/ampstream.yaml',
+        factories: fakeFactories,
+        env: {},
+      },
+    );
     const daemon = new Daemon(config, {
       createPipeline: (o) => new FakePipeline(o),
       factories: fakeFactories,
@@ -135,7 +149,10 @@ describe('the run daemon', () => {
       logger: silentLogger,
       metrics: createMetrics(),
     });
-    await expect(daemon.start()).rejects.toMatchObject({ code: 'CONFIG_INVALID', hint: expect.stringContaining('GUIDs') });
+    await expect(daemon.start()).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      hint: expect.stringContaining('GUIDs'),
+    });
   });
 });
 
@@ -159,10 +176,13 @@ describe('a sink shared by several pipelines', () => {
     };
     const shared = new SerialSink(inner);
     const rec = { event: loadEventFixtures()[0]!.decoded, payload: 'x' };
-    const results = await Promise.allSettled([shared.write([rec]), shared.write([rec, rec]), shared.write([rec, rec, rec])]);
+    const results = await Promise.allSettled([
+      shared.write([rec]),
+      shared.write([rec, rec]),
+      shared.write([rec, rec, rec]),
+    ]);
     expect(maxActive).toBe(1);
     expect(seen).toEqual([1, 2, 3]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   });
 });
-

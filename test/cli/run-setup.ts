@@ -3,7 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { apiRequest, createStreamViaRest, withEmulator, type CreatedStream, type TestEmulator } from '../helpers/emulator.js';
+import {
+  apiRequest,
+  createStreamViaRest,
+  withEmulator,
+  type CreatedStream,
+  type TestEmulator,
+} from '../helpers/emulator.js';
 import { idsOfJsonl, spawnCli, type CliProcess } from './run-cli.js';
 
 /**
@@ -34,7 +40,8 @@ export function useRunFixture(): RunFixture {
     emu = await withEmulator();
   });
   afterEach(async () => {
-    for (const id of created.splice(0)) if (emu !== undefined) await apiRequest(emu, 'DELETE', `/v1/event_streams/${id}`);
+    for (const id of created.splice(0))
+      if (emu !== undefined) await apiRequest(emu, 'DELETE', `/v1/event_streams/${id}`);
   });
   afterAll(async () => {
     await emu?.close();
@@ -67,7 +74,13 @@ ${extraSinks}metrics: { listen: '127.0.0.1:0' }
 reconnect: { initialMs: 50, maxMs: 500 }
 ${extra}`,
       );
-      return { dir, config, out: join(dir, 'events.jsonl'), stream, env: { TEST_AMQP_PASSWORD: password ?? c.password } };
+      return {
+        dir,
+        config,
+        out: join(dir, 'events.jsonl'),
+        stream,
+        env: { TEST_AMQP_PASSWORD: password ?? c.password },
+      };
     },
   };
 }
@@ -77,7 +90,8 @@ export function startRun(s: RunSetup, ...args: string[]): CliProcess {
 }
 
 /** Event ids in the output file, in file order. */
-export const lines = (path: string): string[] => (existsSync(path) ? idsOfJsonl(readFileSync(path, 'utf8')) : []);
+export const lines = (path: string): string[] =>
+  existsSync(path) ? idsOfJsonl(readFileSync(path, 'utf8')) : [];
 
 /** The /metrics base URL the daemon logged (metrics.listen 127.0.0.1:0 = a free port). */
 export function metricsUrl(p: CliProcess): string {

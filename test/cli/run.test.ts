@@ -5,24 +5,29 @@ import { describe, expect, it } from 'vitest';
 import { saveApiCredentials, saveStreamCredentials } from '../../src/secrets/credentials.js';
 import { Vault } from '../../src/secrets/vault.js';
 import { apiRequest } from '../helpers/emulator.js';
-import { queueDepth, spawnCli, until } from './run-cli.js';
+import { queueDepth, spawnCli, until, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
 import { lines, metricsUrl, startRun, useRunFixture } from './run-setup.js';
 
 /** `ampstream run` end to end against the emulator: delivery, metrics, health, fatal exits. */
 const f = useRunFixture();
 
-describe('ampstream run', () => {
+describe('ampstream run', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('delivers every published event to the JSONL file with exact ids; /metrics counts them, /healthz is 200', async () => {
     const s = await f.setup();
     const published = await f.emu().publish(60);
     const p = startRun(s);
-    await until(() => lines(s.out).length >= 60, 30_000, '60 lines');
+    await until(() => lines(s.out).length >= 60, 120_000, '60 lines');
     expect(new Set(lines(s.out))).toEqual(new Set(published.map((e) => e.id)));
     expect(published.some((e) => BigInt(e.id) > 2n ** 53n)).toBe(true);
 
     await p.waitFor(/"msg":"running"/);
     const url = metricsUrl(p);
-    await until(async () => /ampstream_acks_total\{stream="\d+"\} 60/.test(await (await fetch(`${url}/metrics`)).text()), 10_000, 'acks metric');
+    await until(
+      async () =>
+        /ampstream_acks_total\{stream="\d+"\} 60/.test(await (await fetch(`${url}/metrics`)).text()),
+      60_000,
+      'acks metric',
+    );
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/ampstream_deliveries_total\{stream="\d+"\} 60/);
     expect(metrics).toMatch(/ampstream_sink_records_total\{stream="\d+",sink="archive"\} 60/);
@@ -41,10 +46,26 @@ describe('ampstream run', () => {
     const emu = f.emu();
     const dir = mkdtempSync(join(tmpdir(), 'ampstream-run-vault-'));
     try {
-      const env = { AMPSTREAM_VAULT: join(dir, 'vault.json'), AMPSTREAM_VAULT_PASSPHRASE: 'run test passphrase' };
-      const { vault } = await Vault.openOrCreate({ path: env.AMPSTREAM_VAULT, passphrase: env.AMPSTREAM_VAULT_PASSPHRASE, kdf: { n: 2 ** 10, r: 8, p: 1 } });
-      await saveApiCredentials(vault, { clientId: emu.clientId, apiKey: emu.apiKey, baseUrl: emu.apiUrl, ca: emu.caPem });
-      await saveStreamCredentials(vault, s.stream.id, { apiBase: emu.apiUrl, ...s.stream.amqp_credentials, name: s.stream.name });
+      const env = {
+        AMPSTREAM_VAULT: join(dir, 'vault.json'),
+        AMPSTREAM_VAULT_PASSPHRASE: 'run test passphrase',
+      };
+      const { vault } = await Vault.openOrCreate({
+        path: env.AMPSTREAM_VAULT,
+        passphrase: env.AMPSTREAM_VAULT_PASSPHRASE,
+        kdf: { n: 2 ** 10, r: 8, p: 1 },
+      });
+      await saveApiCredentials(vault, {
+        clientId: emu.clientId,
+        apiKey: emu.apiKey,
+        baseUrl: emu.apiUrl,
+        ca: emu.caPem,
+      });
+      await saveStreamCredentials(vault, s.stream.id, {
+        apiBase: emu.apiUrl,
+        ...s.stream.amqp_credentials,
+        name: s.stream.name,
+      });
       const config = join(s.dir, 'vault.yaml');
       const group = emu.fleet.groups[0]!;
       writeFileSync(
@@ -81,11 +102,15 @@ describe('ampstream run', () => {
     await p.waitFor(/"msg":"running"/);
     const url = metricsUrl(p);
     let body: { status?: string; reasons?: string[] } = {};
-    await until(async () => {
-      const res = await fetch(`${url}/healthz`);
-      body = (await res.json()) as typeof body;
-      return res.status === 503;
-    }, 30_000, '/healthz 503');
+    await until(
+      async () => {
+        const res = await fetch(`${url}/healthz`);
+        body = (await res.json()) as typeof body;
+        return res.status === 503;
+      },
+      120_000,
+      '/healthz 503',
+    );
     expect(body.status).toBe('unhealthy');
     expect(body.reasons?.[0]).toMatch(/sink siem has been failing for \d+ s/);
     p.child.kill('SIGTERM');
@@ -97,7 +122,7 @@ describe('ampstream run', () => {
     const s = await f.setup();
     await f.emu().publish(5);
     const p = startRun(s);
-    await until(() => lines(s.out).length >= 5, 30_000, 'first events');
+    await until(() => lines(s.out).length >= 5, 120_000, 'first events');
     const del = await apiRequest(f.emu(), 'DELETE', `/v1/event_streams/${s.stream.id}`);
     expect(del.status).toBe(200);
     const r = await p.exited;

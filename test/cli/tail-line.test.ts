@@ -13,7 +13,9 @@ const event = (prefix: string): SecureEndpointEvent => {
 describe('tail line', () => {
   it('shows time, type, severity, host, user, detection and file with a sha256 prefix', () => {
     const line = renderTailLine(event('e01'));
-    expect(line).toMatch(/^2023-11-14 22:13:20Z {2}Threat Detected {2,}Medium {2,}WS-FIN-042 {2,}jdoe@CORP {2,}W32\.Example\.Trojan {2}invoice\.exe sha256:aa11bb22cc33$/);
+    expect(line).toMatch(
+      /^2023-11-14 22:13:20Z {2}Threat Detected {2,}Medium {2,}WS-FIN-042 {2,}jdoe@CORP {2,}W32\.Example\.Trojan {2}invoice\.exe sha256:aa11bb22cc33$/,
+    );
   });
 
   it('falls back to the IOC, incident, vulnerability or scan when there is no detection', () => {

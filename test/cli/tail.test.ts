@@ -6,8 +6,15 @@ import { join } from 'node:path';
 import { saveApiCredentials, saveStreamCredentials } from '../../src/secrets/credentials.js';
 import { Vault } from '../../src/secrets/vault.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { amqpsUrl, apiRequest, createStreamViaRest, withEmulator, type CreatedStream, type TestEmulator } from '../helpers/emulator.js';
-import { idsOfJsonl, queueDepth, ROOT, spawnCli, until } from './run-cli.js';
+import {
+  amqpsUrl,
+  apiRequest,
+  createStreamViaRest,
+  withEmulator,
+  type CreatedStream,
+  type TestEmulator,
+} from '../helpers/emulator.js';
+import { idsOfJsonl, queueDepth, ROOT, spawnCli, until, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
 
 /**
  * `ampstream tail` against a real stream of the emulator: peek steals nothing, --consume
@@ -38,7 +45,7 @@ async function stream(): Promise<{ s: CreatedStream; env: NodeJS.ProcessEnv; arg
 
 const PEEK = 'peek mode: events are not acknowledged and stay in the queue; use --consume to remove them';
 
-describe('ampstream tail', () => {
+describe('ampstream tail', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   it('peeks by default: prints the events as raw JSON and leaves every one of them in the queue', async () => {
     const { s, env, args } = await stream();
     const published = (await emu.publish(20)).map((e) => e.id);
@@ -101,7 +108,7 @@ describe('ampstream tail', () => {
     expect(err).toContain('tail-exit=0');
     expect(out.trim().split('\n')).toHaveLength(3);
     for (const line of out.trim().split('\n')) expect(line).toMatch(/^\{.*"id":\d{16,}/);
-    await until(async () => (await queueDepth(s.amqp_credentials.queue_name)) > 0, 10_000, 'requeued events');
+    await until(async () => (await queueDepth(s.amqp_credentials.queue_name)) > 0, 60_000, 'requeued events');
     const depth = await queueDepth(s.amqp_credentials.queue_name);
     // at most what a 64 KiB pipe buffer plus one batch can hold was acked; the rest is back
     expect(total - depth).toBeLessThanOrEqual(150);
@@ -112,9 +119,21 @@ describe('ampstream tail', () => {
     const { s } = await stream();
     const dir = mkdtempSync(join(tmpdir(), 'ampstream-tail-vault-'));
     try {
-      const env = { AMPSTREAM_VAULT: join(dir, 'vault.json'), AMPSTREAM_VAULT_PASSPHRASE: 'tail test passphrase' };
-      const { vault } = await Vault.openOrCreate({ path: env.AMPSTREAM_VAULT, passphrase: env.AMPSTREAM_VAULT_PASSPHRASE, kdf: { n: 2 ** 10, r: 8, p: 1 } });
-      await saveApiCredentials(vault, { clientId: emu.clientId, apiKey: emu.apiKey, baseUrl: emu.apiUrl, ca: emu.caPem });
+      const env = {
+        AMPSTREAM_VAULT: join(dir, 'vault.json'),
+        AMPSTREAM_VAULT_PASSPHRASE: 'tail test passphrase',
+      };
+      const { vault } = await Vault.openOrCreate({
+        path: env.AMPSTREAM_VAULT,
+        passphrase: env.AMPSTREAM_VAULT_PASSPHRASE,
+        kdf: { n: 2 ** 10, r: 8, p: 1 },
+      });
+      await saveApiCredentials(vault, {
+        clientId: emu.clientId,
+        apiKey: emu.apiKey,
+        baseUrl: emu.apiUrl,
+        ca: emu.caPem,
+      });
       await saveStreamCredentials(vault, s.id, { apiBase: emu.apiUrl, ...s.amqp_credentials, name: s.name });
       await emu.publish(3);
       const byId = await spawnCli(['tail', String(s.id), '--count', '3'], env).exited;

@@ -11,9 +11,17 @@ import { fakeFactories } from './fake-sinks.js';
 
 const factories = sinkFactories as unknown as readonly SinkFactory[];
 
-function issuesOf(text: string, opts: { env?: NodeJS.ProcessEnv; flags?: Record<string, unknown>; f?: readonly SinkFactory[] } = {}): ConfigIssue[] {
+function issuesOf(
+  text: string,
+  opts: { env?: NodeJS.ProcessEnv; flags?: Record<string, unknown>; f?: readonly SinkFactory[] } = {},
+): ConfigIssue[] {
   try {
-    parseConfig(text, { path: 'ampstream.yaml', factories: opts.f ?? factories, env: opts.env ?? {}, flags: opts.flags ?? {} });
+    parseConfig(text, {
+      path: 'ampstream.yaml',
+      factories: opts.f ?? factories,
+      env: opts.env ?? {},
+      flags: opts.flags ?? {},
+    });
   } catch (e) {
     if (isAmpError(e, 'CONFIG_INVALID')) return e.details['issues'] as ConfigIssue[];
     throw e;
@@ -52,12 +60,21 @@ sinks:
     type: stdout
     format: xml
 `;
-    expect(errorText(text)).toContain('ampstream.yaml:10:13 sinks[1].format: Invalid option: expected one of "raw"|"ecs"|"ocsf"|"cef"');
+    expect(errorText(text)).toContain(
+      'ampstream.yaml:10:13 sinks[1].format: Invalid option: expected one of "raw"|"ecs"|"ocsf"|"cef"',
+    );
   });
 
   it('points an unknown key at the key itself and says it is unknown', () => {
     const issues = issuesOf(`${minimal}    fsnyc: false\n`);
-    expect(issues).toEqual([expect.objectContaining({ line: 7, col: 5, path: 'sinks[0].fsnyc', message: expect.stringContaining('unknown setting') })]);
+    expect(issues).toEqual([
+      expect.objectContaining({
+        line: 7,
+        col: 5,
+        path: 'sinks[0].fsnyc',
+        message: expect.stringContaining('unknown setting'),
+      }),
+    ]);
   });
 
   it('names the registered sink types when the type is unknown', () => {
@@ -70,7 +87,14 @@ sinks:
 
   it('reports a missing required setting at its parent block', () => {
     const issues = issuesOf(`streams:\n  - id: 12\nsinks:\n  - name: archive\n    type: file\n`);
-    expect(issues).toEqual([expect.objectContaining({ line: 4, col: 5, path: 'sinks[0].path', message: expect.stringContaining('required') })]);
+    expect(issues).toEqual([
+      expect.objectContaining({
+        line: 4,
+        col: 5,
+        path: 'sinks[0].path',
+        message: expect.stringContaining('required'),
+      }),
+    ]);
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -93,12 +117,19 @@ batch:
   maxEvents: -1
 `;
     const issues = issuesOf(text);
-    expect(issues.map((i) => `${i.line}:${i.path}`)).toEqual(['2:streams[0].id', '3:streams[0].prefetch', '8:sinks[1].name', '11:batch.maxEvents']);
+    expect(issues.map((i) => `${i.line}:${i.path}`)).toEqual([
+      '2:streams[0].id',
+      '3:streams[0].prefetch',
+      '8:sinks[1].name',
+      '11:batch.maxEvents',
+    ]);
   });
 
   it('rejects a filter naming an event type that does not exist, and accepts names and ids', () => {
     const text = `${minimal}    filter:\n      eventTypes: [Threat Detected, 553648143, Threat Detectd]\n      severities: [high]\n`;
-    expect(issuesOf(text)).toEqual([expect.objectContaining({ line: 8, col: 48, path: 'sinks[0].filter.eventTypes[2]' })]);
+    expect(issuesOf(text)).toEqual([
+      expect.objectContaining({ line: 8, col: 48, path: 'sinks[0].filter.eventTypes[2]' }),
+    ]);
   });
 });
 
@@ -154,21 +185,29 @@ describe('precedence: flags > env > file > defaults', () => {
   });
 
   it('uses env over the file', () => {
-    const c = load({ AMPSTREAM_BATCH_MAX_EVENTS: '50', AMPSTREAM_PREFETCH: '64', AMPSTREAM_METRICS_LISTEN: 'off' }, {});
+    const c = load(
+      { AMPSTREAM_BATCH_MAX_EVENTS: '50', AMPSTREAM_PREFETCH: '64', AMPSTREAM_METRICS_LISTEN: 'off' },
+      {},
+    );
     expect(c.batch.maxEvents).toBe(50);
     expect(c.streams[0]?.prefetch).toBe(64);
     expect(c.metrics.listen).toBe(false);
   });
 
   it('uses flags over env', () => {
-    const c = load({ AMPSTREAM_BATCH_MAX_EVENTS: '50', AMPSTREAM_LOG_LEVEL: 'debug' }, { batchMaxEvents: 7, logLevel: 'warn' });
+    const c = load(
+      { AMPSTREAM_BATCH_MAX_EVENTS: '50', AMPSTREAM_LOG_LEVEL: 'debug' },
+      { batchMaxEvents: 7, logLevel: 'warn' },
+    );
     expect(c.batch.maxEvents).toBe(7);
     expect(c.log.level).toBe('warn');
   });
 
   it('reports an invalid env value by its variable name', () => {
     const issues = issuesOf(text, { env: { AMPSTREAM_BATCH_MAX_EVENTS: 'lots' } });
-    expect(issues).toEqual([expect.objectContaining({ source: 'env AMPSTREAM_BATCH_MAX_EVENTS', path: 'batch.maxEvents' })]);
+    expect(issues).toEqual([
+      expect.objectContaining({ source: 'env AMPSTREAM_BATCH_MAX_EVENTS', path: 'batch.maxEvents' }),
+    ]);
     expect(issues[0]?.line).toBeUndefined();
   });
 
@@ -221,7 +260,11 @@ describe('the example config', () => {
     const text = `streams:\n  - id: 1\nsinks:\n  - name: w\n    type: http\n    url: https://h.example/x\n    tls: { ca: certs/ca.pem, key: 'file:/run/k' }\n`;
     const httpLike = {
       ...fakeFactories[1]!,
-      options: z.object({ type: z.literal('http'), url: z.string(), tls: z.object({ ca: z.string(), key: z.string() }) }),
+      options: z.object({
+        type: z.literal('http'),
+        url: z.string(),
+        tls: z.object({ ca: z.string(), key: z.string() }),
+      }),
     } as unknown as SinkFactory;
     const c = parseConfig(text, { path: '/etc/amp/ampstream.yaml', factories: [httpLike], env: {} }).config;
     expect(c.sinks[0]?.options['tls']).toEqual({ ca: '/etc/amp/certs/ca.pem', key: 'file:/run/k' });

@@ -19,7 +19,9 @@ function stats(over: Partial<PipelineStats> = {}): PipelineStats {
     reconnects: 0,
     queueDepth: 0,
     consumerCount: 1,
-    routes: [{ name: 'archive', written: 10, filtered: 0, failures: 0, deadLettered: 0, retrying: undefined }],
+    routes: [
+      { name: 'archive', written: 10, filtered: 0, failures: 0, deadLettered: 0, retrying: undefined },
+    ],
     ...over,
   };
 }
@@ -31,7 +33,11 @@ const failing = (sinceMs: number): PipelineStats['routes'] => [
     filtered: 0,
     failures: 7,
     deadLettered: 0,
-    retrying: { since: sinceMs, attempts: 7, lastError: new AmpError('SINK_UNAVAILABLE', 'down', { retryable: true }) },
+    retrying: {
+      since: sinceMs,
+      attempts: 7,
+      lastError: new AmpError('SINK_UNAVAILABLE', 'down', { retryable: true }),
+    },
   },
 ];
 
@@ -41,19 +47,32 @@ describe('health', () => {
   });
 
   it('is unhealthy, with a reason, when a stream is not connected', () => {
-    const r = evaluateHealth([{ stream: '12', stats: stats({ connected: false, state: 'starting' }) }], { maxSinkRetryMs: 1000 });
+    const r = evaluateHealth([{ stream: '12', stats: stats({ connected: false, state: 'starting' }) }], {
+      maxSinkRetryMs: 1000,
+    });
     expect(r.status).toBe('unhealthy');
     expect(r.reasons).toEqual(['stream 12: not connected to the broker (state starting)']);
   });
 
   it('tolerates a sink retrying for less than the threshold, not longer', () => {
     const now = 1_000_000;
-    const brief = evaluateHealth([{ stream: 's', stats: stats({ routes: failing(now - 5_000) }) }], { maxSinkRetryMs: 60_000, now });
+    const brief = evaluateHealth([{ stream: 's', stats: stats({ routes: failing(now - 5_000) }) }], {
+      maxSinkRetryMs: 60_000,
+      now,
+    });
     expect(brief.status).toBe('ok');
-    expect(brief.streams[0]?.sinks[0]).toMatchObject({ retryingSeconds: 5, lastErrorCode: 'SINK_UNAVAILABLE' });
-    const stuck = evaluateHealth([{ stream: 's', stats: stats({ routes: failing(now - 61_000) }) }], { maxSinkRetryMs: 60_000, now });
+    expect(brief.streams[0]?.sinks[0]).toMatchObject({
+      retryingSeconds: 5,
+      lastErrorCode: 'SINK_UNAVAILABLE',
+    });
+    const stuck = evaluateHealth([{ stream: 's', stats: stats({ routes: failing(now - 61_000) }) }], {
+      maxSinkRetryMs: 60_000,
+      now,
+    });
     expect(stuck.status).toBe('unhealthy');
-    expect(stuck.reasons[0]).toMatch(/sink siem has been failing for 61 s \(7 attempts, last error SINK_UNAVAILABLE\)/);
+    expect(stuck.reasons[0]).toMatch(
+      /sink siem has been failing for 61 s \(7 attempts, last error SINK_UNAVAILABLE\)/,
+    );
   });
 });
 
@@ -83,7 +102,10 @@ describe('telemetry server', () => {
     report = evaluateHealth([{ stream: '12', stats: stats({ connected: false }) }], { maxSinkRetryMs: 1000 });
     const bad = await fetch(`${server.url}/healthz`);
     expect(bad.status).toBe(503);
-    expect(await bad.json()).toMatchObject({ status: 'unhealthy', reasons: [expect.stringContaining('not connected')] });
+    expect(await bad.json()).toMatchObject({
+      status: 'unhealthy',
+      reasons: [expect.stringContaining('not connected')],
+    });
 
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
   });

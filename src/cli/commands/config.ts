@@ -11,7 +11,9 @@ export function registerConfig(program: Command): void {
   const config = program.command('config').description('validate ampstream.yaml, or print its JSON Schema');
   config
     .command('check')
-    .description('validate a config file without running it: syntax, settings, secret references, vault entries')
+    .description(
+      'validate a config file without running it: syntax, settings, secret references, vault entries',
+    )
     .option('-c, --config <file>', 'config file (default: $AMPSTREAM_CONFIG or ./ampstream.yaml)')
     .option('--offline', 'do not resolve secret references or open the vault')
     .option('--json', 'print the result as JSON on stdout')

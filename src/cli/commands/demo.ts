@@ -15,11 +15,19 @@ export const DEFAULT_DEMO_BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('watch events flow end to end from the built-in Secure Endpoint emulator (needs a local RabbitMQ)')
-    .addOption(new Option('--rate <n>', `events per second (default: ${DEFAULT_DEMO_RATE})`).argParser(Number))
+    .description(
+      'watch events flow end to end from the built-in Secure Endpoint emulator (needs a local RabbitMQ)',
+    )
+    .addOption(
+      new Option('--rate <n>', `events per second (default: ${DEFAULT_DEMO_RATE})`).argParser(Number),
+    )
     .addOption(new Option('-n, --count <n>', 'stop after N events').argParser(Number))
     .option('--duration <time>', 'stop after this long (e.g. 30s, 2m)')
-    .addOption(new Option('--broker-url <url>', 'the RabbitMQ behind the emulator').default(DEFAULT_DEMO_BROKER_URL).env('AMPSTREAM_BROKER_URL'))
+    .addOption(
+      new Option('--broker-url <url>', 'the RabbitMQ behind the emulator')
+        .default(DEFAULT_DEMO_BROKER_URL)
+        .env('AMPSTREAM_BROKER_URL'),
+    )
     .option('--management-url <url>', 'RabbitMQ management API (per-stream users)')
     .addOption(new Option('--seed <n>', 'event generator seed').argParser(Number))
     .option('--json', 'print raw event JSON lines instead of the human view')

@@ -13,7 +13,10 @@ export function registerRun(program: Command): void {
     .description('run the daemon: consume the configured streams and deliver every event to the sinks')
     .option('-c, --config <file>', 'config file (default: $AMPSTREAM_CONFIG or ./ampstream.yaml)')
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env AMPSTREAM_LOG_LEVEL)')
-    .option('--metrics-listen <host:port|false>', '/metrics and /healthz listener (env AMPSTREAM_METRICS_LISTEN)')
+    .option(
+      '--metrics-listen <host:port|false>',
+      '/metrics and /healthz listener (env AMPSTREAM_METRICS_LISTEN)',
+    )
     .option('--batch-max-events <n>', 'events per sink write (env AMPSTREAM_BATCH_MAX_EVENTS)')
     .option('--batch-max-wait-ms <ms>', 'longest wait for a partial batch (env AMPSTREAM_BATCH_MAX_WAIT_MS)')
     .option('--dedup', 'drop events whose id was already delivered (env AMPSTREAM_DEDUP)')
@@ -22,8 +25,18 @@ export function registerRun(program: Command): void {
     .option('--dead-letter-path <file>', 'dead-letter file (env AMPSTREAM_DEAD_LETTER_PATH)')
     .option('--prefetch <n>', 'unacked deliveries per stream (env AMPSTREAM_PREFETCH)')
     .option('--health-max-sink-retry-seconds <s>', '/healthz: how long a sink may fail before 503')
-    .addOption(new Option('--stop-after <n>', 'drain and exit once N events have been acknowledged (benchmarks, batch jobs)').argParser(Number))
-    .addOption(new Option('--exit-when-idle <seconds>', 'drain and exit when nothing arrived for this long (after the backlog)').argParser(Number))
+    .addOption(
+      new Option(
+        '--stop-after <n>',
+        'drain and exit once N events have been acknowledged (benchmarks, batch jobs)',
+      ).argParser(Number),
+    )
+    .addOption(
+      new Option(
+        '--exit-when-idle <seconds>',
+        'drain and exit when nothing arrived for this long (after the backlog)',
+      ).argParser(Number),
+    )
     .action(async (opts, cmd) => {
       const flags: ConfigFlags = {
         ...(opts.logLevel === undefined ? {} : { logLevel: opts.logLevel }),
@@ -34,7 +47,9 @@ export function registerRun(program: Command): void {
         ...(opts.dedupPath === undefined ? {} : { dedupPath: opts.dedupPath }),
         ...(opts.deadLetterPath === undefined ? {} : { deadLetterPath: opts.deadLetterPath }),
         ...(opts.prefetch === undefined ? {} : { prefetch: opts.prefetch }),
-        ...(opts.healthMaxSinkRetrySeconds === undefined ? {} : { maxSinkRetrySeconds: opts.healthMaxSinkRetrySeconds }),
+        ...(opts.healthMaxSinkRetrySeconds === undefined
+          ? {}
+          : { maxSinkRetrySeconds: opts.healthMaxSinkRetrySeconds }),
       };
       const { runCommand } = await import('../daemon/run-command.js');
       process.exitCode = await runCommand({

@@ -19,8 +19,16 @@ export function registerTail(program: Command): void {
     .option('--consume', 'acknowledge (remove) each event once it is printed')
     .option('--json', 'print each event as its raw JSON bytes, one per line (ids exact)')
     .option('-n, --count <n>', 'stop after N events', (v) => Number(v))
-    .option('--prefetch <n>', `most events held unacknowledged (peek window) (default: ${DEFAULT_PREFETCH})`, (v) => Number(v))
-    .addOption(new Option('--amqp-url <url>', 'connect to this amqp(s):// URL instead of the vault credentials').env('AMPSTREAM_AMQP_URL'))
+    .option(
+      '--prefetch <n>',
+      `most events held unacknowledged (peek window) (default: ${DEFAULT_PREFETCH})`,
+      (v) => Number(v),
+    )
+    .addOption(
+      new Option('--amqp-url <url>', 'connect to this amqp(s):// URL instead of the vault credentials').env(
+        'AMPSTREAM_AMQP_URL',
+      ),
+    )
     .option('--queue <name>', 'queue to read with --amqp-url (default: event_stream_<stream>)')
     .option('--ca <file>', 'PEM file of an extra CA to trust')
     .option('--insecure', 'DANGER: do not verify the broker certificate')

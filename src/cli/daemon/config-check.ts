@@ -1,5 +1,11 @@
 import pc from 'picocolors';
-import { configJsonSchema, formatIssue, loadConfig, type ConfigIssue, type LoadedConfig } from '../../config/index.js';
+import {
+  configJsonSchema,
+  formatIssue,
+  loadConfig,
+  type ConfigIssue,
+  type LoadedConfig,
+} from '../../config/index.js';
 import { collectSecretRefs } from '../../config/secrets.js';
 import { AmpError, ExitCode, isAmpError, toAmpError } from '../../errors.js';
 import { loadStreamCredentials } from '../../secrets/credentials.js';
@@ -28,27 +34,40 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
   const env = options.env ?? process.env;
   let loaded: LoadedConfig;
   try {
-    loaded = await loadConfig({ factories: registeredSinks, env, ...(options.path === undefined ? {} : { path: options.path }) });
+    loaded = await loadConfig({
+      factories: registeredSinks,
+      env,
+      ...(options.path === undefined ? {} : { path: options.path }),
+    });
   } catch (e) {
     if (!isAmpError(e, 'CONFIG_INVALID')) return reportError(e, options.json);
     return printIssues(e.details['issues'] as ConfigIssue[], e, options.json);
   }
-  const issues = options.offline ? [] : (await checkSecrets(loaded, env)).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  const issues = options.offline
+    ? []
+    : (await checkSecrets(loaded, env)).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (issues.length > 0) {
     const n = issues.length;
-    const err = new AmpError('CONFIG_INVALID', `${loaded.path}: ${n} configuration error${n === 1 ? '' : 's'}`, {
-      hint: 'secret references must resolve where the daemon runs (same environment, files and vault passphrase)',
-      details: { issues },
-    });
+    const err = new AmpError(
+      'CONFIG_INVALID',
+      `${loaded.path}: ${n} configuration error${n === 1 ? '' : 's'}`,
+      {
+        hint: 'secret references must resolve where the daemon runs (same environment, files and vault passphrase)',
+        details: { issues },
+      },
+    );
     return printIssues(issues, err, options.json);
   }
   const c = loaded.config;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ok: true, path: loaded.path, streams: c.streams.length, sinks: c.sinks.length }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ok: true, path: loaded.path, streams: c.streams.length, sinks: c.sinks.length }, null, 2)}\n`,
+    );
   } else {
     const streams = c.streams.map((s) => s.label).join(', ');
     const sinks = c.sinks.map((s) => `${s.name} (${s.type}, ${s.format})`).join(', ');
-    const metrics = c.metrics.listen === false ? 'off' : `http://${c.metrics.listen.host}:${c.metrics.listen.port}`;
+    const metrics =
+      c.metrics.listen === false ? 'off' : `http://${c.metrics.listen.host}:${c.metrics.listen.port}`;
     process.stderr.write(
       `${pc.green('ok')} ${loaded.path}\n  streams: ${streams}\n  sinks:   ${sinks}\n  metrics: ${metrics}` +
         `${options.offline ? '\n  (offline: secret references and vault entries not checked)' : ''}\n`,

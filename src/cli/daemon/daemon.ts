@@ -1,5 +1,11 @@
 import type { Logger } from 'pino';
-import { compileFilter, groupNamesIn, type AmpstreamConfig, type SinkConfig, type StreamConfig } from '../../config/index.js';
+import {
+  compileFilter,
+  groupNamesIn,
+  type AmpstreamConfig,
+  type SinkConfig,
+  type StreamConfig,
+} from '../../config/index.js';
 import { AmpError, toAmpError } from '../../errors.js';
 import { getFormat } from '../../formats/index.js';
 import type { Pipeline, PipelineOptions, PipelineStats, Route } from '../../pipeline/types.js';
@@ -94,7 +100,11 @@ export class Daemon {
     this.#running = this.#config.streams.map((stream, i) => {
       const t = targets[i];
       if (t === undefined) throw new AmpError('INTERNAL', 'stream target missing');
-      if (t.insecure) this.#log.warn({ stream: t.label }, 'TLS certificate verification is OFF for this stream (insecure: true)');
+      if (t.insecure)
+        this.#log.warn(
+          { stream: t.label },
+          'TLS certificate verification is OFF for this stream (insecure: true)',
+        );
       const pipeline = this.#deps.createPipeline({
         source: {
           url: t.url,
@@ -114,7 +124,10 @@ export class Daemon {
         ...(this.#config.dedup.enabled
           ? {
               dedup: {
-                path: this.#config.streams.length === 1 ? this.#config.dedup.path : `${this.#config.dedup.path}.${t.label}`,
+                path:
+                  this.#config.streams.length === 1
+                    ? this.#config.dedup.path
+                    : `${this.#config.dedup.path}.${t.label}`,
                 windowSize: this.#config.dedup.window.events,
                 ttlHours: this.#config.dedup.window.hours,
               },
@@ -142,13 +155,23 @@ export class Daemon {
 
   #routesFor(stream: StreamConfig, groups: ReadonlyMap<string, string>): Route[] {
     return this.#config.sinks
-      .filter((sc) => sc.streams === undefined || sc.streams.includes(stream.id ?? '\0') || sc.streams.includes(stream.name ?? '\0'))
+      .filter(
+        (sc) =>
+          sc.streams === undefined ||
+          sc.streams.includes(stream.id ?? '\0') ||
+          sc.streams.includes(stream.name ?? '\0'),
+      )
       .map((sc) => {
         const sink = this.#sinks.get(sc.name);
         if (sink === undefined) throw new AmpError('INTERNAL', `sink ${sc.name} missing`);
         const guids = sc.filter?.groups?.map((g) => groups.get(g) ?? g);
         const filter = compileFilter(sc.filter, guids);
-        return { name: sc.name, sink, format: getFormat(sc.format), ...(filter === undefined ? {} : { filter }) };
+        return {
+          name: sc.name,
+          sink,
+          format: getFormat(sc.format),
+          ...(filter === undefined ? {} : { filter }),
+        };
       });
   }
 
@@ -172,8 +195,15 @@ export class Daemon {
       } catch (e) {
         const err = toAmpError(e, 'SINK_UNAVAILABLE');
         if (!err.retryable) throw err;
-        const delay = backoffDelay(attempt, { baseMs: this.#deps.retry?.baseMs ?? 500, maxMs: this.#deps.retry?.maxMs ?? 30_000, minMs: 50 });
-        this.#log.warn({ sink: sink.name, code: err.code, err: err.message, retryInMs: delay }, 'sink failed to start; retrying');
+        const delay = backoffDelay(attempt, {
+          baseMs: this.#deps.retry?.baseMs ?? 500,
+          maxMs: this.#deps.retry?.maxMs ?? 30_000,
+          minMs: 50,
+        });
+        this.#log.warn(
+          { sink: sink.name, code: err.code, err: err.message, retryInMs: delay },
+          'sink failed to start; retrying',
+        );
         await sleep(delay);
       }
     }
@@ -183,9 +213,13 @@ export class Daemon {
     const names = [...new Set(this.#config.sinks.flatMap((s) => groupNamesIn(s.filter)))];
     if (names.length === 0) return new Map();
     if (this.#deps.resolveGroups === undefined) {
-      throw new AmpError('CONFIG_INVALID', `sink filters name groups (${names.join(', ')}) but no API login is available to resolve them`, {
-        hint: 'use group GUIDs in `filter.groups` (`ampstream groups` lists them), or `ampstream login` first',
-      });
+      throw new AmpError(
+        'CONFIG_INVALID',
+        `sink filters name groups (${names.join(', ')}) but no API login is available to resolve them`,
+        {
+          hint: 'use group GUIDs in `filter.groups` (`ampstream groups` lists them), or `ampstream login` first',
+        },
+      );
     }
     return this.#deps.resolveGroups(names);
   }
@@ -219,7 +253,8 @@ export class Daemon {
 
   async #closeSinks(): Promise<void> {
     const results = await Promise.allSettled([...this.#sinks.values()].map((s) => s.inner.close()));
-    for (const r of results) if (r.status === 'rejected') this.#log.warn({ err: toAmpError(r.reason).message }, 'sink close failed');
+    for (const r of results)
+      if (r.status === 'rejected') this.#log.warn({ err: toAmpError(r.reason).message }, 'sink close failed');
   }
 
   stats(): { readonly stream: string; readonly stats: PipelineStats }[] {

@@ -26,7 +26,8 @@ const TICK_MS = 100;
 
 export function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
-  if (m === null) throw new AmpError('USAGE', `--duration "${text}" is not a duration`, { hint: 'e.g. 30s, 2m, 1500ms' });
+  if (m === null)
+    throw new AmpError('USAGE', `--duration "${text}" is not a duration`, { hint: 'e.g. 30s, 2m, 1500ms' });
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
   return Number(m[1]) * unit;
 }
@@ -55,27 +56,59 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
   let stopPublishing = (): void => undefined;
   try {
     assertCount(o.count);
-    if (!(o.rate > 0) || o.rate > 10_000) throw new AmpError('USAGE', '--rate must be between 0 and 10000 events per second');
-    say(c.dim('ampstream demo: the Event Streams tech note, end to end, against the built-in emulator (in memory)'));
+    if (!(o.rate > 0) || o.rate > 10_000)
+      throw new AmpError('USAGE', '--rate must be between 0 and 10000 events per second');
+    say(
+      c.dim(
+        'ampstream demo: the Event Streams tech note, end to end, against the built-in emulator (in memory)',
+      ),
+    );
     emu = await startEmulatorOrExplain(o);
-    step(1, `API credentials: client id ${emu.clientId}, API key ${mask(emu.apiKey)} (Read & Write; the emulator made them)`);
+    step(
+      1,
+      `API credentials: client id ${emu.clientId}, API key ${mask(emu.apiKey)} (Read & Write; the emulator made them)`,
+    );
 
-    client = new SecureEndpointClient({ baseUrl: emu.apiUrl, clientId: emu.clientId, apiKey: emu.apiKey, ca: emu.caPem, logger });
+    client = new SecureEndpointClient({
+      baseUrl: emu.apiUrl,
+      clientId: emu.clientId,
+      apiKey: emu.apiKey,
+      ca: emu.caPem,
+      logger,
+    });
     const groups = emu.fleet.groups.map((g) => g.guid);
     const name = `ampstream demo ${randomBytes(3).toString('hex')}`;
     const created = await client.createEventStream({ name, groupGuids: groups });
-    if (created.status !== 'created') throw new AmpError('EMULATOR', 'the demo stream could not be created cleanly');
+    if (created.status !== 'created')
+      throw new AmpError('EMULATOR', 'the demo stream could not be created cleanly');
     const stream = created.stream;
     streamId = stream.id;
-    step(2, `POST ${emu.apiUrl}/v1/event_streams {name: "${name}", group_guid: [${groups.length} groups], event_type: all} → ${c.green('201 Created')}, stream id ${stream.id}`);
+    step(
+      2,
+      `POST ${emu.apiUrl}/v1/event_streams {name: "${name}", group_guid: [${groups.length} groups], event_type: all} → ${c.green('201 Created')}, stream id ${stream.id}`,
+    );
 
     const cr = stream.amqp_credentials;
-    step(3, `amqp_credentials: user_name ${cr.user_name}, password ${mask(cr.password)} (shown only once: kept in memory, never written), queue_name ${cr.queue_name}, host ${cr.host}, port "${cr.port}", proto "${cr.proto}"`);
+    step(
+      3,
+      `amqp_credentials: user_name ${cr.user_name}, password ${mask(cr.password)} (shown only once: kept in memory, never written), queue_name ${cr.queue_name}, host ${cr.host}, port "${cr.port}", proto "${cr.proto}"`,
+    );
 
     const target = amqpTargetFromCredentials(cr);
-    step(4, `connect ${target.redactedUrl} (TLS verified against the emulator's CA), queue.declare ${target.queue} passive+durable, basic.qos, basic.consume`);
+    step(
+      4,
+      `connect ${target.redactedUrl} (TLS verified against the emulator's CA), queue.declare ${target.queue} passive+durable, basic.qos, basic.consume`,
+    );
     view = await startLive({
-      source: { url: target.url, queue: target.queue, ca: emu.caPem, mode: 'consume', prefetch: 100, connectionName: 'ampstream demo', logger },
+      source: {
+        url: target.url,
+        queue: target.queue,
+        ca: emu.caPem,
+        mode: 'consume',
+        prefetch: 100,
+        connectionName: 'ampstream demo',
+        logger,
+      },
       json: o.json,
       color: o.color && process.stdout.isTTY === true,
       ...(o.count === undefined ? {} : { count: o.count }),
@@ -88,10 +121,16 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     stopPublishing = publishAtRate(emu, o.rate, (e) => {
       logger.warn({ err: e.message }, 'demo generator: publish failed');
     });
-    const stopAt = [o.count === undefined ? '' : `after ${o.count} events`, o.durationMs === undefined ? '' : `after ${o.durationMs / 1000} s`]
+    const stopAt = [
+      o.count === undefined ? '' : `after ${o.count} events`,
+      o.durationMs === undefined ? '' : `after ${o.durationMs / 1000} s`,
+    ]
       .filter(Boolean)
       .join(' or ');
-    step(5, `generator: ${o.rate} events/s; each event is acked once its line is printed (${stopAt === '' ? 'Ctrl+C to stop' : `stopping ${stopAt}; Ctrl+C to stop earlier`})`);
+    step(
+      5,
+      `generator: ${o.rate} events/s; each event is acked once its line is printed (${stopAt === '' ? 'Ctrl+C to stop' : `stopping ${stopAt}; Ctrl+C to stop earlier`})`,
+    );
     const result = await live.done;
     off();
     stopPublishing();
@@ -146,9 +185,13 @@ function probeBroker(url: string): Promise<string | undefined> {
 async function startEmulatorOrExplain(o: DemoOptions): Promise<RunningEmulator> {
   const problem = await probeBroker(o.brokerUrl);
   if (problem !== undefined) {
-    throw new AmpError('BROKER_UNREACHABLE', `no RabbitMQ answers at ${redactUrls(o.brokerUrl)} (${problem}): the demo needs one`, {
-      hint: DEMO_BROKER_HINT,
-    });
+    throw new AmpError(
+      'BROKER_UNREACHABLE',
+      `no RabbitMQ answers at ${redactUrls(o.brokerUrl)} (${problem}): the demo needs one`,
+      {
+        hint: DEMO_BROKER_HINT,
+      },
+    );
   }
   try {
     return await startEmulator({

@@ -14,9 +14,13 @@ export async function resolveGroupsViaApi(
   const v = await vault();
   const login = v === undefined ? undefined : await loadApiCredentials(v);
   if (login === undefined) {
-    throw new AmpError('CREDENTIALS_MISSING', `sink filters name groups (${names.join(', ')}) but there is no API login to resolve them`, {
-      hint: 'run `ampstream login`, or use group GUIDs in filter.groups (`ampstream groups` lists them)',
-    });
+    throw new AmpError(
+      'CREDENTIALS_MISSING',
+      `sink filters name groups (${names.join(', ')}) but there is no API login to resolve them`,
+      {
+        hint: 'run `ampstream login`, or use group GUIDs in filter.groups (`ampstream groups` lists them)',
+      },
+    );
   }
   const client = new SecureEndpointClient({
     clientId: login.clientId,
@@ -30,7 +34,9 @@ export async function resolveGroupsViaApi(
     for await (const g of client.groups()) groups.push({ name: g.name, guid: g.guid });
     const out = new Map<string, string>();
     for (const name of names) {
-      const g = groups.find((x) => x.name === name) ?? groups.find((x) => x.name.toLowerCase() === name.toLowerCase());
+      const g =
+        groups.find((x) => x.name === name) ??
+        groups.find((x) => x.name.toLowerCase() === name.toLowerCase());
       if (g === undefined) {
         throw new AmpError('UNKNOWN_GROUP', `no group named "${name}" (used in a sink filter)`, {
           hint: 'list groups with `ampstream groups`',

@@ -53,7 +53,10 @@ export class LineSink implements Sink {
   async write(batch: readonly SinkRecord[]): Promise<void> {
     const limit = this.#options.limit;
     if (limit !== undefined && this.#written + batch.length > limit) {
-      throw new AmpError('SINK_CLOSED', `--count ${limit} reached`, { retryable: false, exitCode: ExitCode.OK });
+      throw new AmpError('SINK_CLOSED', `--count ${limit} reached`, {
+        retryable: false,
+        exitCode: ExitCode.OK,
+      });
     }
     const render = this.#options.render;
     const records = render === undefined ? batch : batch.map((r) => ({ event: r.event, payload: render(r) }));

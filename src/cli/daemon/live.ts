@@ -73,13 +73,21 @@ export async function startLive(options: LiveOptions): Promise<LiveView> {
     name: 'tail',
     logger: options.logger,
     ...(options.out === undefined ? {} : { stream: options.out }),
-    ...(options.json ? {} : { render: (r: SinkRecord) => renderTailLine(r.event.event, { color: options.color }) }),
+    ...(options.json
+      ? {}
+      : { render: (r: SinkRecord) => renderTailLine(r.event.event, { color: options.color }) }),
     ...(options.count === undefined ? {} : { limit: options.count, onLimit: stopSoon }),
   });
   const p = options.createPipeline({
-    source: { ...options.source, ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }) },
+    source: {
+      ...options.source,
+      ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
+    },
     routes: [{ name: 'tail', sink, format: getFormat('raw') }],
-    batch: options.count === undefined ? { maxEvents: LIVE_BATCH_MAX_EVENTS, maxWaitMs: LIVE_BATCH_MAX_WAIT_MS } : { maxEvents: 1, maxWaitMs: 0 },
+    batch:
+      options.count === undefined
+        ? { maxEvents: LIVE_BATCH_MAX_EVENTS, maxWaitMs: LIVE_BATCH_MAX_WAIT_MS }
+        : { maxEvents: 1, maxWaitMs: 0 },
     deadLetterPath,
     logger: options.logger,
   });
@@ -92,7 +100,9 @@ export async function startLive(options: LiveOptions): Promise<LiveView> {
           'until this tail exits. They stay in the queue. Re-run with a larger --prefetch to see further, or --consume to remove them as they are shown.',
       );
     } else if (e.type === 'competing-consumers') {
-      notice(`note: ${e.consumerCount} consumers are attached to this queue; Cisco splits events between consumers.`);
+      notice(
+        `note: ${e.consumerCount} consumers are attached to this queue; Cisco splits events between consumers.`,
+      );
     }
   });
   const timer = options.durationMs === undefined ? undefined : setTimeout(stopSoon, options.durationMs);
@@ -127,5 +137,6 @@ async function hasContent(path: string): Promise<boolean> {
 }
 
 export function assertCount(n: number | undefined): void {
-  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new AmpError('USAGE', '--count must be a positive integer');
+  if (n !== undefined && (!Number.isInteger(n) || n < 1))
+    throw new AmpError('USAGE', '--count must be a positive integer');
 }

@@ -55,21 +55,35 @@ export async function runCommand(options: RunOptions): Promise<number> {
     });
     daemon = d;
     if (config.metrics.listen !== false) {
-      server = await startTelemetryServer({ ...config.metrics.listen, metrics, health: () => d.health(), logger });
+      server = await startTelemetryServer({
+        ...config.metrics.listen,
+        metrics,
+        health: () => d.health(),
+        logger,
+      });
     }
     const log = logger;
     const off = onStopSignals({
       graceful: (signal) => {
-        log.info({ signal }, 'draining: finishing in-flight batches, acknowledging what was written, requeueing the rest');
+        log.info(
+          { signal },
+          'draining: finishing in-flight batches, acknowledging what was written, requeueing the rest',
+        );
         void d.drain();
       },
       immediate: (signal) => {
-        log.warn({ signal }, 'second signal: exiting now (unacknowledged events will be redelivered by the broker)');
+        log.warn(
+          { signal },
+          'second signal: exiting now (unacknowledged events will be redelivered by the broker)',
+        );
         log.flush();
         process.exit(ExitCode.INTERRUPTED);
       },
     });
-    log.info({ config: path, streams: config.streams.map((s) => s.label), sinks: config.sinks.map((s) => s.name) }, 'starting');
+    log.info(
+      { config: path, streams: config.streams.map((s) => s.label), sinks: config.sinks.map((s) => s.name) },
+      'starting',
+    );
     await d.start();
     log.info('running');
     const stopWatch = watchStopConditions(d, {

@@ -16,7 +16,10 @@ export interface StopConditions {
   readonly now?: () => number;
 }
 
-export function watchStopConditions(source: { stats(): { readonly stats: PipelineStats }[] }, c: StopConditions): () => void {
+export function watchStopConditions(
+  source: { stats(): { readonly stats: PipelineStats }[] },
+  c: StopConditions,
+): () => void {
   if (c.stopAfter === undefined && c.idleMs === undefined) return () => undefined;
   const now = c.now ?? Date.now;
   let lastDelivered = -1;
@@ -33,8 +36,14 @@ export function watchStopConditions(source: { stats(): { readonly stats: Pipelin
     }
     const settled = all.every((s) => s.inFlight === 0);
     let reason: string | undefined;
-    if (c.stopAfter !== undefined && acked >= c.stopAfter) reason = `${acked} events acknowledged (--stop-after ${c.stopAfter})`;
-    else if (c.idleMs !== undefined && settled && now() - lastChange >= c.idleMs && (delivered > 0 || all.every((s) => s.queueDepth === 0))) {
+    if (c.stopAfter !== undefined && acked >= c.stopAfter)
+      reason = `${acked} events acknowledged (--stop-after ${c.stopAfter})`;
+    else if (
+      c.idleMs !== undefined &&
+      settled &&
+      now() - lastChange >= c.idleMs &&
+      (delivered > 0 || all.every((s) => s.queueDepth === 0))
+    ) {
       reason = `nothing delivered for ${Math.round((now() - lastChange) / 1000)} s (--exit-when-idle)`;
     }
     if (reason !== undefined) {

@@ -2,7 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { amqpTargetFromCredentials, isTlsProto } from '../../api/amqp-credentials.js';
 import type { StreamConfig } from '../../config/types.js';
 import { AmpError } from '../../errors.js';
-import { loadApiCredentials, loadStreamCredentials, type CredentialVaultReader } from '../../secrets/credentials.js';
+import {
+  loadApiCredentials,
+  loadStreamCredentials,
+  type CredentialVaultReader,
+} from '../../secrets/credentials.js';
 import type { SecretResolver } from '../../secrets/refs.js';
 import { redactUrls } from '../../telemetry/redact.js';
 
@@ -31,9 +35,17 @@ export interface StreamTargetDeps {
   readonly readFile?: (path: string) => Promise<Buffer>;
 }
 
-export async function resolveStreamTarget(stream: StreamConfig, deps: StreamTargetDeps): Promise<StreamTarget> {
+export async function resolveStreamTarget(
+  stream: StreamConfig,
+  deps: StreamTargetDeps,
+): Promise<StreamTarget> {
   const read = deps.readFile ?? ((p: string) => readFile(p));
-  const common = { label: stream.label, insecure: stream.insecure, prefetch: stream.prefetch, heartbeatSeconds: stream.heartbeatSeconds };
+  const common = {
+    label: stream.label,
+    insecure: stream.insecure,
+    prefetch: stream.prefetch,
+    heartbeatSeconds: stream.heartbeatSeconds,
+  };
   let ca: Buffer | undefined;
   if (stream.ca !== undefined) {
     try {
@@ -52,20 +64,31 @@ export async function resolveStreamTarget(stream: StreamConfig, deps: StreamTarg
   const vault = await deps.vault();
   const creds = vault === undefined ? undefined : await loadStreamCredentials(vault, id);
   if (vault === undefined || creds === undefined) {
-    throw new AmpError('CREDENTIALS_MISSING', `no AMQP credentials for stream ${id} (vault entry stream/${id})`, {
-      hint:
-        vault === undefined
-          ? 'there is no vault yet: create the stream with `ampstream streams create` (it stores the credentials), or give explicit `amqp` settings in the config'
-          : 'credentials are saved when the stream is created with `ampstream streams create`; for a stream created elsewhere give explicit `amqp` settings',
-    });
+    throw new AmpError(
+      'CREDENTIALS_MISSING',
+      `no AMQP credentials for stream ${id} (vault entry stream/${id})`,
+      {
+        hint:
+          vault === undefined
+            ? 'there is no vault yet: create the stream with `ampstream streams create` (it stores the credentials), or give explicit `amqp` settings in the config'
+            : 'credentials are saved when the stream is created with `ampstream streams create`; for a stream created elsewhere give explicit `amqp` settings',
+      },
+    );
   }
   const target = amqpTargetFromCredentials(creds);
   if (ca === undefined) {
     // a stream of the emulator (or a private cloud) is signed by the CA its API login trusts
     const api = await loadApiCredentials(vault);
-    if (api?.ca !== undefined && api.baseUrl !== undefined && sameOrigin(api.baseUrl, creds.apiBase)) ca = Buffer.from(api.ca);
+    if (api?.ca !== undefined && api.baseUrl !== undefined && sameOrigin(api.baseUrl, creds.apiBase))
+      ca = Buffer.from(api.ca);
   }
-  return { ...common, ...(ca === undefined ? {} : { ca }), url: target.url, redactedUrl: target.redactedUrl, queue: target.queue };
+  return {
+    ...common,
+    ...(ca === undefined ? {} : { ca }),
+    url: target.url,
+    redactedUrl: target.redactedUrl,
+    queue: target.queue,
+  };
 }
 
 function sameOrigin(a: string, b: string): boolean {
@@ -76,7 +99,10 @@ function sameOrigin(a: string, b: string): boolean {
   }
 }
 
-async function explicitTarget(stream: StreamConfig, deps: StreamTargetDeps): Promise<{ url: string; redactedUrl: string; queue: string }> {
+async function explicitTarget(
+  stream: StreamConfig,
+  deps: StreamTargetDeps,
+): Promise<{ url: string; redactedUrl: string; queue: string }> {
   const a = stream.amqp ?? {};
   const queue = a.queue ?? `event_stream_${stream.id ?? ''}`;
   const password = a.password === undefined ? undefined : await deps.resolveSecret(a.password);

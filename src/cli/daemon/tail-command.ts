@@ -40,12 +40,21 @@ export async function tailCommand(streamArg: string | undefined, opts: TailOptio
   const logger = createLogger({ level: 'warn' });
   try {
     assertCount(opts.count);
-    if (opts.prefetch !== undefined && (!Number.isInteger(opts.prefetch) || opts.prefetch < 1 || opts.prefetch > 65535)) {
+    if (
+      opts.prefetch !== undefined &&
+      (!Number.isInteger(opts.prefetch) || opts.prefetch < 1 || opts.prefetch > 65535)
+    ) {
       throw new AmpError('USAGE', '--prefetch must be an integer from 1 to 65535');
     }
     const stream = await streamConfigFor(streamArg, opts);
-    if (opts.amqpUrl !== undefined && opts.amqpUrlOnCommandLine === true && /:\/\/[^/@]*:[^/@]+@/.test(opts.amqpUrl)) {
-      warn('a password on the command line is visible to other local users (ps, shell history); prefer AMPSTREAM_AMQP_URL');
+    if (
+      opts.amqpUrl !== undefined &&
+      opts.amqpUrlOnCommandLine === true &&
+      /:\/\/[^/@]*:[^/@]+@/.test(opts.amqpUrl)
+    ) {
+      warn(
+        'a password on the command line is visible to other local users (ps, shell history); prefer AMPSTREAM_AMQP_URL',
+      );
     }
     const target = await resolveStreamTarget(stream, {
       resolveSecret: createSecretResolver({ vault: openVaultReader() }),
@@ -58,7 +67,11 @@ export async function tailCommand(streamArg: string | undefined, opts: TailOptio
         ? pc.yellow(PEEK_NOTICE)
         : pc.yellow('consume mode: each event is acknowledged (removed from the queue) once it is printed'),
     );
-    notice(pc.dim(`tailing ${target.queue} at ${redactUrls(url)}${opts.count === undefined ? '' : `, stopping after ${opts.count}`} (Ctrl+C to stop)`));
+    notice(
+      pc.dim(
+        `tailing ${target.queue} at ${redactUrls(url)}${opts.count === undefined ? '' : `, stopping after ${opts.count}`} (Ctrl+C to stop)`,
+      ),
+    );
     if (target.insecure) warn('TLS certificate verification is OFF (--insecure)');
     const view = await startLive({
       source: {
@@ -81,7 +94,8 @@ export async function tailCommand(streamArg: string | undefined, opts: TailOptio
     const off = onStopSignals({ graceful: () => void view.stop() });
     const result = await view.done;
     off();
-    if (result.deadLetterPath !== undefined) warn(`messages that are not events were set aside in ${result.deadLetterPath}`);
+    if (result.deadLetterPath !== undefined)
+      warn(`messages that are not events were set aside in ${result.deadLetterPath}`);
     const code = result.outcome.kind === 'fatal' ? reportError(result.outcome.error) : ExitCode.OK;
     exitSoon(code);
     return code;
@@ -104,20 +118,32 @@ async function streamConfigFor(streamArg: string | undefined, opts: TailOptions)
     ...(opts.ca === undefined ? {} : { ca: opts.ca }),
   };
   if (opts.amqpUrl !== undefined) {
-    const queue = opts.queue ?? (streamArg !== undefined && /^\d+$/.test(streamArg) ? `event_stream_${streamArg}` : undefined);
-    if (queue === undefined) throw new AmpError('USAGE', 'with --amqp-url, give --queue (or a numeric stream id)');
-    if (!/^amqps?:\/\//.test(opts.amqpUrl)) throw new AmpError('USAGE', '--amqp-url must be an amqp:// or amqps:// URL');
+    const queue =
+      opts.queue ??
+      (streamArg !== undefined && /^\d+$/.test(streamArg) ? `event_stream_${streamArg}` : undefined);
+    if (queue === undefined)
+      throw new AmpError('USAGE', 'with --amqp-url, give --queue (or a numeric stream id)');
+    if (!/^amqps?:\/\//.test(opts.amqpUrl))
+      throw new AmpError('USAGE', '--amqp-url must be an amqp:// or amqps:// URL');
     // the URL is used as given (password included); the target only supplies the queue and CA
-    return { label: queue, amqp: { url: opts.amqpUrl.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1@'), queue }, ...common };
+    return {
+      label: queue,
+      amqp: { url: opts.amqpUrl.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1@'), queue },
+      ...common,
+    };
   }
   if (streamArg === undefined) {
-    throw new AmpError('USAGE', 'which stream? give its id or name (`ampstream streams list`), or --amqp-url and --queue');
+    throw new AmpError(
+      'USAGE',
+      'which stream? give its id or name (`ampstream streams list`), or --amqp-url and --queue',
+    );
   }
   if (/^\d+$/.test(streamArg)) return { label: streamArg, id: streamArg, ...common };
   const vault = await openUserVault();
   const stored = vault === undefined ? [] : await listStreamCredentials(vault);
   const match =
-    stored.find((s) => s.name === streamArg) ?? stored.find((s) => s.name.toLowerCase() === streamArg.toLowerCase());
+    stored.find((s) => s.name === streamArg) ??
+    stored.find((s) => s.name.toLowerCase() === streamArg.toLowerCase());
   if (match === undefined) {
     throw new AmpError('UNKNOWN_STREAM', `no stream named "${streamArg}" has credentials in the vault`, {
       hint: 'list streams with `ampstream streams list` and use the id, or pass --amqp-url and --queue',
