@@ -9,16 +9,17 @@ import { EVENT_TYPES } from '../event/catalog.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { Broker } from './broker/amqp.js';
 import { type ManagementClient, createManagementClient } from './broker/management.js';
-import { ensureLocalCa } from './ca.js';
+import { type LocalCa, ensureLocalCa } from './ca.js';
 import { EventLog } from './event-log.js';
 import { type AmqpsFront, startAmqpsFront } from './front.js';
+import type { Fleet } from './generator/fleet.js';
 import { EventGenerator } from './generator/generator.js';
 import { Publisher } from './publisher.js';
 import { createRestApp } from './rest/app.js';
 import { DEFAULT_RATE_LIMIT_PER_HOUR, RateLimiter } from './rest/auth.js';
 import { fileStore, memoryStore } from './state.js';
 import { StreamService } from './streams.js';
-import type { EmulatorOptions, RunningEmulator } from './types.js';
+import type { EmulatorFleet, EmulatorOptions, RunningEmulator } from './types.js';
 
 export type * from './types.js';
 
@@ -43,6 +44,35 @@ const LOOPBACK = new Set(['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost']);
 /** The name clients use: `localhost` for loopback/any (the certificate's SAN), else the host. */
 function publicHost(host: string): string {
   return LOOPBACK.has(host) ? 'localhost' : host;
+}
+
+/** The HTTPS REST listener; `url` is how clients reach it (loopback for an any-address bind). */
+async function startHttps(
+  fetchFn: (request: Request) => Response | Promise<Response>,
+  ca: LocalCa,
+  host: string,
+  port: number,
+): Promise<{ server: Server; url: string }> {
+  const server = createAdaptorServer({
+    fetch: fetchFn,
+    overrideGlobalObjects: false,
+    createServer: createHttpsServer,
+    serverOptions: { cert: ca.certPem, key: ca.keyPem },
+  }) as Server;
+  const bound = await listen(server, port, host);
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return { server, url: `https://${urlHost}:${bound}` };
+}
+
+function publicFleet(fleet: Fleet): EmulatorFleet {
+  return {
+    groups: fleet.groups.map((g) => ({ guid: g.guid, name: g.name })),
+    computers: fleet.computers.map((c) => ({
+      connectorGuid: c.connectorGuid,
+      hostname: c.hostname,
+      groupGuid: c.groupGuid,
+    })),
+  };
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -124,15 +154,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       baseUrl: () => apiUrl,
       logger,
     });
-    const server = createAdaptorServer({
-      fetch: app.fetch,
-      overrideGlobalObjects: false,
-      createServer: createHttpsServer,
-      serverOptions: { cert: ca.certPem, key: ca.keyPem },
-    }) as Server;
-    const apiPort = await listen(server, options.apiPort ?? 0, host);
-    undo.push(() => closeServer(server));
-    apiUrl = `https://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${apiPort}`;
+    const api = await startHttps(app.fetch, ca, host, options.apiPort ?? 0);
+    undo.push(() => closeServer(api.server));
+    apiUrl = api.url;
     generator.setApiUrl(apiUrl);
 
     const publisher = new Publisher({ generator, broker, eventLog, orgGuid: state.orgGuid, logger });
@@ -151,14 +175,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       clientId: state.clientId,
       apiKey: state.apiKey,
       readOnlyApiKey: state.readOnlyApiKey,
-      fleet: {
-        groups: generator.fleet.groups.map((g) => ({ guid: g.guid, name: g.name })),
-        computers: generator.fleet.computers.map((c) => ({
-          connectorGuid: c.connectorGuid,
-          hostname: c.hostname,
-          groupGuid: c.groupGuid,
-        })),
-      },
+      fleet: publicFleet(generator.fleet),
       publish: (count, opts) => publisher.publish(count, opts),
       publishBulk: (count, opts) => publisher.publishBulk(count, opts),
       publishRaw: (body, route) => publisher.publishRaw(body, route),
