@@ -92,6 +92,15 @@ describe('cef format', () => {
     expect(ext.has('dhost')).toBe(false);
   });
 
+  it('puts IPv6 addresses in the c6a custom fields with their labels', () => {
+    const text = fixture('e10').compact.replace('"local_ip":"10.1.2.3"', '"local_ip":"2001:db8::7"');
+    const { ext } = parseCef(renderText(text));
+    expect(ext.get('src')).toBeUndefined();
+    expect(ext.get('c6a2')).toBe('2001:db8::7');
+    expect(ext.get('c6a2Label')).toBe('Source IPv6 Address');
+    expect(ext.get('dst')).toBe('192.0.2.44');
+  });
+
   it('escapes pipes and backslashes in the header and =, \\ and newlines in values', () => {
     const text = fixture('e01')
       .compact.replace('"event_type":"Threat Detected"', '"event_type":"Threat|Detected\\\\now\\nsoon"')

@@ -49,7 +49,7 @@ describe('ocsf format', () => {
     expect(quarantined).toMatchObject({ activity_id: 2, type_uid: 200402, status_id: 4, action_id: 2, disposition_id: 3, is_alert: false });
     expect(quarantined.finding_info.uid).toBe(detected.finding_info.uid);
     expect(detected.evidences[0].process).toMatchObject({ pid: 896, name: 'explorer.exe' });
-    expect(detected.device).toMatchObject({ uid: '0b4883d4-0000-4404-9453-13cba0ee7662', hostname: 'WS-FIN-042', ip: '10.1.2.3' });
+    expect(detected.device).toMatchObject({ uid: '0b4883d4-0000-4404-9453-13cba0ee7662', hostname: 'WS-FIN-042', ip: '10.1.2.3', mac: '00:50:56:aa:bb:cc' });
   });
 
   it('names a hash-only file by its SHA-256 (the file object requires a name)', () => {
@@ -111,7 +111,7 @@ describe('ocsf format', () => {
     expect(values('e01')).toEqual([
       '1:device.hostname=WS-FIN-042',
       '2:device.ip=10.1.2.3',
-      '3:device.network_interfaces.mac=00:50:56:aa:bb:cc',
+      '3:device.mac=00:50:56:aa:bb:cc',
       '4:device.owner.name=jdoe',
       '7:evidences.file.name=invoice.exe',
       '8:evidences.file.hashes.value=0123456789abcdef0123456789abcdef',

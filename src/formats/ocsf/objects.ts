@@ -8,8 +8,8 @@ import { arr, int, ip, mac, obj, port, splitUser, str, type Obj } from '../util.
  * and constraints can be met:
  *
  * - device (extends endpoint): type_id required (0 Unknown: Cisco does not say desktop vs
- *   server); at least one of ip/uid/name/hostname. uid = connector GUID, hostname, ip = first
- *   internal address, network_interfaces[] {ip, mac, type_id 0}, owner (user) from
+ *   server); at least one of ip/uid/name/hostname. uid = connector GUID, hostname, ip / mac = first
+ *   internal address / MAC, network_interfaces[] {ip, mac, type_id 0}, owner (user) from
  *   computer.user, groups[] {uid} from group_guids.
  * - file (extends _entity): name and type_id required → name = file_name, else the last path
  *   segment, else the SHA-256 (Cisco sometimes sends only the hash, e.g. Threat Quarantined);
@@ -129,6 +129,7 @@ export function deviceOf(e: SecureEndpointEvent): Out | undefined {
   const hostname = str(c?.['hostname']);
   const uid = str(c?.['connector_guid']) ?? str(e.connector_guid);
   let firstIp: string | undefined;
+  let firstMac: string | undefined;
   let nics: Out[] | undefined;
   const addrs = arr(c?.['network_addresses']);
   if (addrs !== undefined) {
@@ -137,6 +138,7 @@ export function deviceOf(e: SecureEndpointEvent): Out | undefined {
       const addr = ip(o?.['ip']);
       const m = mac(o?.['mac']);
       firstIp ??= addr;
+      firstMac ??= m;
       if (addr !== undefined || m !== undefined) (nics ??= []).push({ ip: addr, mac: m, type_id: 0, type: 'Unknown' });
     }
   }
@@ -151,6 +153,7 @@ export function deviceOf(e: SecureEndpointEvent): Out | undefined {
     hostname,
     uid,
     ip: firstIp,
+    mac: firstMac,
     network_interfaces: nics,
     owner: user === undefined ? undefined : { name: user.name, domain: user.domain },
     groups: groups !== undefined && groups.length > 0 ? groups : undefined,

@@ -55,6 +55,7 @@ export function observablesOf(record: Out): Out[] | undefined {
   const device = asObj(record['device']);
   c.add('device.hostname', 'hostname', device?.['hostname']);
   c.add('device.ip', 'ip', device?.['ip']);
+  c.add('device.mac', 'mac', device?.['mac']);
   for (const nic of asList(device?.['network_interfaces'])) {
     c.add('device.network_interfaces.ip', 'ip', asObj(nic)?.['ip']);
     c.add('device.network_interfaces.mac', 'mac', asObj(nic)?.['mac']);
