@@ -44,8 +44,10 @@ export async function convertStream(o: ConvertOptions): Promise<ConvertResult> {
   let lineNo = 0;
   let chunk = '';
   let closed = false;
+  let writeError: NodeJS.ErrnoException | undefined;
   const onError = (e: NodeJS.ErrnoException): void => {
-    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') closed = true;
+    closed = true;
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') writeError ??= e;
   };
   o.output.on('error', onError);
   const rl = createInterface({ input: o.input, crlfDelay: Infinity });
@@ -76,6 +78,10 @@ export async function convertStream(o: ConvertOptions): Promise<ConvertResult> {
   } finally {
     rl.close();
     o.output.off('error', onError);
+    if (closed) o.input.destroy();
+  }
+  if (writeError !== undefined) {
+    throw new AmpError('INTERNAL', `cannot write the converted records (${writeError.code ?? writeError.message})`, { cause: writeError });
   }
   if (bad > MAX_REPORTED) o.errors.write(`… ${bad - MAX_REPORTED} more bad lines not shown\n`);
   return { converted, bad, outputClosed: closed };
