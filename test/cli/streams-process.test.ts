@@ -82,20 +82,11 @@ describe('ampstream as a process', () => {
     expect(list.stdout).toMatch(new RegExp(`${data.id}\\s+from-vault\\s+Threat Detected\\s+all\\s+yes`));
   });
 
-  it('keeps vault values secret: set from stdin, list shows names only', async () => {
+  it('keeps vault values secret: set reads stdin, and the value is never echoed', async () => {
     const set = await cli(['vault', 'set', 'splunk-token'], {}, 'hec-token-value-123\n');
     expect(set.code).toBe(0);
-    const list = await cli(['vault', 'list', '--json']);
-    expect(JSON.parse(list.stdout)).toEqual(expect.arrayContaining(['api/default', 'splunk-token']));
-    expect(list.stdout + list.stderr).not.toContain('hec-token-value-123');
-    const path = await cli(['vault', 'path']);
-    expect(path.stdout.trim()).toBe(vaultEnv['AMPSTREAM_VAULT']);
-  });
-
-  it('prints the error as JSON on stdout with --json and exits with its code', async () => {
-    const r = await cli(['streams', 'show', '999999', '--json']);
-    expect(r.code).toBe(69);
-    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'API_NOT_FOUND' } });
-    expect(r.stderr).toContain('no event stream with id 999999');
+    expect(set.stdout + set.stderr).not.toContain('hec-token-value-123');
+    const vault = await Vault.open({ path: vaultEnv['AMPSTREAM_VAULT'] ?? '', passphrase: PASSPHRASE });
+    expect(vault.get('splunk-token')).toBe('hec-token-value-123');
   });
 });

@@ -226,7 +226,27 @@ describe('event-types and groups', () => {
   });
 });
 
+describe('vault commands', () => {
+  it('lists entry names only and prints the vault path', async () => {
+    await cli(['streams', 'create', '--name', 'v']);
+    const list = await cli(['vault', 'list', '--json']);
+    expect(list.code).toBe(0);
+    const names = JSON.parse(list.stdout) as string[];
+    expect(names.some((n) => n.startsWith('stream/'))).toBe(true);
+    expect(list.stdout).not.toMatch(/[0-9a-f]{40}/);
+    const path = await cli(['vault', 'path', '--json']);
+    expect(JSON.parse(path.stdout)).toEqual({ path: vaultPath(), exists: true });
+  });
+});
+
 describe('errors', () => {
+  it('reports a stream id that does not exist as API_NOT_FOUND, exit 69, as JSON on stdout with --json', async () => {
+    const r = await cli(['streams', 'show', '999999', '--json']);
+    expect(r.code).toBe(69);
+    expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'API_NOT_FOUND' } });
+    expect(r.stderr).toContain('no event stream with id 999999');
+  });
+
   it('exits 77 with the regenerate hint for a wrong key, and 77 with the Read & Write hint for a read-only key', async () => {
     const bad = await cli(['streams', 'list'], { AMPSTREAM_API_KEY: 'wrong' });
     expect(bad.code).toBe(77);
