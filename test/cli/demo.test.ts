@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { parseDuration } from '../../src/cli/daemon/demo-command.js';
 import { runCli, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
 
 /** `ampstream demo`, the README's first command, run non-interactively as CI does. */
@@ -44,5 +45,14 @@ describe.concurrent('ampstream demo', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     expect(r.stderr).toContain('rabbitmq-server -detached');
     expect(r.stderr).toContain('--broker-url');
     expect(r.stderr).not.toContain('guest:guest');
+  });
+});
+
+describe('demo --duration', () => {
+  it('reads 30s, 2m, 1500ms and plain seconds, and refuses anything else', () => {
+    expect([parseDuration('30s'), parseDuration('2m'), parseDuration('1500ms'), parseDuration('4')]).toEqual([
+      30_000, 120_000, 1500, 4000,
+    ]);
+    expect(() => parseDuration('soon')).toThrow(/not a duration/);
   });
 });

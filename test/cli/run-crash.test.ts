@@ -47,4 +47,28 @@ describe('ampstream run, stopped mid-drain', { timeout: CLI_TEST_TIMEOUT_MS }, (
     if (dedup) expect(all.length - total).toBeLessThanOrEqual(5); // batch.maxEvents
     expect(await queueDepth(s.stream.amqp_credentials.queue_name)).toBe(0);
   });
+
+  it('a second signal exits at once with 130 while the drain waits on a failing sink; nothing is lost', async () => {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((resolve) => server.close(resolve)); // nothing listens there: the sink is down
+    const s = await f.setup(
+      'shutdown: { drainTimeoutSeconds: 600 }\n',
+      undefined,
+      `  - { name: siem, type: http, url: 'http://127.0.0.1:${port}/in' }\n`,
+    );
+    await f.emu().publish(20);
+    const p = startRun(s);
+    await p.waitFor(/"msg":"running"/);
+    await until(() => lines(s.out).length >= 20, 120_000, 'the file sink got the events');
+    p.child.kill('SIGTERM');
+    await p.waitFor(/"msg":"draining/);
+    p.child.kill('SIGTERM');
+    const r = await p.exited;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/second signal: exiting now/);
+    expect(await queueDepth(s.stream.amqp_credentials.queue_name)).toBe(20); // the http sink never took them: none acked
+  });
 });
