@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkCommand, printSchema } from '../../src/cli/daemon/config-check.js';
 import { saveStreamCredentials } from '../../src/secrets/credentials.js';
 import { Vault } from '../../src/secrets/vault.js';
-import { runCli, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
+import { inProcess, runCli, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ampstream-config-cli-'));
 const vaultPath = join(dir, 'vault.json');
@@ -69,13 +70,15 @@ describe.concurrent('ampstream config check', { timeout: CLI_TEST_TIMEOUT_MS }, 
       ),
     );
   });
+});
 
+describe('ampstream config check (in-process)', () => {
   it('exits 78 on a schema error and prints the errors as JSON with --json', async () => {
     const path = write(
       'schema.yaml',
       'streams:\n  - id: 7\nsinks:\n  - { name: a, type: file, path: out.jsonl, format: xml }\n',
     );
-    const r = await runCli(['config', 'check', '--json', '--config', path], vaultEnv);
+    const r = await inProcess(() => checkCommand({ path, offline: false, json: true, env: vaultEnv }));
     expect(r.code).toBe(78);
     const doc = JSON.parse(r.stdout) as {
       ok: boolean;
@@ -90,20 +93,25 @@ describe.concurrent('ampstream config check', { timeout: CLI_TEST_TIMEOUT_MS }, 
       'plain.yaml',
       "streams:\n  - amqp: { url: 'amqp://guest@127.0.0.1:5672', queue: q, password: s3cr3t-value }\nsinks:\n  - { name: a, type: stdout }\n",
     );
-    const r = await runCli(['config', 'check', '--config', path], vaultEnv);
+    const r = await inProcess(() => checkCommand({ path, offline: false, json: false, env: vaultEnv }));
     expect(r.code).toBe(78);
     expect(r.stderr).toContain('streams[0].amqp.password: plain secret value');
     expect(r.stderr + r.stdout).not.toContain('s3cr3t');
   });
 
   it('exits 78 with CONFIG_NOT_FOUND when the file does not exist', async () => {
-    const r = await runCli(['config', 'check', '--config', join(dir, 'nope.yaml')], vaultEnv);
+    const r = await inProcess(() =>
+      checkCommand({ path: join(dir, 'nope.yaml'), offline: false, json: false, env: vaultEnv }),
+    );
     expect(r.code).toBe(78);
     expect(r.stderr).toContain('CONFIG_NOT_FOUND');
   });
 
   it('prints a JSON Schema with `config schema`', async () => {
-    const r = await runCli(['config', 'schema']);
+    const r = await inProcess(async () => {
+      printSchema();
+      return 0;
+    });
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout) as { title: string; properties: Record<string, unknown> };
     expect(schema.title).toBe('ampstream.yaml');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
 
 /**
  * Waiting budgets are generous on purpose: a forked CLI starts in ~2 s of CPU, but CI runs
@@ -132,4 +133,26 @@ export function idsOfJsonl(text: string): string[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => /"id"\s*:\s*"?(\d+)/.exec(l)?.[1] ?? `?${l.slice(0, 40)}`);
+}
+
+/** The same command in-process (no fork): output captured from process.stdout/stderr. */
+export async function inProcess(
+  run: () => Promise<number>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += chunk.toString();
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += chunk.toString();
+    return true;
+  });
+  try {
+    return { code: await run(), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
 }

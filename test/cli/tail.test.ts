@@ -14,7 +14,7 @@ import {
   type CreatedStream,
   type TestEmulator,
 } from '../helpers/emulator.js';
-import { idsOfJsonl, queueDepth, ROOT, spawnCli, until, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
+import { idsOfJsonl, inProcess, queueDepth, ROOT, spawnCli, until, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
 
 /**
  * `ampstream tail` against a real stream of the emulator: peek steals nothing, --consume
@@ -151,7 +151,8 @@ describe('ampstream tail', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   });
 
   it('fails with a usage error naming the fix when no stream is given', async () => {
-    const r = await spawnCli(['tail']).exited;
+    const { tailCommand } = await import('../../src/cli/daemon/tail-command.js');
+    const r = await inProcess(() => tailCommand(undefined, { color: false }));
     expect(r.code).toBe(64);
     expect(r.stderr).toMatch(/which stream\?/);
   });
