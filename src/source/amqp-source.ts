@@ -241,16 +241,20 @@ export class AmqpSource implements Source {
       const tag = msg.deliveryTag;
       this.#lastTag = tag;
       this.#probe.delivered++;
-      (this.#handler as DeliveryHandler).onDelivery(
-        new AmqpDelivery(
-          Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-          tag,
-          generation,
-          msg.redelivered,
-          msg.routingKey,
-          msg.exchange,
-        ),
+      const d = new AmqpDelivery(
+        Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+        tag,
+        generation,
+        msg.redelivered,
+        msg.routingKey,
+        msg.exchange,
       );
+      try {
+        (this.#handler as DeliveryHandler).onDelivery(d);
+      } catch (e) {
+        // This runs inside the AMQP client's frame parser: a throw would corrupt the connection.
+        this.#log.error({ err: (e as Error).message }, 'delivery handler threw; the delivery stays unacked');
+      }
       if (this.#peek && tag >= this.#o.prefetch && !this.#peekFullSignalled) {
         this.#peekFullSignalled = true;
         this.#emit({ type: 'peek-window-full', prefetch: this.#o.prefetch });
