@@ -1,14 +1,12 @@
 import type { Logger } from 'pino';
 import { AmpError, toAmpError } from '../errors.js';
-import { describePoison, type PoisonReason } from '../event/decode.js';
-import type { DecodedEvent } from '../event/types.js';
-import type { Sink, SinkRecord } from '../sinks/types.js';
+import type { Sink } from '../sinks/types.js';
 import { createSource } from '../source/index.js';
 import type { Delivery, DeliveryHandler, Source, SourceEvent } from '../source/types.js';
 import { silentLogger } from '../telemetry/logger.js';
-import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
-import { DeadLetterFile, type DeadLetter } from './dead-letter.js';
-import { checkBody, decodeBody, LazyDecodedEvent } from './decode.js';
+import type { BackoffOptions } from '../util/backoff.js';
+import { BatchWriter } from './batch.js';
+import { DeadLetterFile } from './dead-letter.js';
 import { DedupStore } from './dedup.js';
 import { PipelineMetrics } from './metrics.js';
 import { RouteWriter, StopPipeline } from './route-writer.js';
@@ -64,7 +62,8 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
   #busy = false;
   #idleWaiters: (() => void)[] = [];
   #inFlight = 0;
-  readonly #n = { delivered: 0, redelivered: 0, acked: 0, requeued: 0, deadLettered: 0, duplicates: 0 };
+  readonly #n = { acked: 0, requeued: 0 };
+  readonly #batches: BatchWriter;
   readonly done: Promise<PipelineOutcome>;
   #resolveDone!: (o: PipelineOutcome) => void;
   #finished = false;
@@ -98,6 +97,17 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
         }),
     );
     this.#dl = new DeadLetterFile(options.deadLetterPath);
+    this.#batches = new BatchWriter({
+      eager: this.#eager,
+      routes: this.#routes,
+      deadLetters: this.#dl,
+      dedup: () => this.#dedup,
+      metrics: this.#m,
+      logger: this.#log,
+      retry: this.#retry,
+      signal: this.#abort.signal,
+      now: this.#now,
+    });
     const logger = options.source.logger ?? options.logger;
     const metrics = options.source.metrics ?? options.metrics;
     this.#source = (options.createSource ?? createSource)({
@@ -177,6 +187,7 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
     return {
       state: this.#state,
       connected: s.connected,
+      ...this.#batches.counts,
       ...this.#n,
       inFlight: this.#inFlight,
       reconnects: s.reconnects,
@@ -232,7 +243,9 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
     try {
       while (this.#ready.length > 0 && !this.#abort.signal.aborted) {
         const batch = this.#ready.shift() as Delivery[];
-        if (batch.length > 0) await this.#process(batch);
+        if (batch.length === 0) continue;
+        await this.#batches.process(batch);
+        this.#settle(batch[batch.length - 1] as Delivery, batch.length);
       }
     } catch (e) {
       // A StopPipeline while closing or draining on purpose is just the retry loop giving up.
@@ -249,58 +262,6 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
     }
   }
 
-  async #process(batch: Delivery[]): Promise<void> {
-    const n = batch.length;
-    const events: DecodedEvent[] = [];
-    const origin: Delivery[] = [];
-    const poison: DeadLetter[] = [];
-    let redelivered = 0;
-    let newest = 0;
-    for (let i = 0; i < n; i++) {
-      const d = batch[i] as Delivery;
-      if (d.redelivered) redelivered++;
-      if (this.#eager) {
-        const r = decodeBody(d.body);
-        if (!r.ok) poison.push(this.#letter(d, r.reason.kind, describePoison(r.reason)));
-        else {
-          events.push(r.value);
-          origin.push(d);
-          newest = r.value.event.timestamp;
-        }
-      } else {
-        const r = checkBody(d.body);
-        if (!r.ok) poison.push(this.#letter(d, r.reason.kind, describePoison(r.reason)));
-        else {
-          events.push(new LazyDecodedEvent(d.body));
-          origin.push(d);
-          newest = r.timestamp;
-        }
-      }
-    }
-    this.#n.delivered += n;
-    this.#n.redelivered += redelivered;
-    this.#m.received(n, redelivered);
-
-    const fresh = this.#dedup === undefined ? events : this.#dropDuplicates(events);
-    if (poison.length > 0) await this.#deadLetter(poison, poisonReasons(poison));
-    const reject = (route: string, records: readonly SinkRecord[], error: AmpError): Promise<void> =>
-      this.#deadLetter(
-        this.#rejected(route, records, error, events, origin),
-        new Map([['sink-rejected', records.length]]),
-      );
-    if (this.#routes.length === 1) {
-      const r = this.#routes[0] as RouteWriter;
-      await r.write(r.records(fresh), reject);
-    } else {
-      await Promise.all(this.#routes.map((r) => r.write(r.records(fresh), reject)));
-    }
-    if (this.#dedup !== undefined) this.#remember(fresh);
-
-    const last = batch[n - 1] as Delivery;
-    this.#settle(last, n);
-    this.#m.batch(n, newest > 0 ? this.#now() / 1000 - newest : undefined);
-  }
-
   #settle(last: Delivery, n: number): void {
     this.#inFlight -= n;
     const s = this.#source.status;
@@ -312,97 +273,12 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
     this.#m.inFlight(this.#inFlight);
   }
 
-  #dropDuplicates(events: DecodedEvent[]): DecodedEvent[] {
-    const dedup = this.#dedup as DedupStore;
-    const ids = events.map((e) => e.event.id);
-    const known = dedup.seen(ids);
-    const inBatch = new Set<string>();
-    const fresh: DecodedEvent[] = [];
-    for (let i = 0; i < events.length; i++) {
-      const id = ids[i] as string;
-      if (known.has(id) || inBatch.has(id)) continue;
-      inBatch.add(id);
-      fresh.push(events[i] as DecodedEvent);
-    }
-    const dropped = events.length - fresh.length;
-    if (dropped > 0) {
-      this.#n.duplicates += dropped;
-      this.#m.duplicates(dropped);
-    }
-    return fresh;
-  }
-
-  #remember(events: readonly DecodedEvent[]): void {
-    try {
-      (this.#dedup as DedupStore).remember(events.map((e) => e.event.id));
-    } catch (e) {
-      // Dedup is best effort: a failed remember costs a possible duplicate later, never a loss.
-      this.#log.warn({ err: (e as Error).message }, 'dedup store write failed');
-    }
-  }
-
   #pruneDedup(): void {
     try {
       const removed = this.#dedup?.prune() ?? 0;
       if (removed > 0) this.#log.debug({ removed }, 'dedup window pruned');
     } catch (e) {
       this.#log.warn({ err: (e as Error).message }, 'dedup prune failed');
-    }
-  }
-
-  #letter(d: Delivery, kind: string, reason: string, extra: Partial<DeadLetter> = {}): DeadLetter {
-    return {
-      time: new Date(this.#now()).toISOString(),
-      kind,
-      reason,
-      ...extra,
-      delivery: { routingKey: d.routingKey, exchange: d.exchange, redelivered: d.redelivered },
-      body: d.body.toString('base64'),
-    };
-  }
-
-  #rejected(
-    route: string,
-    records: readonly SinkRecord[],
-    error: AmpError,
-    events: DecodedEvent[],
-    origin: Delivery[],
-  ): DeadLetter[] {
-    const byEvent = new Map<DecodedEvent, Delivery>();
-    for (let i = 0; i < events.length; i++) byEvent.set(events[i] as DecodedEvent, origin[i] as Delivery);
-    const e = { code: error.code, message: error.message };
-    return records.map((r) => {
-      const d = byEvent.get(r.event) as Delivery;
-      return this.#letter(d, 'sink-rejected', `sink "${route}" refused the event: ${error.message}`, {
-        route,
-        error: e,
-        eventId: r.event.event.id,
-      });
-    });
-  }
-
-  /** Append with retry: never ack what the dead-letter file does not hold. */
-  async #deadLetter(letters: readonly DeadLetter[], byReason: ReadonlyMap<string, number>): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.#dl.append(letters);
-        this.#n.deadLettered += letters.length;
-        this.#m.deadLettered(byReason);
-        this.#log.warn(
-          { count: letters.length, reasons: Object.fromEntries(byReason), path: this.#dl.path },
-          'dead-lettered',
-        );
-        return;
-      } catch (e) {
-        const err = toAmpError(e, 'DEAD_LETTER_FAILED', { retryable: true });
-        if (this.#abort.signal.aborted) throw new StopPipeline(err);
-        if (attempt % 10 === 0)
-          this.#log.error(
-            { err: err.toJSON(), attempt: attempt + 1 },
-            'cannot write dead letters; holding the batch',
-          );
-        await sleep(backoffDelay(attempt, this.#retry), this.#abort.signal);
-      }
     }
   }
 
@@ -479,11 +355,3 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
     return [...new Set(this.#o.routes.map((r) => r.sink))];
   }
 }
-
-function poisonReasons(letters: readonly DeadLetter[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const l of letters) m.set(l.kind, (m.get(l.kind) ?? 0) + 1);
-  return m;
-}
-
-export type { PoisonReason };

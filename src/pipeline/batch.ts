@@ -1,0 +1,185 @@
+import type { Logger } from 'pino';
+import { AmpError, toAmpError } from '../errors.js';
+import { describePoison } from '../event/decode.js';
+import type { DecodedEvent } from '../event/types.js';
+import type { SinkRecord } from '../sinks/types.js';
+import type { Delivery } from '../source/types.js';
+import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
+import type { DeadLetter, DeadLetterFile } from './dead-letter.js';
+import { checkBody, decodeBody, LazyDecodedEvent } from './decode.js';
+import type { DedupStore } from './dedup.js';
+import type { PipelineMetrics } from './metrics.js';
+import { StopPipeline, type RouteWriter } from './route-writer.js';
+
+export interface BatchDeps {
+  /** Some route needs the lossless event up front (filter, non-raw format) or dedup is on. */
+  readonly eager: boolean;
+  readonly routes: readonly RouteWriter[];
+  readonly deadLetters: DeadLetterFile;
+  readonly dedup: () => DedupStore | undefined;
+  readonly metrics: PipelineMetrics;
+  readonly logger: Logger;
+  readonly retry: BackoffOptions;
+  readonly signal: AbortSignal;
+  readonly now: () => number;
+}
+
+/**
+ * What happens to one batch between "received" and "may be acked" (design.md §2): decode
+ * (the raw fast path only checks the body and builds the lossless event on demand), poison →
+ * dead-letter file (fsynced), dedup, then every route writes its records (routes in
+ * parallel, each retrying on its own), then the written ids are remembered for dedup.
+ */
+export class BatchWriter {
+  readonly counts = { delivered: 0, redelivered: 0, deadLettered: 0, duplicates: 0 };
+  readonly #d: BatchDeps;
+
+  constructor(deps: BatchDeps) {
+    this.#d = deps;
+  }
+
+  /**
+   * Decode, dead-letter the poison, drop duplicates, write every route. Resolves when the
+   * whole batch is settled (written, filtered out, duplicate or dead-lettered): the caller
+   * may then ack its last delivery. Rejects with StopPipeline to stop the pipeline.
+   */
+  async process(batch: readonly Delivery[]): Promise<void> {
+    const n = batch.length;
+    const events: DecodedEvent[] = [];
+    const origin: Delivery[] = [];
+    const poison: DeadLetter[] = [];
+    let redelivered = 0;
+    let newest = 0;
+    for (let i = 0; i < n; i++) {
+      const d = batch[i] as Delivery;
+      if (d.redelivered) redelivered++;
+      if (this.#d.eager) {
+        const r = decodeBody(d.body);
+        if (!r.ok) poison.push(this.#letter(d, r.reason.kind, describePoison(r.reason)));
+        else {
+          events.push(r.value);
+          origin.push(d);
+          newest = r.value.event.timestamp;
+        }
+      } else {
+        const r = checkBody(d.body);
+        if (!r.ok) poison.push(this.#letter(d, r.reason.kind, describePoison(r.reason)));
+        else {
+          events.push(new LazyDecodedEvent(d.body));
+          origin.push(d);
+          newest = r.timestamp;
+        }
+      }
+    }
+    this.counts.delivered += n;
+    this.counts.redelivered += redelivered;
+    this.#d.metrics.received(n, redelivered);
+
+    const fresh = this.#d.dedup() === undefined ? events : this.#dropDuplicates(events);
+    if (poison.length > 0) await this.#deadLetter(poison, poisonReasons(poison));
+    const reject = (route: string, records: readonly SinkRecord[], error: AmpError): Promise<void> =>
+      this.#deadLetter(
+        this.#rejected(route, records, error, events, origin),
+        new Map([['sink-rejected', records.length]]),
+      );
+    if (this.#d.routes.length === 1) {
+      const r = this.#d.routes[0] as RouteWriter;
+      await r.write(r.records(fresh), reject);
+    } else {
+      await Promise.all(this.#d.routes.map((r) => r.write(r.records(fresh), reject)));
+    }
+    if (this.#d.dedup() !== undefined) this.#remember(fresh);
+    this.#d.metrics.batch(n, newest > 0 ? this.#d.now() / 1000 - newest : undefined);
+  }
+
+  #dropDuplicates(events: DecodedEvent[]): DecodedEvent[] {
+    const dedup = this.#d.dedup() as DedupStore;
+    const ids = events.map((e) => e.event.id);
+    const known = dedup.seen(ids);
+    const inBatch = new Set<string>();
+    const fresh: DecodedEvent[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const id = ids[i] as string;
+      if (known.has(id) || inBatch.has(id)) continue;
+      inBatch.add(id);
+      fresh.push(events[i] as DecodedEvent);
+    }
+    const dropped = events.length - fresh.length;
+    if (dropped > 0) {
+      this.counts.duplicates += dropped;
+      this.#d.metrics.duplicates(dropped);
+    }
+    return fresh;
+  }
+
+  #remember(events: readonly DecodedEvent[]): void {
+    try {
+      (this.#d.dedup() as DedupStore).remember(events.map((e) => e.event.id));
+    } catch (e) {
+      // Dedup is best effort: a failed remember costs a possible duplicate later, never a loss.
+      this.#d.logger.warn({ err: (e as Error).message }, 'dedup store write failed');
+    }
+  }
+
+  #letter(d: Delivery, kind: string, reason: string, extra: Partial<DeadLetter> = {}): DeadLetter {
+    return {
+      time: new Date(this.#d.now()).toISOString(),
+      kind,
+      reason,
+      ...extra,
+      delivery: { routingKey: d.routingKey, exchange: d.exchange, redelivered: d.redelivered },
+      body: d.body.toString('base64'),
+    };
+  }
+
+  #rejected(
+    route: string,
+    records: readonly SinkRecord[],
+    error: AmpError,
+    events: DecodedEvent[],
+    origin: Delivery[],
+  ): DeadLetter[] {
+    const byEvent = new Map<DecodedEvent, Delivery>();
+    for (let i = 0; i < events.length; i++) byEvent.set(events[i] as DecodedEvent, origin[i] as Delivery);
+    const e = { code: error.code, message: error.message };
+    return records.map((r) => {
+      const d = byEvent.get(r.event) as Delivery;
+      return this.#letter(d, 'sink-rejected', `sink "${route}" refused the event: ${error.message}`, {
+        route,
+        error: e,
+        eventId: r.event.event.id,
+      });
+    });
+  }
+
+  /** Append with retry: never ack what the dead-letter file does not hold. */
+  async #deadLetter(letters: readonly DeadLetter[], byReason: ReadonlyMap<string, number>): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#d.deadLetters.append(letters);
+        this.counts.deadLettered += letters.length;
+        this.#d.metrics.deadLettered(byReason);
+        this.#d.logger.warn(
+          { count: letters.length, reasons: Object.fromEntries(byReason), path: this.#d.deadLetters.path },
+          'dead-lettered',
+        );
+        return;
+      } catch (e) {
+        const err = toAmpError(e, 'DEAD_LETTER_FAILED', { retryable: true });
+        if (this.#d.signal.aborted) throw new StopPipeline(err);
+        if (attempt % 10 === 0)
+          this.#d.logger.error(
+            { err: err.toJSON(), attempt: attempt + 1 },
+            'cannot write dead letters; holding the batch',
+          );
+        await sleep(backoffDelay(attempt, this.#d.retry), this.#d.signal);
+      }
+    }
+  }
+}
+
+function poisonReasons(letters: readonly DeadLetter[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const l of letters) m.set(l.kind, (m.get(l.kind) ?? 0) + 1);
+  return m;
+}
