@@ -7,6 +7,7 @@ import { AmpError, ExitCode, isAmpError, toAmpError } from '../../errors.js';
 import { startEmulator } from '../../emulator/index.js';
 import type { RunningEmulator } from '../../emulator/types.js';
 import { createLogger } from '../../telemetry/logger.js';
+import { sleep } from '../../util/backoff.js';
 import { redactUrls } from '../../telemetry/redact.js';
 import { createPipeline } from './pipeline.js';
 import { assertCount, startLive, type LiveView } from './live.js';
@@ -54,6 +55,11 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
   let streamId: number | undefined;
   let view: LiveView | undefined;
   let stopPublishing = (): void => undefined;
+  // set by a second Ctrl+C: the signal handler cleans up and exits; the normal path stands down
+  let aborting = false;
+  // the handlers stay until the stream is deleted: a second Ctrl+C during cleanup still cleans up
+  let offSignals = (): void => undefined;
+  const standDown = (): Promise<never> => new Promise<never>(() => undefined);
   try {
     assertCount(o.count);
     if (!(o.rate > 0) || o.rate > 10_000)
@@ -117,7 +123,23 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       createPipeline,
     });
     const live = view;
-    const off = onStopSignals({ graceful: () => void live.stop() });
+    offSignals = onStopSignals({
+      graceful: () => void live.stop(),
+      // a second Ctrl+C: no drain, but still leave no stream, queue or broker user behind
+      immediate: () => {
+        aborting = true;
+        say(c.yellow('second signal: exiting now (cleaning up for at most 3 s)'));
+        stopPublishing();
+        const cleanup = (async () => {
+          await live.close().catch(() => undefined);
+          if (streamId !== undefined) await client?.deleteEventStream(streamId).catch(() => undefined);
+          await emu?.close().catch(() => undefined);
+        })();
+        void Promise.race([cleanup, sleep(IMMEDIATE_CLEANUP_MS)]).finally(() =>
+          process.exit(ExitCode.INTERRUPTED),
+        );
+      },
+    });
     stopPublishing = publishAtRate(emu, o.rate, (e) => {
       logger.warn({ err: e.message }, 'demo generator: publish failed');
     });
@@ -132,7 +154,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       `generator: ${o.rate} events/s; each event is acked once its line is printed (${stopAt === '' ? 'Ctrl+C to stop' : `stopping ${stopAt}; Ctrl+C to stop earlier`})`,
     );
     const result = await live.done;
-    off();
+    if (aborting) return await standDown();
     stopPublishing();
     if (result.outcome.kind === 'fatal') throw result.outcome.error;
     step(6, `${result.written} events shown and acknowledged; DELETE /v1/event_streams/${stream.id}`);
@@ -141,6 +163,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     say(c.dim('done: stream deleted, emulator closed'));
     return finish(ExitCode.OK);
   } catch (e) {
+    if (aborting) return await standDown();
     stopPublishing();
     await view?.close().catch(() => undefined);
     return finish(reportError(e));
@@ -148,6 +171,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     if (streamId !== undefined) await client?.deleteEventStream(streamId).catch(() => undefined);
     await client?.close().catch(() => undefined);
     await emu?.close().catch(() => undefined);
+    offSignals();
   }
 }
 
@@ -155,6 +179,9 @@ function finish(code: number): number {
   exitSoon(code);
   return code;
 }
+
+/** On a second Ctrl+C, how long the demo may spend deleting its stream before it exits, in ms. */
+const IMMEDIATE_CLEANUP_MS = 3000;
 
 /** (default=3000) budget of the broker reachability probe, in ms. */
 const BROKER_PROBE_TIMEOUT_MS = 3000;

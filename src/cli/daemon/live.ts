@@ -39,6 +39,8 @@ export interface LiveOptions {
 export interface LiveResult {
   readonly outcome: PipelineOutcome;
   readonly written: number;
+  /** the broker accepted the credentials at least once (see `explainFatal`) */
+  readonly connectedOnce: boolean;
   /** poison messages set aside (consume mode only): where they were written */
   readonly deadLetterPath?: string;
 }
@@ -92,7 +94,9 @@ export async function startLive(options: LiveOptions): Promise<LiveView> {
     logger: options.logger,
   });
   holder.pipeline = p;
+  let connectedOnce = false;
   const unsubscribe = p.subscribe((e) => {
+    if (e.type === 'connected') connectedOnce = true;
     options.onSourceEvent?.(e);
     if (e.type === 'peek-window-full') {
       notice(
@@ -116,6 +120,7 @@ export async function startLive(options: LiveOptions): Promise<LiveView> {
     return {
       outcome: normal ? { kind: 'drained' } : outcome,
       written: sink.written,
+      connectedOnce,
       ...(kept ? { deadLetterPath } : {}),
     };
   });

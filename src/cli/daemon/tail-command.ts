@@ -9,6 +9,7 @@ import { createLogger } from '../../telemetry/logger.js';
 import { redactUrls } from '../../telemetry/redact.js';
 import { createPipeline } from './pipeline.js';
 import { assertCount, startLive } from './live.js';
+import { explainFatal } from './daemon.js';
 import { exitSoon, onStopSignals } from './signals.js';
 import { resolveStreamTarget } from './stream-target.js';
 import { notice, reportError, warn } from '../output.js';
@@ -96,7 +97,10 @@ export async function tailCommand(streamArg: string | undefined, opts: TailOptio
     off();
     if (result.deadLetterPath !== undefined)
       warn(`messages that are not events were set aside in ${result.deadLetterPath}`);
-    const code = result.outcome.kind === 'fatal' ? reportError(result.outcome.error) : ExitCode.OK;
+    const code =
+      result.outcome.kind === 'fatal'
+        ? reportError(explainFatal(result.outcome.error, stream, result.connectedOnce))
+        : ExitCode.OK;
     exitSoon(code);
     return code;
   } catch (e) {
