@@ -187,15 +187,10 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
       log: z.strictObject({ level: z.enum(d.logLevels).default(d.DEFAULT_LOG_LEVEL) }).prefault({}),
       shutdown: z
         .strictObject({
-          drainTimeoutSeconds: z
-            .number()
-            .positive()
-            .max(3600)
-            .default(d.DEFAULT_DRAIN_TIMEOUT_SECONDS)
-            .meta({
-              description:
-                'graceful stop: how long held batches may take to be written (a failing sink) before the rest is requeued',
-            }),
+          drainTimeoutSeconds: z.number().positive().max(3600).default(d.DEFAULT_DRAIN_TIMEOUT_SECONDS).meta({
+            description:
+              'graceful stop: how long held batches may take to be written (a failing sink) before the rest is requeued',
+          }),
         })
         .prefault({}),
       reconnect: z
