@@ -45,10 +45,10 @@ const amqpSchema = z
     if (a.url !== undefined && a.host !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['host'], message: '`url` and `host` are mutually exclusive' });
     }
-    if (a.host !== undefined && a.password === undefined) {
+    if (a.host !== undefined && (a.user === undefined || a.password === undefined)) {
       ctx.addIssue({
         code: 'custom',
-        message: 'with `host`, set `password` (env:NAME, file:PATH or vault:NAME)',
+        message: 'with `host`, set `user` and `password` (env:NAME, file:PATH or vault:NAME)',
       });
     }
   });

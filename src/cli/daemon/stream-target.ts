@@ -114,7 +114,7 @@ async function explicitTarget(
   }
   const tls = isTlsProto(a.proto ?? 'amqps');
   const target = amqpTargetFromCredentials({
-    user_name: a.user ?? 'guest',
+    user_name: a.user ?? '',
     password: password ?? '',
     queue_name: queue,
     host: a.host ?? '',
