@@ -1,9 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs, UsageError } from '../../bench/args.js';
 import { createEventSource } from '../../bench/events.js';
 import { parseMarkdownTable } from '../../bench/formats-runner.js';
 import { parseMachineBusySecs, parseProcStat, parseStatusKb, parseTimeVerbose } from '../../bench/procfs.js';
-import { sampleIndices } from '../../bench/verify.js';
+import { checkOutput, sampleIndices } from '../../bench/verify.js';
 
 const TIME_V_EXITED = `\tCommand being timed: "./c_consume 200000 q 2000 500 out"
 \tUser time (seconds): 1.23
@@ -126,5 +129,23 @@ describe('formats micro-benchmark output', () => {
       { format: 'ecs', 'events/s per core': '95,000', 'µs CPU / event': '10.50' },
     ]);
     expect(parseMarkdownTable('no table here')).toEqual([]);
+  });
+});
+
+describe('output check', () => {
+  it('counts lines and finds sampled ids only as exact strings, so an id rounded through a double is missing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-verify-'));
+    try {
+      const ids = ['6533241145273614339', '6533241145273614341', '6533241145273614343'];
+      const rounded = String(Number(ids[1])); // what JSON.parse + stringify would write
+      const lines = [`{"id":${ids[0]},"x":1}`, `{"id":${rounded},"x":2}`, `b'{"id":${ids[2]},"x":3}'`];
+      const path = join(dir, 'out.jsonl');
+      writeFileSync(path, `${lines.join('\n')}\n`);
+      expect(await checkOutput(path, ids)).toEqual({ lines: 3, sampled: 3, idsFound: 2 });
+      writeFileSync(path, lines.join('\n')); // no trailing newline: the last line still counts
+      expect((await checkOutput(path, ids)).lines).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
