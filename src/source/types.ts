@@ -33,7 +33,7 @@ export interface SourceOptions {
   readonly queue: string;
   /** Extra trusted CA certificate(s), PEM. TLS verification is always on… */
   readonly ca?: string | Buffer;
-  /** …unless this explicit flag is set (logged at warn on every connect). (default=false) */
+  /** …unless this explicit flag is set (logged at warn when the source starts). (default=false) */
   readonly insecure?: boolean;
   /** TLS SNI and certificate host name. (default=the URL host; none for an IP address) */
   readonly servername?: string;
