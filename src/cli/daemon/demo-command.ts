@@ -60,7 +60,33 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
   // the handlers stay until the stream is deleted: a second Ctrl+C during cleanup still cleans up
   let offSignals = (): void => undefined;
   const standDown = (): Promise<never> => new Promise<never>(() => undefined);
+  // Ctrl+C before the events flow: finish the current step, then clean up and exit
+  let stopRequested = false;
+  const stopped = (): boolean => {
+    if (stopRequested) say(c.dim('stopped before any event was consumed'));
+    return stopRequested;
+  };
   try {
+    offSignals = onStopSignals({
+      graceful: () => {
+        stopRequested = true;
+        void view?.stop();
+      },
+      // a second Ctrl+C: no drain, but still leave no stream, queue or broker user behind
+      immediate: () => {
+        aborting = true;
+        say(c.yellow('second signal: exiting now (cleaning up for at most 3 s)'));
+        stopPublishing();
+        const cleanup = (async () => {
+          await view?.close().catch(() => undefined);
+          if (streamId !== undefined) await client?.deleteEventStream(streamId).catch(() => undefined);
+          await emu?.close().catch(() => undefined);
+        })();
+        void Promise.race([cleanup, sleep(IMMEDIATE_CLEANUP_MS)]).finally(() =>
+          process.exit(ExitCode.INTERRUPTED),
+        );
+      },
+    });
     assertCount(o.count);
     if (!(o.rate > 0) || o.rate > 10_000)
       throw new AmpError('USAGE', '--rate must be between 0 and 10000 events per second');
@@ -70,6 +96,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       ),
     );
     emu = await startEmulatorOrExplain(o);
+    if (stopped()) return finish(ExitCode.OK);
     step(
       1,
       `API credentials: client id ${emu.clientId}, API key ${mask(emu.apiKey)} (Read & Write; the emulator made them)`,
@@ -94,6 +121,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       `POST ${emu.apiUrl}/v1/event_streams {name: "${name}", group_guid: [${groups.length} groups], event_type: all} → ${c.green('201 Created')}, stream id ${stream.id}`,
     );
 
+    if (stopped()) return finish(ExitCode.OK);
     const cr = stream.amqp_credentials;
     step(
       3,
@@ -123,23 +151,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       createPipeline,
     });
     const live = view;
-    offSignals = onStopSignals({
-      graceful: () => void live.stop(),
-      // a second Ctrl+C: no drain, but still leave no stream, queue or broker user behind
-      immediate: () => {
-        aborting = true;
-        say(c.yellow('second signal: exiting now (cleaning up for at most 3 s)'));
-        stopPublishing();
-        const cleanup = (async () => {
-          await live.close().catch(() => undefined);
-          if (streamId !== undefined) await client?.deleteEventStream(streamId).catch(() => undefined);
-          await emu?.close().catch(() => undefined);
-        })();
-        void Promise.race([cleanup, sleep(IMMEDIATE_CLEANUP_MS)]).finally(() =>
-          process.exit(ExitCode.INTERRUPTED),
-        );
-      },
-    });
+    if (stopRequested) void live.stop();
     stopPublishing = publishAtRate(emu, o.rate, (e) => {
       logger.warn({ err: e.message }, 'demo generator: publish failed');
     });
@@ -153,6 +165,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       5,
       `generator: ${o.rate} events/s; each event is acked once its line is printed (${stopAt === '' ? 'Ctrl+C to stop' : `stopping ${stopAt}; Ctrl+C to stop earlier`})`,
     );
+    await live.started;
     const result = await live.done;
     if (aborting) return await standDown();
     stopPublishing();

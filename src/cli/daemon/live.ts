@@ -52,6 +52,8 @@ const LIVE_BATCH_MAX_WAIT_MS = 50;
 
 export interface LiveView {
   readonly done: Promise<LiveResult>;
+  /** resolves once the consumer is up, or once starting failed (then `done` says why) */
+  readonly started: Promise<void>;
   /** graceful stop (Ctrl+C): drain, requeue what was not written */
   stop(): Promise<void>;
   /** immediate stop */
@@ -124,13 +126,12 @@ export async function startLive(options: LiveOptions): Promise<LiveView> {
       ...(kept ? { deadLetterPath } : {}),
     };
   });
-  try {
-    await p.start();
-  } catch (e) {
+  // not awaited here: the caller installs its signal handlers first (connecting can take a
+  // while, and Ctrl+C must reach `stop` meanwhile); a fatal start is reported by `done`
+  const started = p.start().catch((e: unknown) => {
     if (!isAmpError(e)) throw e;
-    // `done` reports the fatal outcome; start() failing is not a second error
-  }
-  return { done, stop, close: () => p.close(), pipeline: p };
+  });
+  return { done, started, stop, close: () => p.close(), pipeline: p };
 }
 
 async function hasContent(path: string): Promise<boolean> {

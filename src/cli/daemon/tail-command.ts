@@ -8,7 +8,7 @@ import { createSecretResolver, openVaultReader } from '../../secrets/refs.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { redactUrls } from '../../telemetry/redact.js';
 import { createPipeline } from './pipeline.js';
-import { assertCount, startLive } from './live.js';
+import { assertCount, startLive, type LiveView } from './live.js';
 import { explainFatal } from './daemon.js';
 import { exitSoon, onStopSignals } from './signals.js';
 import { resolveStreamTarget } from './stream-target.js';
@@ -39,6 +39,7 @@ export interface TailOptions {
 
 export async function tailCommand(streamArg: string | undefined, opts: TailOptions): Promise<number> {
   const logger = createLogger({ level: 'warn' });
+  let off = (): void => undefined;
   try {
     assertCount(opts.count);
     if (
@@ -74,6 +75,14 @@ export async function tailCommand(streamArg: string | undefined, opts: TailOptio
       ),
     );
     if (target.insecure) warn('TLS certificate verification is OFF (--insecure)');
+    // Ctrl+C may come before the view exists (connecting): remember it
+    const ref: { view?: LiveView; stopRequested?: boolean } = {};
+    off = onStopSignals({
+      graceful: () => {
+        ref.stopRequested = true;
+        void ref.view?.stop();
+      },
+    });
     const view = await startLive({
       source: {
         url,
@@ -92,9 +101,10 @@ export async function tailCommand(streamArg: string | undefined, opts: TailOptio
       logger,
       createPipeline,
     });
-    const off = onStopSignals({ graceful: () => void view.stop() });
+    ref.view = view;
+    if (ref.stopRequested === true) void view.stop();
+    await view.started;
     const result = await view.done;
-    off();
     if (result.deadLetterPath !== undefined)
       warn(`messages that are not events were set aside in ${result.deadLetterPath}`);
     const code =
@@ -105,6 +115,8 @@ export async function tailCommand(streamArg: string | undefined, opts: TailOptio
     return code;
   } catch (e) {
     return reportError(e, opts.json === true);
+  } finally {
+    off();
   }
 }
 
