@@ -172,7 +172,7 @@ export async function resolveConnection(flags: ConnectionFlags, deps: ResolveDep
 
 /** The CLI's logger: warnings and errors only (retries, --insecure), on stderr. */
 export function cliLogger(): Logger {
-  return createLogger({ level: 'warn' });
+  return createLogger({ defaultLevel: 'warn' });
 }
 
 export function clientFor(conn: ResolvedConnection, logger: Logger = cliLogger()): SecureEndpointClient {

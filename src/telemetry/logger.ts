@@ -4,8 +4,10 @@ import { PINO_REDACT_PATHS } from './redact.js';
 export type { Logger };
 
 export interface LoggerOptions {
-  /** (default='info') pino level; AMPSTREAM_LOG_LEVEL overrides */
+  /** pino level chosen by flags or config: wins over AMPSTREAM_LOG_LEVEL (flags > env) */
   readonly level?: string;
+  /** (default='info') level when neither `level` nor a non-empty AMPSTREAM_LOG_LEVEL is given */
+  readonly defaultLevel?: string;
   /** (default=stderr is a TTY) pretty, human output instead of JSON lines */
   readonly pretty?: boolean;
 }
@@ -15,7 +17,8 @@ export interface LoggerOptions {
  * `ampstream tail --json | jq` works), secrets redacted, pretty when stderr is a terminal.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = process.env['AMPSTREAM_LOG_LEVEL'] ?? options.level ?? 'info';
+  const fromEnv = process.env['AMPSTREAM_LOG_LEVEL'];
+  const level = options.level ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : (options.defaultLevel ?? 'info'));
   const redact = { paths: PINO_REDACT_PATHS, censor: '***' };
   const pretty = options.pretty ?? process.stderr.isTTY;
   if (pretty) {

@@ -101,7 +101,7 @@ export function registerEmulator(program: Command): void {
         import('../../emulator/index.js'),
         import('../../telemetry/logger.js'),
       ]);
-      const logger = createLogger({ level: json ? 'warn' : 'info' });
+      const logger = createLogger({ defaultLevel: json ? 'warn' : 'info' });
       const signals = onSignals();
       const emu = await startEmulator({
         apiPort: opts.apiPort,

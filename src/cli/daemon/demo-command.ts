@@ -49,7 +49,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
   const c = pc.createColors(color);
   const say = (m: string): void => void process.stderr.write(`${m}\n`);
   const step = (n: number, m: string): void => say(`${c.bold(c.cyan(`${n}.`))} ${m}`);
-  const logger = createLogger({ level: 'warn' });
+  const logger = createLogger({ defaultLevel: 'warn' });
   let emu: RunningEmulator | undefined;
   let client: SecureEndpointClient | undefined;
   let streamId: number | undefined;

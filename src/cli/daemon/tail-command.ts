@@ -38,7 +38,7 @@ export interface TailOptions {
 }
 
 export async function tailCommand(streamArg: string | undefined, opts: TailOptions): Promise<number> {
-  const logger = createLogger({ level: 'warn' });
+  const logger = createLogger({ defaultLevel: 'warn' });
   let off = (): void => undefined;
   try {
     assertCount(opts.count);
