@@ -106,7 +106,11 @@ export const EVENT_TYPES: readonly EventTypeInfo[] = [
   { id: 2164260884, name: 'Quarantine Restore Failed' },
   { id: 2164260889, name: 'Failed to Delete From Quarantine' },
   { id: 2164260892, name: 'Cloud Recall Restore from Quarantine Failed' },
-  { id: 2164260893, name: 'Retrospective Quarantine Attempt Failed', formerName: 'Cloud Recall Quarantine Attempt Failed' },
+  {
+    id: 2164260893,
+    name: 'Retrospective Quarantine Attempt Failed',
+    formerName: 'Cloud Recall Quarantine Attempt Failed',
+  },
   { id: 2164260895, name: 'Install Failure' },
   { id: 2164260903, name: 'Uninstall Failure' },
   { id: 2164260910, name: 'File Fetch Failed' },

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { DecodedEvent, SecureEndpointEvent } from './types.js';
 
 /**
@@ -5,12 +6,102 @@ import type { DecodedEvent, SecureEndpointEvent } from './types.js';
  *
  * Cisco event ids are 64-bit integers above 2^53 (e.g. 6533241145273614339) and `JSON.parse`
  * rounds them. Node 20's JSON.parse has no reviver access to the source text, so before
- * parsing, every integer literal of 16 or more digits *outside strings* is turned into a
- * JSON string. Integers that long are ids in this data (timestamps have 10 digits, NTSTATUS
- * error codes 10, event type ids 10); 15 digits and fewer are always exact in a double.
- * Then the native parser does the rest, which is several times faster than a JSON parser
- * written in JavaScript. Messages without any long literal skip the rewrite entirely.
+ * parsing, every integer literal of 16 or more digits standing as a value *outside strings*
+ * is wrapped in quotes, and becomes a decimal string. Integers that long are ids in this data
+ * (timestamps have 10 digits, NTSTATUS error codes 10, event type ids 10); 15 digits and fewer
+ * are always exact in a double. Then the native parser does the rest, several times faster
+ * than a JSON parser written in JavaScript.
+ *
+ * Finding those literals is one pass over the *bytes* that tracks "inside a string or not"
+ * (a regular expression over the text, matching every string token to skip it, cost twice
+ * the JSON.parse itself). A literal qualifies when it is preceded by `:`, `[` or `,` (and
+ * optional whitespace) and followed by optional whitespace and `,`, `]` or `}`. Positions are
+ * byte offsets, so the quotes go into the bytes before decoding to text (multi-byte
+ * characters cannot shift them). Bodies without such a literal are parsed as they are.
  */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const MINUS = 0x2d;
+const D0 = 0x30;
+const D9 = 0x39;
+/** Shortest integer literal that may not fit a double exactly (15 digits always do). */
+export const LONG_DIGITS = 16;
+
+export function isJsonWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/**
+ * Byte ranges [start, end) of long integer literals outside strings, flattened as
+ * [s0, e0, s1, e1, …]; empty when there are none (the common case costs one pass).
+ */
+export function findLongIntegers(buf: Uint8Array): number[] {
+  const out: number[] = [];
+  const n = buf.length;
+  let inString = false;
+  // The last non-whitespace byte outside strings, before the current position.
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const c = buf[i] as number;
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) {
+        inString = false;
+        prev = QUOTE;
+      }
+      continue;
+    }
+    if (c === QUOTE) {
+      inString = true;
+      continue;
+    }
+    if ((c >= D0 && c <= D9) || c === MINUS) {
+      const start = i;
+      let j = c === MINUS ? i + 1 : i;
+      const firstDigit = j;
+      while (j < n && (buf[j] as number) >= D0 && (buf[j] as number) <= D9) j++;
+      if (j - firstDigit >= LONG_DIGITS && (prev === 0x3a || prev === 0x5b || prev === 0x2c)) {
+        let k = j;
+        while (k < n && isJsonWhitespace(buf[k] as number)) k++;
+        const next = k < n ? (buf[k] as number) : 0;
+        if (next === 0x2c || next === 0x5d || next === 0x7d) out.push(start, j);
+      }
+      prev = buf[j - 1] as number;
+      i = j - 1;
+      continue;
+    }
+    if (!isJsonWhitespace(c)) prev = c;
+  }
+  return out;
+}
+
+const QUOTE_BUF = Buffer.from('"');
+
+/** The body with a `"` around each range from `findLongIntegers`. */
+function quoteRanges(buf: Buffer, ranges: readonly number[]): Buffer {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (let r = 0; r < ranges.length; r += 2) {
+    const s = ranges[r] as number;
+    const e = ranges[r + 1] as number;
+    parts.push(buf.subarray(at, s), QUOTE_BUF, buf.subarray(s, e), QUOTE_BUF);
+    at = e;
+  }
+  parts.push(buf.subarray(at));
+  return Buffer.concat(parts);
+}
+
+/** Parse UTF-8 JSON bytes losslessly: long integers become decimal strings. Throws SyntaxError. */
+export function parseLosslessBytes(raw: Buffer): unknown {
+  const ranges = findLongIntegers(raw);
+  return JSON.parse((ranges.length === 0 ? raw : quoteRanges(raw, ranges)).toString('utf8'));
+}
+
+/** Parse JSON text losslessly (API responses): long integers become decimal strings. */
+export function parseLossless(text: string): unknown {
+  return parseLosslessBytes(Buffer.from(text, 'utf8'));
+}
 
 /** Why a message is not an event: the dead-letter reason. */
 export type PoisonReason =
@@ -21,60 +112,46 @@ export type PoisonReason =
   | { readonly kind: 'bad-field'; readonly field: string; readonly expected: string };
 
 export type DecodeResult =
-  | { readonly ok: true; readonly value: DecodedEvent }
-  | { readonly ok: false; readonly reason: PoisonReason };
+  { readonly ok: true; readonly value: DecodedEvent } | { readonly ok: false; readonly reason: PoisonReason };
 
-// A JSON string token, or an integer of 16+ digits standing as a value (preceded by
-// `:`, `[` or `,` and optional whitespace, followed by a delimiter). Strings are matched
-// first so digits inside them are never touched.
-const LONG_INT = /"(?:[^"\\]|\\.)*"|(?<=[:[,]\s*)-?\d{16,}(?=\s*[,\]}])/g;
-
-/** Quick test so most messages skip the regex rewrite: does any run of 16 digits exist? */
-const HAS_LONG_DIGITS = /\d{16}/;
-
-export function quoteLongIntegers(text: string): string {
-  if (!HAS_LONG_DIGITS.test(text)) return text;
-  return text.replace(LONG_INT, (m) => (m.charCodeAt(0) === 0x22 ? m : `"${m}"`));
-}
-
-/** Parse JSON text losslessly: long integers become decimal strings. Throws SyntaxError. */
-export function parseLossless(text: string): unknown {
-  return JSON.parse(quoteLongIntegers(text));
-}
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
+/** Decode one message body: the event (ids as decimal strings, raw bytes kept) or why it is poison. */
 export function decodeEvent(raw: Buffer): DecodeResult {
-  let text: string;
-  try {
-    text = decoder.decode(raw);
-  } catch {
-    return { ok: false, reason: { kind: 'not-utf8' } };
-  }
+  if (!isUtf8(raw)) return { ok: false, reason: { kind: 'not-utf8' } };
   let parsed: unknown;
   try {
-    parsed = parseLossless(text);
+    parsed = parseLosslessBytes(raw);
   } catch (e) {
     return { ok: false, reason: { kind: 'not-json', message: (e as Error).message } };
   }
+  return validateEvent(raw, parsed);
+}
+
+/**
+ * The field rules of an event, applied to an already (losslessly) parsed body: an object
+ * with an integer `id` (turned into a decimal string), a numeric `event_type_id` and
+ * `timestamp`; a missing `event_type` becomes "" and a missing `date` is derived.
+ */
+export function validateEvent(raw: Buffer, parsed: unknown): DecodeResult {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { ok: false, reason: { kind: 'not-an-object' } };
   }
   const obj = parsed as Record<string, unknown>;
   const idCheck = normaliseId(obj);
   if (idCheck !== undefined) return { ok: false, reason: idCheck };
-  if (typeof obj['event_type_id'] !== 'number') {
-    return obj['event_type_id'] === undefined
+  const typeId = obj['event_type_id'];
+  if (typeof typeId !== 'number') {
+    return typeId === undefined
       ? { ok: false, reason: { kind: 'missing-field', field: 'event_type_id' } }
       : { ok: false, reason: { kind: 'bad-field', field: 'event_type_id', expected: 'integer' } };
   }
-  if (typeof obj['timestamp'] !== 'number') {
-    return obj['timestamp'] === undefined
+  const ts = obj['timestamp'];
+  if (typeof ts !== 'number') {
+    return ts === undefined
       ? { ok: false, reason: { kind: 'missing-field', field: 'timestamp' } }
       : { ok: false, reason: { kind: 'bad-field', field: 'timestamp', expected: 'integer' } };
   }
   if (typeof obj['event_type'] !== 'string') obj['event_type'] = '';
-  if (typeof obj['date'] !== 'string') obj['date'] = new Date(obj['timestamp'] * 1000).toISOString();
+  if (typeof obj['date'] !== 'string') obj['date'] = new Date(ts * 1000).toISOString();
   return { ok: true, value: { raw, event: obj as unknown as SecureEndpointEvent } };
 }
 

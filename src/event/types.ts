@@ -29,7 +29,10 @@ export interface SecureEndpointEvent {
   readonly error?: { readonly error_code?: number; readonly description?: string };
   readonly isolation?: { readonly duration?: number; readonly user?: string; readonly error_code?: number };
   readonly bp_data?: Readonly<Record<string, unknown>>;
-  readonly command_line?: { readonly arguments?: string; readonly environment?: Readonly<Record<string, unknown>> };
+  readonly command_line?: {
+    readonly arguments?: string;
+    readonly environment?: Readonly<Record<string, unknown>>;
+  };
   readonly threat_hunting?: EventThreatHunting;
   readonly tactics?: readonly MitreRef[];
   readonly techniques?: readonly MitreRef[];

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import { AmpError, toAmpError } from '../errors.js';
-import { describePoison } from '../event/decode.js';
+import { decodeEvent, describePoison } from '../event/decode.js';
 import type { DecodedEvent } from '../event/types.js';
 import type { SinkRecord } from '../sinks/types.js';
 import type { Delivery } from '../source/types.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
 import type { DeadLetter, DeadLetterFile } from './dead-letter.js';
-import { checkBody, decodeBody, LazyDecodedEvent } from './decode.js';
+import { checkBody, LazyDecodedEvent } from './decode.js';
 import type { DedupStore } from './dedup.js';
 import type { PipelineMetrics } from './metrics.js';
 import { StopPipeline, type RouteWriter } from './route-writer.js';
@@ -54,7 +54,7 @@ export class BatchWriter {
       const d = batch[i] as Delivery;
       if (d.redelivered) redelivered++;
       if (this.#d.eager) {
-        const r = decodeBody(d.body);
+        const r = decodeEvent(d.body);
         if (!r.ok) poison.push(this.#letter(d, r.reason.kind, describePoison(r.reason)));
         else {
           events.push(r.value);
