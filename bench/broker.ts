@@ -36,21 +36,41 @@ function assertBenchQueue(queue: string): void {
   if (!queue.startsWith(BENCH_QUEUE_PREFIX)) throw new Error(`refusing to touch queue "${queue}" (not a bench queue)`);
 }
 
+/** Reconnect attempts after the broker went away (other people's tests restart it). */
+const RECONNECT_TRIES = 60;
+const RECONNECT_DELAY_MS = 2000;
+
 export async function connectBroker(url = BROKER_URL): Promise<Broker> {
   if (!/^amqp:\/\/[^@]*@127\.0\.0\.1:\d+/.test(url)) throw new Error('the bench only runs against 127.0.0.1');
-  const client = new AMQPClient(url);
-  await client.connect();
-  // A passive declare of a missing queue closes its channel: probe on a channel we can lose.
+  let client: AMQPClient | undefined;
   let probe: AMQPChannel | undefined;
+  /** The connection, re-opened (for up to ~2 min) if the broker closed or restarted it. */
+  const conn = async (): Promise<AMQPClient> => {
+    for (let i = 0; client === undefined || client.closed; i++) {
+      const c = new AMQPClient(url);
+      try {
+        await c.connect();
+        client = c;
+        probe = undefined;
+      } catch (e) {
+        if (i >= RECONNECT_TRIES) throw e;
+        await new Promise((r) => setTimeout(r, RECONNECT_DELAY_MS));
+      }
+    }
+    return client;
+  };
+  await conn();
+  // A passive declare of a missing queue closes its channel: probe on a channel we can lose.
   const probeChannel = async (): Promise<AMQPChannel> => {
-    if (probe === undefined || probe.closed) probe = await client.channel();
+    const c = await conn();
+    if (probe === undefined || probe.closed) probe = await c.channel();
     return probe;
   };
 
   return {
     async recreateQueue(queue) {
       assertBenchQueue(queue);
-      const ch = await client.channel();
+      const ch = await (await conn()).channel();
       await ch.queueDelete(queue);
       await ch.queueDeclare(queue, { durable: true, autoDelete: false, exclusive: false });
       await ch.close();
@@ -66,7 +86,7 @@ export async function connectBroker(url = BROKER_URL): Promise<Broker> {
     },
     async deleteQueue(queue) {
       assertBenchQueue(queue);
-      const ch = await client.channel();
+      const ch = await (await conn()).channel();
       await ch.queueDelete(queue);
       await ch.close();
     },
@@ -75,7 +95,7 @@ export async function connectBroker(url = BROKER_URL): Promise<Broker> {
       const stream = events.open();
       const sampledIds: string[] = [];
       let nextSample = 0;
-      const ch = await client.channel();
+      const ch = await (await conn()).channel();
       await ch.confirmSelect();
       const props = { deliveryMode: 2, contentType: 'application/octet-stream', priority: 0 };
       let pending: Promise<number>[] = [];
@@ -100,7 +120,7 @@ export async function connectBroker(url = BROKER_URL): Promise<Broker> {
       return { bytes, sampledIds };
     },
     async close() {
-      await client.close();
+      if (client !== undefined && !client.closed) await client.close();
     },
   };
 }

@@ -14,8 +14,10 @@ import type { ConsumerSpec, DrainContext, DrainResult, DrainStatus } from './typ
  *   costs ~0.5 s of CPU, 2.5 µs/event over 200,000 events, and ~0 for C);
  * - the drain starts when the queue's ready count first drops below N (passive declare,
  *   polled every POLL_MS: the first deliveries), so interpreter/VM start-up is not counted,
- *   and ends when the consumer exits after N (or, for `sigterm-at-n`, when its output file
- *   has N lines: CPU is then read from /proc at that moment and shutdown is not counted);
+ *   and ends when the last event is written: the first poll that sees the output file at its
+ *   final size, or the exit for consumers that flush their output only when they exit (or,
+ *   for `sigterm-at-n`, when the output file has N lines); CPU is read from /proc at both
+ *   ends, so µs/event counts neither start-up nor shutdown;
  * - broker CPU is the RabbitMQ VM's utime+stime delta from spawn to the end of the drain;
  * - "other load" is what the rest of the machine burnt meanwhile (all busy CPU from
  *   /proc/stat minus consumer, broker and this harness), in cores: the noise indicator of a
@@ -169,6 +171,7 @@ export async function runDrain(spec: ConsumerSpec, ctx: DrainContext, rep: numbe
   };
 
   const countLines = lineCounter(ctx.outputPath);
+  const samples: Sample[] = [];
   let lastDepth: number | undefined;
   let lastSize = -1;
   let lastProgress = tSpawn;
@@ -185,6 +188,8 @@ export async function runDrain(spec: ConsumerSpec, ctx: DrainContext, rep: numbe
       if (pid !== undefined) w.cpuAtStart = readCpuSecs(pid);
     }
     const size = fileSize(ctx.outputPath);
+    const pid = inner();
+    samples.push({ t: performance.now(), size, cpu: pid === undefined ? undefined : readCpuSecs(pid) });
     if (depth !== lastDepth || size !== lastSize) lastProgress = now;
     lastDepth = depth;
     lastSize = size;
@@ -223,7 +228,26 @@ export async function runDrain(spec: ConsumerSpec, ctx: DrainContext, rep: numbe
   }
   await exited;
   const load = { machine0, harness0, machineAtExit, harnessAtExit };
-  return finish(spec, ctx, rep, deps, { w, tSpawn, tExit, brokerCpu0, brokerCpuAtExit, load, timePath, stderrPath });
+  const complete = outputComplete(samples, fileSize(ctx.outputPath));
+  return finish(spec, ctx, rep, deps, { w, tSpawn, tExit, complete, brokerCpu0, brokerCpuAtExit, load, timePath, stderrPath });
+}
+
+/** One poll: when, how big the output file was, the consumer's CPU s. */
+interface Sample {
+  readonly t: number;
+  readonly size: number;
+  readonly cpu: number | undefined;
+}
+
+/**
+ * The first poll that saw the output at its final size: the last event was written then.
+ * Consumers that buffer their output (C, pika) only reach it at exit, so for them this is
+ * undefined and the exit is the end; ampstream writes each batch as it goes, so this excludes
+ * its stop-condition poll and graceful shutdown, as start-up is excluded at the other end.
+ */
+function outputComplete(samples: readonly Sample[], finalSize: number): Sample | undefined {
+  if (finalSize <= 0) return undefined;
+  return samples.find((x) => x.size >= finalSize && x.cpu !== undefined);
 }
 
 function cpuMicros(): number {
@@ -247,6 +271,8 @@ interface Finish {
   readonly w: Watch;
   readonly tSpawn: number;
   readonly tExit: number | undefined;
+  /** when the output reached its final size, if a poll saw it before the exit */
+  readonly complete: Sample | undefined;
   readonly brokerCpu0: number | undefined;
   readonly brokerCpuAtExit: number | undefined;
   readonly load: {
@@ -275,7 +301,8 @@ async function finish(spec: ConsumerSpec, ctx: DrainContext, rep: number, deps: 
       w.note = `exit ${tv?.exitStatus ?? '?'}${tv?.signal !== undefined ? ` (signal ${tv.signal})` : ''}: ${tail(f.stderrPath)}`;
     }
   }
-  const tEnd = signalled ? w.tEnd! : f.tExit;
+  const complete = signalled || f.w.status !== 'ok' ? undefined : f.complete;
+  const tEnd = signalled ? w.tEnd! : (complete?.t ?? f.tExit);
   const tStart = w.tStart ?? f.tSpawn;
   const drainSecs = tEnd === undefined ? undefined : (tEnd - tStart) / 1000;
   const cpuSecs = signalled ? w.cpuAtEnd : tv === undefined ? undefined : tv.userSecs + tv.sysSecs;
@@ -303,7 +330,8 @@ async function finish(spec: ConsumerSpec, ctx: DrainContext, rep: number, deps: 
     ...(ok && drainSecs !== undefined && { drainSecs, eps: ctx.n / drainSecs }),
     ...(f.tExit !== undefined && { wallSecs: (f.tExit - f.tSpawn) / 1000 }),
     ...(selfReported !== undefined && { selfReported }),
-    ...(cpuSecs !== undefined && { cpuSecs, usPerEvent: per(cpuSecs - (w.cpuAtStart ?? 0)) }),
+    ...(cpuSecs !== undefined && { cpuSecs, usPerEvent: per((complete?.cpu ?? cpuSecs) - (w.cpuAtStart ?? 0)) }),
+    ...(complete?.cpu !== undefined && cpuSecs !== undefined && { shutdownCpuSecs: Math.max(0, cpuSecs - complete.cpu) }),
     ...(w.cpuAtStart !== undefined && { startupCpuSecs: w.cpuAtStart }),
     ...(tv !== undefined && { peakRssMb: Math.max(tv.maxRssMb, w.hwmAtEnd ?? 0) }),
     ...(brokerCpuSecs !== undefined && { brokerCpuSecs, brokerUsPerEvent: per(brokerCpuSecs) }),

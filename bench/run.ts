@@ -147,8 +147,11 @@ async function main(): Promise<number> {
     }
   }
   const broker = await connectBroker();
-  const brokerPid = findBrokerPid();
-  if (brokerPid === undefined) log('  (RabbitMQ beam.smp process not found: broker CPU will not be reported)');
+  if (findBrokerPid() === undefined) log('  (RabbitMQ beam.smp process not found: broker CPU will not be reported)');
+  const jsonPath = join(outDir, `results-${stamp}.json`);
+  const writePartial = (results: readonly DrainResult[]): void => {
+    writeFileSync(jsonPath, `${JSON.stringify({ started: started.toISOString(), options: opts, partial: true, machine, results }, null, 2)}\n`);
+  };
   const events = opts.events === 'bench' ? benchEventSet(opts.seed) : emulatorEventSet(opts.seed);
   const queue = `${BENCH_QUEUE_PREFIX}${process.pid}_${randomBytes(3).toString('hex')}`;
   const cleanup = async (): Promise<void> => {
@@ -170,7 +173,18 @@ async function main(): Promise<number> {
           results.push({ config: c.name, rep, n: opts.n, status: 'unavailable', note: problem });
           continue;
         }
-        results.push(await oneDrain(c, rep, { broker, brokerPid, queue, runDir, opts, events }));
+        try {
+          // looked up each time: a broker restarted by someone else's test has a new VM
+          const brokerPid = findBrokerPid();
+          results.push(await oneDrain(c, rep, { broker, brokerPid, queue, runDir, opts, events }));
+        } catch (e) {
+          // the broker went away under us (another test restarted it): this drain does not
+          // count, the next one reconnects
+          const note = `aborted: ${(e as Error).message.split('\n')[0]}`;
+          log(`  ${c.name}: ${note}`);
+          results.push({ config: c.name, rep, n: opts.n, status: 'failed', note });
+        }
+        writePartial(results);
       }
     }
   } finally {
@@ -210,7 +224,6 @@ async function main(): Promise<number> {
     '',
   ].join('\n');
   process.stdout.write(report);
-  const jsonPath = join(outDir, `results-${stamp}.json`);
   const json = { started: started.toISOString(), options: opts, events: events.name, machine, results, rows, targets, formats };
   writeFileSync(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
   log(`results written to ${jsonPath}`);

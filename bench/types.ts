@@ -50,7 +50,7 @@ export interface DrainResult {
   readonly n: number;
   readonly status: DrainStatus;
   readonly note?: string;
-  /** first delivery seen (queue ready count below N) → last event (exit, or N lines) */
+  /** first delivery seen (queue ready count below N) → last event written (or exit) */
   readonly drainSecs?: number;
   readonly eps?: number;
   /** spawn → exit, startup and shutdown included */
@@ -61,7 +61,9 @@ export interface DrainResult {
   readonly cpuSecs?: number;
   /** CPU already used when the first deliveries were seen (interpreter, modules, connect) */
   readonly startupCpuSecs?: number;
-  /** (cpuSecs − startupCpuSecs) ÷ N, in µs: the consumer's cost per event while draining */
+  /** CPU used after the last event was written (stop condition, graceful shutdown) */
+  readonly shutdownCpuSecs?: number;
+  /** CPU between the first delivery and the last event written ÷ N, in µs */
   readonly usPerEvent?: number;
   readonly peakRssMb?: number;
   readonly brokerCpuSecs?: number;
