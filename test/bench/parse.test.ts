@@ -6,6 +6,7 @@ import { parseBenchArgs, UsageError } from '../../bench/args.js';
 import { createEventSource } from '../../bench/events.js';
 import { parseMarkdownTable } from '../../bench/formats-runner.js';
 import { parseMachineBusySecs, parseProcStat, parseStatusKb, parseTimeVerbose } from '../../bench/procfs.js';
+import { otherCores, outputComplete } from '../../bench/observe.js';
 import { checkOutput, sampleIndices } from '../../bench/verify.js';
 
 const TIME_V_EXITED = `\tCommand being timed: "./c_consume 200000 q 2000 500 out"
@@ -147,5 +148,26 @@ describe('output check', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('drain observation', () => {
+  it('ends a drain at the first poll that saw the output at its final size, not at the exit', () => {
+    const samples = [
+      { t: 1, size: 100, cpu: 0.5 },
+      { t: 2, size: 900, cpu: 1.5 },
+      { t: 3, size: 1000, cpu: 2.0 },
+      { t: 4, size: 1000, cpu: 2.2 },
+    ];
+    expect(outputComplete(samples, 1000)).toEqual({ t: 3, size: 1000, cpu: 2.0 });
+    // a consumer that flushes only when it exits: never seen complete, so the exit ends it
+    expect(outputComplete(samples.slice(0, 2), 1000)).toBeUndefined();
+    expect(outputComplete([], 0)).toBeUndefined();
+  });
+
+  it('counts as other load what the machine burnt beyond consumer, broker and harness, in cores', () => {
+    expect(otherCores({ machineDelta: 30, consumer: 4, broker: 12, harness: 2, secs: 12 })).toBeCloseTo(1, 9);
+    expect(otherCores({ machineDelta: 10, consumer: 4, broker: 8, harness: 1, secs: 10 })).toBe(0);
+    expect(otherCores({ machineDelta: undefined, consumer: 4, broker: 8, harness: 1, secs: 10 })).toBeUndefined();
   });
 });
