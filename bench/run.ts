@@ -206,7 +206,7 @@ async function main(): Promise<number> {
     `## Drain benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
     `N=${opts.n} persistent events per drain (${payload === undefined ? '?' : `${(payload / 1e6).toFixed(1)} MB, ${Math.round(payload / opts.n)} B/event`}; ${events.name}), durable classic queue, ${opts.reps} rep(s)${opts.reps > 1 ? ', interleaved; medians' : ''}. ` +
-      'events/s = N ÷ drain time (first delivery → exit after N); CPU and peak RSS measured from outside (`time -v`, /proc); µs/event = (CPU − start-up CPU) ÷ N. ' +
+      'events/s = N ÷ drain time (first delivery → last event written); CPU and peak RSS measured from outside (`time -v`, /proc); µs/event = CPU between those two moments ÷ N (start-up and shutdown excluded). ' +
       'Absolute figures are noisy on a shared 2-core machine (broker, consumer and other work share the cores): compare ratios within one run.',
     '',
     formatResultsTable(rows),
