@@ -29,7 +29,8 @@ export interface BenchOptions {
 export const USAGE = `usage: npm run bench -- [options]
 
 Side-by-side drain benchmark: fills a durable queue on the local RabbitMQ (127.0.0.1:5672)
-with N persistent ~1.5 KB events before each consumer, drains it, and prints one table.
+with N realistic persistent events (~1.1 KB from the emulator generator, or ~1.45 KB with
+--events bench) before each consumer, drains it, and prints one table.
 
   --n N            events per drain (default ${DEFAULT_N})
   --reps R         repetitions, interleaved; medians when R > 1 (default 1)
