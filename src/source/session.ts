@@ -3,6 +3,7 @@ import { AMQPClient, type AMQPChannel, type AMQPConsumer, type AMQPMessage } fro
 import type { AMQPTlsOptions } from '@cloudamqp/amqp-client/amqp-tls-options';
 import { AmpError } from '../errors.js';
 import { classifyAmqpError } from './classify.js';
+import { coalesceReads } from './read-coalescing.js';
 
 /**
  * One AMQP session: connection + consumer channel + consumer, on one queue. It lives until the
@@ -27,6 +28,7 @@ export interface SessionSettings {
   readonly heartbeatSeconds: number;
   readonly connectTimeoutMs: number;
   readonly connectionName: string;
+  readonly coalesceReadsMs: number;
 }
 
 export interface QueueInfo {
@@ -114,6 +116,7 @@ export class Session {
     const connecting = client.connect();
     connecting.catch(() => undefined); // if the timeout wins, a later rejection must not go unhandled
     client.socket?.on('error', (e: NodeJS.ErrnoException) => (this.#socketError ??= e));
+    if (client.socket !== undefined) coalesceReads(client.socket, { pauseMs: this.#s.coalesceReadsMs });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
