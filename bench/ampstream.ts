@@ -15,7 +15,7 @@ const run = promisify(execFile);
  */
 
 /** The password of the local broker's guest user goes in through a secret reference. */
-const PASSWORD_ENV = 'AMPSTREAM_BENCH_AMQP_PASSWORD';
+export const PASSWORD_ENV = 'AMPSTREAM_BENCH_AMQP_PASSWORD';
 /** Options a daemon may offer to stop by itself after N events, in order of preference. */
 const STOP_OPTIONS = ['--stop-after', '--max-events', '--exit-after'] as const;
 /**
@@ -59,7 +59,7 @@ function firstLines(e: unknown, n = 3): string {
 }
 
 /** Compile src/ once and look at what `run` offers; shared by every ampstream variant. */
-async function prepareBuild(b: AmpstreamBuild): Promise<void> {
+export async function prepareBuild(b: AmpstreamBuild): Promise<void> {
   if (b.prepared) return;
   b.prepared = true;
   const tsc = join(b.repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -93,7 +93,11 @@ async function prepareBuild(b: AmpstreamBuild): Promise<void> {
 }
 
 /** The generated `ampstream.yaml` for one drain (the schema is src/config/schema.ts). */
-export function benchConfig(ctx: DrainContext, format: string): Record<string, unknown> {
+export function benchConfig(
+  ctx: DrainContext,
+  format: string,
+  sinks: readonly Record<string, unknown>[] = [{ name: 'jsonl', type: 'file', path: ctx.outputPath, format, fsync: true, maxBytes: 0 }],
+): Record<string, unknown> {
   return {
     streams: [
       {
@@ -105,20 +109,12 @@ export function benchConfig(ctx: DrainContext, format: string): Record<string, u
         },
       },
     ],
-    sinks: [
-      {
-        name: 'jsonl',
-        type: 'file',
-        path: ctx.outputPath,
-        format,
-        fsync: true,
-        maxBytes: 0,
-      },
-    ],
+    sinks,
     dedup: { enabled: false },
     deadLetter: { path: join(ctx.dir, 'dead-letter.jsonl') },
     metrics: { listen: false },
-    log: { level: 'warn' },
+    // AMPSTREAM_BENCH_LOG_LEVEL=debug shows what a slow drain was doing (in the drain's .stderr)
+    log: { level: process.env['AMPSTREAM_BENCH_LOG_LEVEL'] ?? 'warn' },
   };
 }
 

@@ -10,11 +10,15 @@ export const DEFAULT_STALL_SECS = 60;
 export const DEFAULT_CONSUMERS = ['c_ack', 'pika_ack', 'pika_batch', 'pika_asis', 'ampstream', 'ampstream_ecs', 'ampstream_ocsf'] as const;
 /** consumers run by default in --million mode (the RSS target is ampstream's) */
 export const DEFAULT_MILLION_CONSUMERS = ['c_ack', 'ampstream'] as const;
+/** consumers run by default in --sinks mode (bench/sinks.ts) */
+export const DEFAULT_SINK_CONSUMERS = ['sink_file', 'sink_http', 'sink_splunk_hec', 'sink_syslog', 'sink_postgres', 'sink_nats'] as const;
 
 export interface BenchOptions {
   readonly n: number;
   readonly reps: number;
   readonly million: boolean;
+  /** sink drain mode: `ampstream run` into each sink in turn (bench/sinks.ts) */
+  readonly sinks: boolean;
   readonly only: readonly string[];
   readonly stallSecs: number;
   readonly seed: number;
@@ -35,7 +39,10 @@ with N realistic persistent events (~1.1 KB from the emulator generator, or ~1.4
   --n N            events per drain (default ${DEFAULT_N})
   --reps R         repetitions, interleaved; medians when R > 1 (default 1)
   --million        memory mode: N = ${MILLION_N}, consumers ${DEFAULT_MILLION_CONSUMERS.join(',')} unless --only
-  --only a,b       consumers to run, from: ${DEFAULT_CONSUMERS.join(', ')}, c_noack, pika_p1000
+  --sinks          sink drain mode: ampstream run into each sink (${DEFAULT_SINK_CONSUMERS.join(', ')})
+                   against real rsyslog (TLS), PostgreSQL and NATS JetStream and in-process
+                   HTTP and Splunk HEC receivers; no formats micro-benchmark
+  --only a,b       consumers to run, from: ${DEFAULT_CONSUMERS.join(', ')}, c_noack, pika_p1000, or the --sinks ones
   --stall-secs S   abort a consumer that makes no progress for S s (default ${DEFAULT_STALL_SECS})
   --seed S         event generator seed (default 1)
   --events SET     emulator (default: the emulator's generator, ~1.1 KB/event) or
@@ -63,6 +70,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         n: { type: 'string' },
         reps: { type: 'string' },
         million: { type: 'boolean', default: false },
+        sinks: { type: 'boolean', default: false },
         only: { type: 'string' },
         'stall-secs': { type: 'string' },
         seed: { type: 'string' },
@@ -79,10 +87,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     throw new UsageError((e as Error).message);
   }
   const million = values.million;
+  const sinks = values.sinks;
+  if (million && sinks) throw new UsageError('--million and --sinks are separate modes: pick one');
   const n = positiveInt('n', values.n, million ? MILLION_N : DEFAULT_N);
   const only =
     values.only === undefined
-      ? [...(million ? DEFAULT_MILLION_CONSUMERS : DEFAULT_CONSUMERS)]
+      ? [...(million ? DEFAULT_MILLION_CONSUMERS : sinks ? DEFAULT_SINK_CONSUMERS : DEFAULT_CONSUMERS)]
       : values.only
           .split(',')
           .map((s) => s.trim())
@@ -94,12 +104,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     n,
     reps: positiveInt('reps', values.reps, 1),
     million,
+    sinks,
     only,
     stallSecs: positiveInt('stall-secs', values['stall-secs'], DEFAULT_STALL_SECS),
     seed: values.seed === undefined ? 1 : positiveInt('seed', values.seed, 1),
     events,
     keep: values.keep,
-    formats: !values['no-formats'],
+    formats: !values['no-formats'] && !sinks,
     refDir: values['ref-dir'],
     help: values.help,
   };

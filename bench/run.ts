@@ -20,6 +20,7 @@ import { runDrain } from './drain.js';
 import { emulatorEventSet } from './emulator-events.js';
 import { benchEventSet, type EventSet } from './events.js';
 import { runFormatsBench } from './formats-runner.js';
+import { isSinkConsumer, sinkConsumer } from './sinks.js';
 import { describeMachine, formatMachine } from './machine.js';
 import { findBrokerPid, readCpuSecs } from './procfs.js';
 import { evaluateTargets, formatNotes, formatResultsTable, formatTargets } from './report.js';
@@ -46,6 +47,7 @@ function resolveConsumers(opts: BenchOptions): ConsumerSpec[] {
   return opts.only.map((name) => {
     const ref = referenceConsumer({ refDir, outDir }, name);
     if (ref !== undefined) return ref;
+    if (isSinkConsumer(name)) return sinkConsumer(build, name);
     const m = /^ampstream(?:_(ecs|ocsf|cef))?$/.exec(name);
     if (m !== null) return ampstreamConsumer(build, (m[1] as 'ecs' | 'ocsf' | 'cef' | undefined) ?? 'raw');
     throw new UsageError(`unknown consumer "${name}"`);
@@ -96,6 +98,7 @@ async function oneDrain(spec: ConsumerSpec, rep: number, d: RepDeps): Promise<Dr
   }
   await settle(d.brokerPid);
   const ctx = { n: opts.n, queue, dir, outputPath: join(dir, `${spec.name}.out`) };
+  await spec.before?.(ctx);
   const result = await runDrain(spec, ctx, rep, {
     broker,
     brokerPid: d.brokerPid,
@@ -103,6 +106,13 @@ async function oneDrain(spec: ConsumerSpec, rep: number, d: RepDeps): Promise<Dr
     maxSecs: Math.max(300, opts.n / 500),
     log,
   });
+  if (spec.collect !== undefined) {
+    try {
+      await spec.collect(ctx);
+    } catch (e) {
+      log(`  ${spec.name}: could not read the destination back: ${(e as Error).message}`);
+    }
+  }
   const output = result.status === 'ok' ? await checkOutput(ctx.outputPath, fill.sampledIds).catch(() => undefined) : undefined;
   if (!opts.keep) rmSync(ctx.outputPath, { force: true });
   const eps = result.eps === undefined ? '' : `${Math.round(result.eps)} events/s, `;
@@ -189,6 +199,7 @@ async function main(): Promise<number> {
     }
   } finally {
     await cleanup();
+    for (const c of consumers) await c.dispose?.().catch(() => undefined);
   }
 
   const rows = consumers.map((c) =>
@@ -203,20 +214,20 @@ async function main(): Promise<number> {
   const payload = results.find((r) => r.payloadBytes !== undefined)?.payloadBytes;
   const descriptions = new Map(consumers.map((c) => [c.name, c.description]));
   const report = [
-    `## Drain benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    `## ${opts.sinks ? 'Sink drain' : 'Drain'} benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
     `N=${opts.n} persistent events per drain (${payload === undefined ? '?' : `${(payload / 1e6).toFixed(1)} MB, ${Math.round(payload / opts.n)} B/event`}; ${events.name}), durable classic queue, ${opts.reps} rep(s)${opts.reps > 1 ? ', interleaved; medians' : ''}. ` +
       'events/s = N ÷ drain time (first delivery → last event written); CPU and peak RSS measured from outside (`time -v`, /proc); µs/event = CPU between those two moments ÷ N (start-up and shutdown excluded). ' +
+      (opts.sinks
+        ? 'Sink mode: `ampstream run` stops by itself once N events are acknowledged, i.e. once the sink has confirmed all of them, so the drain ends at its exit (shutdown included); the output check reads the destination back. "Other load" includes the destination server (rsyslog, PostgreSQL, NATS). '
+        : '') +
       'Absolute figures are noisy on a shared 2-core machine (broker, consumer and other work share the cores): compare ratios within one run.',
     '',
     formatResultsTable(rows),
     '',
     formatNotes(rows, descriptions),
     '',
-    '### Targets',
-    '',
-    formatTargets(targets),
-    '',
+    ...(opts.sinks ? [] : ['### Targets', '', formatTargets(targets), '']),
     ...(formats === undefined ? [] : ['### Formats micro-benchmark (no I/O)', '', formats.text, '']),
     '### Machine',
     '',

@@ -38,7 +38,16 @@ export interface ConsumerSpec {
   readonly ampstream: boolean;
   /** Build or check what the consumer needs; returns why it cannot run, or undefined. */
   prepare(): Promise<string | undefined>;
+  /** Make the consumer's destination ready and empty before each drain (sink benchmarks). */
+  before?(ctx: DrainContext): Promise<void>;
   launch(ctx: DrainContext): Launch;
+  /**
+   * After a drain, write what the destination received to `ctx.outputPath`, one event per
+   * line, so the usual output check (line count, sampled ids) can read it.
+   */
+  collect?(ctx: DrainContext): Promise<void>;
+  /** Stop what `prepare` or `before` started (servers, connections). */
+  dispose?(): Promise<void>;
 }
 
 export type DrainStatus = 'ok' | 'stalled' | 'timeout' | 'failed' | 'unavailable' | 'fill-failed';

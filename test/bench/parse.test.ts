@@ -84,6 +84,17 @@ describe('bench command line', () => {
     expect(parseBenchArgs(['--million', '--n', '500_000', '--only', 'ampstream'])).toMatchObject({ n: 500_000, only: ['ampstream'] });
   });
 
+  it('runs every sink consumer without the formats micro-benchmark with --sinks, and refuses --sinks with --million', () => {
+    expect(parseBenchArgs(['--sinks'])).toMatchObject({
+      n: 200_000,
+      sinks: true,
+      formats: false,
+      only: ['sink_file', 'sink_http', 'sink_splunk_hec', 'sink_syslog', 'sink_postgres', 'sink_nats'],
+    });
+    expect(parseBenchArgs(['--sinks', '--only', 'sink_nats']).only).toEqual(['sink_nats']);
+    expect(() => parseBenchArgs(['--sinks', '--million'])).toThrow(UsageError);
+  });
+
   it('rejects a non-positive count and unknown options as usage errors', () => {
     expect(() => parseBenchArgs(['--n', '0'])).toThrow(UsageError);
     expect(() => parseBenchArgs(['--reps', 'two'])).toThrow(UsageError);

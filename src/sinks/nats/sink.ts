@@ -216,14 +216,17 @@ export class NatsSink implements Sink {
     this.#nc = undefined;
     this.#js = undefined;
     if (nc === undefined || nc.isClosed()) return;
-    // drain flushes what is pending; it cannot finish while the server is unreachable
+    // drain flushes what is pending; it cannot finish while the server is unreachable. The
+    // timer is cancelled once drain settles, or it would hold the process for CLOSE_DRAIN_MS.
+    const giveUp = new AbortController();
     const drained = await Promise.race([
       nc.drain().then(
         () => true,
         () => false,
       ),
-      sleep(CLOSE_DRAIN_MS).then(() => false),
+      sleep(CLOSE_DRAIN_MS, giveUp.signal).then(() => false),
     ]);
+    giveUp.abort();
     if (!drained && !nc.isClosed()) await nc.close();
   }
 }

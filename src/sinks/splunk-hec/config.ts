@@ -7,7 +7,7 @@ import { tlsSchema } from '../http/tls.js';
 export const DEFAULT_SOURCETYPE = 'cisco:amp:event';
 /** (default=1_000_000) largest request body, in bytes (uncompressed); Splunk's classic max_content_length */
 export const DEFAULT_MAX_REQUEST_BYTES = 1_000_000;
-/** (default=500) pause between two indexer-acknowledgement polls, in ms */
+/** (default=500) longest pause between two indexer-acknowledgement polls, in ms (the first comes after 20 ms, then the pause doubles) */
 export const DEFAULT_ACK_POLL_INTERVAL_MS = 500;
 /** (default=60_000) longest wait for indexer acknowledgement before the batch is sent again, in ms */
 export const DEFAULT_ACK_TIMEOUT_MS = 60_000;
@@ -31,7 +31,7 @@ export const splunkHecOptionsSchema = z
     ack: z.boolean().default(false),
     /** (default=a random GUID per sink instance) X-Splunk-Request-Channel */
     channel: z.guid().optional(),
-    /** (default=500) in ms */
+    /** (default=500) longest pause between ack polls, in ms; polling starts at 20 ms and doubles */
     ackPollIntervalMs: z.number().int().positive().default(DEFAULT_ACK_POLL_INTERVAL_MS),
     /** (default=60_000) in ms; then the write fails retryably and the batch is sent again */
     ackTimeoutMs: z.number().int().positive().default(DEFAULT_ACK_TIMEOUT_MS),

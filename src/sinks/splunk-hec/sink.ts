@@ -22,6 +22,9 @@ export interface HecDeps {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** First wait before polling indexer acknowledgement, in ms (then doubling to ackPollIntervalMs). */
+const FIRST_ACK_POLL_MS = 20;
+
 /**
  * Splunk HTTP Event Collector. A write POSTs the batch to /services/collector/event (split
  * into requests of at most `maxRequestBytes`); durable = HTTP 200 code 0, or with `ack: true`
@@ -134,6 +137,10 @@ export class SplunkHecSink implements Sink {
     const pending = new Set(ids);
     const deadline = this.#now() + this.#o.ackTimeoutMs;
     let lastError: AmpError | undefined;
+    // the first poll comes soon and the pause doubles up to ackPollIntervalMs: batches are
+    // written one at a time, so a fixed 500 ms first wait alone capped the sink at
+    // maxEvents per 500 ms (measured: ~960 events/s against an indexer that acks at once)
+    let delay = Math.min(FIRST_ACK_POLL_MS, this.#o.ackPollIntervalMs);
     while (pending.size > 0) {
       if (this.#now() >= deadline) {
         throw new AmpError(
@@ -147,7 +154,8 @@ export class SplunkHecSink implements Sink {
           },
         );
       }
-      await this.#sleep(this.#o.ackPollIntervalMs);
+      await this.#sleep(delay);
+      delay = Math.min(delay * 2, this.#o.ackPollIntervalMs);
       const req: HttpRequest = {
         method: 'POST',
         url: this.#ackUrl,

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -93,6 +94,22 @@ describe('nats sink', () => {
     expect(msgs[7]!.data).toBe(batch[7]!.payload.toString());
     const info = await jsm.streams.info(stream);
     expect(info.config.subjects).toEqual([`${prefix}.*`]);
+  });
+
+  it('lets the process exit right after a clean close (no give-up timer left holding it for 5 s)', async () => {
+    const { stream, prefix } = names();
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'close-exit.fixture.ts'), SHARED, `${prefix}.events`, stream], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let closedAt: number | undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('closed')) closedAt ??= performance.now();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const exitedAt = performance.now();
+    expect(code).toBe(0);
+    expect(closedAt).toBeDefined();
+    expect(exitedAt - closedAt!).toBeLessThan(2_500);
   });
 
   it('counts duplicates (a redelivered batch) as stored, without storing them twice', async () => {

@@ -131,6 +131,22 @@ describe('splunk-hec sink', () => {
     expect(server.ids()).toEqual(idsOf(batch));
   });
 
+  it('with ack on, polls soon after the POST and backs off to ackPollIntervalMs, so a quick indexer does not cost a full interval per batch', async () => {
+    const server = await hec();
+    const { s } = sink(server, { ack: true, tokenValue: ACK_TOKEN, ackPollIntervalMs: 3_000 });
+    await s.start();
+    const t0 = performance.now();
+    await s.write(makeRecords(20)); // acks are true at once: the first poll confirms
+    expect(performance.now() - t0).toBeLessThan(1_500);
+    server.faults.ackDelayMs = 500;
+    const before = server.requests.filter((r) => r.path === '/services/collector/ack').length;
+    await s.write(makeRecords(20));
+    const polls = server.requests.filter((r) => r.path === '/services/collector/ack').length - before;
+    expect(polls).toBeGreaterThanOrEqual(2); // 20, 40, 80, 160, 320 ms…: not one poll per 3 s
+    expect(polls).toBeLessThanOrEqual(7); // …and doubling, not hammering every 20 ms
+    expect(server.pendingAcks()).toBe(0);
+  });
+
   it('with ack on, fails retryably when acks never come, and the resend delivers (at least once)', async () => {
     const server = await hec();
     server.faults.neverAck = true;
