@@ -55,7 +55,11 @@ export function ampstreamBuild(repoRoot: string): AmpstreamBuild {
 function firstLines(e: unknown, n = 3): string {
   const err = e as { stdout?: string; stderr?: string; message?: string; killed?: boolean };
   if (err.killed === true) return `timed out after ${BUILD_TIMEOUT_MS / 60_000} min`;
-  return ((err.stdout ?? '') + (err.stderr ?? '') || err.message || String(e)).trim().split('\n').slice(0, n).join(' | ');
+  return ((err.stdout ?? '') + (err.stderr ?? '') || err.message || String(e))
+    .trim()
+    .split('\n')
+    .slice(0, n)
+    .join(' | ');
 }
 
 /** Compile src/ once and look at what `run` offers; shared by every ampstream variant. */
@@ -66,10 +70,14 @@ export async function prepareBuild(b: AmpstreamBuild): Promise<void> {
   try {
     const project = join(b.repoRoot, 'tsconfig.build.json');
     const buildInfo = `${b.outDir}.tsbuildinfo`;
-    await run(process.execPath, [tsc, '-p', project, '--outDir', b.outDir, '--incremental', '--tsBuildInfoFile', buildInfo], {
-      cwd: b.repoRoot,
-      timeout: BUILD_TIMEOUT_MS,
-    });
+    await run(
+      process.execPath,
+      [tsc, '-p', project, '--outDir', b.outDir, '--incremental', '--tsBuildInfoFile', buildInfo],
+      {
+        cwd: b.repoRoot,
+        timeout: BUILD_TIMEOUT_MS,
+      },
+    );
   } catch (e) {
     // tsc still emits JavaScript when other people's in-progress files have type errors
     if (!existsSync(b.entry)) {
@@ -96,7 +104,9 @@ export async function prepareBuild(b: AmpstreamBuild): Promise<void> {
 export function benchConfig(
   ctx: DrainContext,
   format: string,
-  sinks: readonly Record<string, unknown>[] = [{ name: 'jsonl', type: 'file', path: ctx.outputPath, format, fsync: true, maxBytes: 0 }],
+  sinks: readonly Record<string, unknown>[] = [
+    { name: 'jsonl', type: 'file', path: ctx.outputPath, format, fsync: true, maxBytes: 0 },
+  ],
 ): Record<string, unknown> {
   return {
     streams: [
@@ -118,13 +128,27 @@ export function benchConfig(
   };
 }
 
-export function ampstreamConsumer(build: AmpstreamBuild, format: 'raw' | 'ecs' | 'ocsf' | 'cef'): ConsumerSpec {
+/**
+ * Extra node flags for the ampstream process, from AMPSTREAM_BENCH_NODE_ARGS (space-separated),
+ * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a drain.
+ */
+export function benchNodeArgs(): string[] {
+  return (process.env['AMPSTREAM_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
+}
+
+export function ampstreamConsumer(
+  build: AmpstreamBuild,
+  format: 'raw' | 'ecs' | 'ocsf' | 'cef',
+): ConsumerSpec {
   const name = format === 'raw' ? 'ampstream' : `ampstream_${format}`;
   let stop: StopMode = 'sigterm-at-n';
   const spec: ConsumerSpec = {
     name,
     get description() {
-      const how = stop === 'exits' ? `stops by itself (${build.stopOption} N)` : 'SIGTERM once the file has N lines (shutdown not timed)';
+      const how =
+        stop === 'exits'
+          ? `stops by itself (${build.stopOption} N)`
+          : 'SIGTERM once the file has N lines (shutdown not timed)';
       return `ampstream run (compiled, node), default prefetch and batching, file sink, format ${format}, fsync on, dedup off; ${how}`;
     },
     acks: true,
@@ -142,7 +166,7 @@ export function ampstreamConsumer(build: AmpstreamBuild, format: 'raw' | 'ecs' |
     launch(ctx) {
       const configPath = resolve(ctx.dir, `${name}.yaml`);
       writeFileSync(configPath, stringify(benchConfig(ctx, format)));
-      const args = [build.entry, 'run', '--config', configPath];
+      const args = [...benchNodeArgs(), build.entry, 'run', '--config', configPath];
       if (stop === 'exits' && build.stopOption !== undefined) args.push(build.stopOption, String(ctx.n));
       return { cmd: process.execPath, args, stdout: 'ignore', env: { [PASSWORD_ENV]: 'guest' } };
     },

@@ -7,7 +7,7 @@ import { connect as natsConnect, type NatsConnection } from '@nats-io/transport-
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { Rsyslog } from '../test/helpers/rsyslog.js';
-import { benchConfig, PASSWORD_ENV, prepareBuild, type AmpstreamBuild } from './ampstream.js';
+import { benchConfig, benchNodeArgs, PASSWORD_ENV, prepareBuild, type AmpstreamBuild } from './ampstream.js';
 import { BenchHecReceiver, BenchHttpReceiver } from './sink-receivers.js';
 import type { ConsumerSpec, DrainContext } from './types.js';
 
@@ -274,7 +274,15 @@ export function sinkConsumer(build: AmpstreamBuild, name: SinkConsumerName): Con
       writeFileSync(configPath, stringify(benchConfig(ctx, 'raw', [sink])), { mode: 0o600 });
       return {
         cmd: process.execPath,
-        args: [build.entry, 'run', '--config', configPath, build.stopOption ?? '--stop-after', String(ctx.n)],
+        args: [
+          ...benchNodeArgs(),
+          build.entry,
+          'run',
+          '--config',
+          configPath,
+          build.stopOption ?? '--stop-after',
+          String(ctx.n),
+        ],
         stdout: 'ignore',
         env: { [PASSWORD_ENV]: 'guest', [HEC_TOKEN_ENV]: '00000000-0000-4000-8000-000000000000' },
       };
