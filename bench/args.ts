@@ -7,11 +7,26 @@ export const MILLION_N = 1_000_000;
 /** abort a consumer when nothing moved for this long, in s */
 export const DEFAULT_STALL_SECS = 60;
 /** consumers run by default, in this order */
-export const DEFAULT_CONSUMERS = ['c_ack', 'pika_ack', 'pika_batch', 'pika_asis', 'ampstream', 'ampstream_ecs', 'ampstream_ocsf'] as const;
+export const DEFAULT_CONSUMERS = [
+  'c_ack',
+  'pika_ack',
+  'pika_batch',
+  'pika_asis',
+  'ampstream',
+  'ampstream_ecs',
+  'ampstream_ocsf',
+] as const;
 /** consumers run by default in --million mode (the RSS target is ampstream's) */
 export const DEFAULT_MILLION_CONSUMERS = ['c_ack', 'ampstream'] as const;
 /** consumers run by default in --sinks mode (bench/sinks.ts) */
-export const DEFAULT_SINK_CONSUMERS = ['sink_file', 'sink_http', 'sink_splunk_hec', 'sink_syslog', 'sink_postgres', 'sink_nats'] as const;
+export const DEFAULT_SINK_CONSUMERS = [
+  'sink_file',
+  'sink_http',
+  'sink_splunk_hec',
+  'sink_syslog',
+  'sink_postgres',
+  'sink_nats',
+] as const;
 
 export interface BenchOptions {
   readonly n: number;
@@ -57,7 +72,8 @@ export class UsageError extends Error {}
 function positiveInt(name: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
   const n = Number(v.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got "${v}"`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError(`--${name} must be a positive integer, got "${v}"`);
   return n;
 }
 
@@ -99,7 +115,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
           .filter((s) => s !== '');
   if (only.length === 0) throw new UsageError('--only needs at least one consumer name');
   const events = values.events ?? 'emulator';
-  if (events !== 'emulator' && events !== 'bench') throw new UsageError(`--events must be emulator or bench, got "${events}"`);
+  if (events !== 'emulator' && events !== 'bench')
+    throw new UsageError(`--events must be emulator or bench, got "${events}"`);
   return {
     n,
     reps: positiveInt('reps', values.reps, 1),

@@ -23,7 +23,13 @@ export interface Broker {
    * Publish the first n events of the set, persistent, with confirms. Returns the payload
    * bytes sent and the ids of the events at `sample` indices (ascending), as published.
    */
-  fill(queue: string, events: EventSet, n: number, sample: readonly number[], onProgress?: (done: number) => void): Promise<FillResult>;
+  fill(
+    queue: string,
+    events: EventSet,
+    n: number,
+    sample: readonly number[],
+    onProgress?: (done: number) => void,
+  ): Promise<FillResult>;
   close(): Promise<void>;
 }
 
@@ -33,7 +39,8 @@ export interface FillResult {
 }
 
 function assertBenchQueue(queue: string): void {
-  if (!queue.startsWith(BENCH_QUEUE_PREFIX)) throw new Error(`refusing to touch queue "${queue}" (not a bench queue)`);
+  if (!queue.startsWith(BENCH_QUEUE_PREFIX))
+    throw new Error(`refusing to touch queue "${queue}" (not a bench queue)`);
 }
 
 /** Reconnect attempts after the broker went away (other people's tests restart it). */

@@ -45,7 +45,13 @@ export function cConsumer(paths: ReferencePaths, mode: 'ack' | 'noack' = 'ack'):
     },
     launch: (ctx) => ({
       cmd: bin,
-      args: [String(ctx.n), ctx.queue, String(C_PREFETCH), mode === 'ack' ? String(C_ACK_EVERY) : '0', ctx.outputPath],
+      args: [
+        String(ctx.n),
+        ctx.queue,
+        String(C_PREFETCH),
+        mode === 'ack' ? String(C_ACK_EVERY) : '0',
+        ctx.outputPath,
+      ],
       stdout: 'ignore',
     }),
   };
@@ -85,7 +91,14 @@ export function pikaConsumer(paths: ReferencePaths, mode: PikaMode): ConsumerSpe
   };
 }
 
-export const referenceNames = ['c_ack', 'c_noack', 'pika_asis', 'pika_ack', 'pika_p1000', 'pika_batch'] as const;
+export const referenceNames = [
+  'c_ack',
+  'c_noack',
+  'pika_asis',
+  'pika_ack',
+  'pika_p1000',
+  'pika_batch',
+] as const;
 
 export function referenceConsumer(paths: ReferencePaths, name: string): ConsumerSpec | undefined {
   switch (name) {

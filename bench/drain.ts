@@ -3,8 +3,25 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Broker } from './broker.js';
-import { cpuMicros, fileSize, lineCounter, otherCores, outputComplete, parseSelfReport, settledDepth, tail, type Sample } from './observe.js';
-import { childPids, parseTimeVerbose, readCpuSecs, readMachineBusySecs, readStatusMb, type TimeVerbose } from './procfs.js';
+import {
+  cpuMicros,
+  fileSize,
+  lineCounter,
+  otherCores,
+  outputComplete,
+  parseSelfReport,
+  settledDepth,
+  tail,
+  type Sample,
+} from './observe.js';
+import {
+  childPids,
+  parseTimeVerbose,
+  readCpuSecs,
+  readMachineBusySecs,
+  readStatusMb,
+  type TimeVerbose,
+} from './procfs.js';
 import type { ConsumerSpec, DrainContext, DrainResult, DrainStatus } from './types.js';
 
 /**
@@ -58,8 +75,12 @@ interface Watch {
   note?: string;
 }
 
-
-export async function runDrain(spec: ConsumerSpec, ctx: DrainContext, rep: number, deps: DrainDeps): Promise<DrainResult> {
+export async function runDrain(
+  spec: ConsumerSpec,
+  ctx: DrainContext,
+  rep: number,
+  deps: DrainDeps,
+): Promise<DrainResult> {
   const launch = spec.launch(ctx);
   const timePath = join(ctx.dir, `${spec.name}.time`);
   const stderrPath = join(ctx.dir, `${spec.name}.stderr`);
@@ -166,9 +187,18 @@ export async function runDrain(spec: ConsumerSpec, ctx: DrainContext, rep: numbe
   await exited;
   const load = { machine0, harness0, machineAtExit, harnessAtExit };
   const complete = outputComplete(samples, fileSize(ctx.outputPath));
-  return finish(spec, ctx, rep, deps, { w, tSpawn, tExit, complete, brokerCpu0, brokerCpuAtExit, load, timePath, stderrPath });
+  return finish(spec, ctx, rep, deps, {
+    w,
+    tSpawn,
+    tExit,
+    complete,
+    brokerCpu0,
+    brokerCpuAtExit,
+    load,
+    timePath,
+    stderrPath,
+  });
 }
-
 
 interface Finish {
   readonly w: Watch;
@@ -188,7 +218,13 @@ interface Finish {
   readonly stderrPath: string;
 }
 
-async function finish(spec: ConsumerSpec, ctx: DrainContext, rep: number, deps: DrainDeps, f: Finish): Promise<DrainResult> {
+async function finish(
+  spec: ConsumerSpec,
+  ctx: DrainContext,
+  rep: number,
+  deps: DrainDeps,
+  f: Finish,
+): Promise<DrainResult> {
   const { w } = f;
   let tv: TimeVerbose | undefined;
   try {
@@ -198,7 +234,9 @@ async function finish(spec: ConsumerSpec, ctx: DrainContext, rep: number, deps: 
   }
   const signalled = spec.stop === 'sigterm-at-n' && w.tEnd !== undefined;
   if (w.status === 'ok') {
-    const exitOk = tv !== undefined && (tv.exitStatus === 0 || (signalled && tv.signal === undefined) || (signalled && tv.signal === 15));
+    const exitOk =
+      tv !== undefined &&
+      (tv.exitStatus === 0 || (signalled && tv.signal === undefined) || (signalled && tv.signal === 15));
     if (!exitOk) {
       w.status = 'failed';
       w.note = `exit ${tv?.exitStatus ?? '?'}${tv?.signal !== undefined ? ` (signal ${tv.signal})` : ''}: ${tail(f.stderrPath)}`;
@@ -210,11 +248,13 @@ async function finish(spec: ConsumerSpec, ctx: DrainContext, rep: number, deps: 
   const drainSecs = tEnd === undefined ? undefined : (tEnd - tStart) / 1000;
   const cpuSecs = signalled ? w.cpuAtEnd : tv === undefined ? undefined : tv.userSecs + tv.sysSecs;
   const brokerEnd = signalled ? w.brokerCpuAtEnd : f.brokerCpuAtExit;
-  const brokerCpuSecs = brokerEnd === undefined || f.brokerCpu0 === undefined ? undefined : brokerEnd - f.brokerCpu0;
+  const brokerCpuSecs =
+    brokerEnd === undefined || f.brokerCpu0 === undefined ? undefined : brokerEnd - f.brokerCpu0;
   const machineEnd = signalled ? w.machineAtEnd : f.load.machineAtExit;
   const harnessEnd = signalled ? w.harnessAtEnd : f.load.harnessAtExit;
   const others = otherCores({
-    machineDelta: machineEnd === undefined || f.load.machine0 === undefined ? undefined : machineEnd - f.load.machine0,
+    machineDelta:
+      machineEnd === undefined || f.load.machine0 === undefined ? undefined : machineEnd - f.load.machine0,
     consumer: cpuSecs,
     broker: brokerCpuSecs,
     harness: harnessEnd === undefined ? undefined : (harnessEnd - f.load.harness0) / 1e6,
@@ -233,8 +273,12 @@ async function finish(spec: ConsumerSpec, ctx: DrainContext, rep: number, deps: 
     ...(ok && drainSecs !== undefined && { drainSecs, eps: ctx.n / drainSecs }),
     ...(f.tExit !== undefined && { wallSecs: (f.tExit - f.tSpawn) / 1000 }),
     ...(selfReported !== undefined && { selfReported }),
-    ...(cpuSecs !== undefined && { cpuSecs, usPerEvent: per((complete?.cpu ?? cpuSecs) - (w.cpuAtStart ?? 0)) }),
-    ...(complete?.cpu !== undefined && cpuSecs !== undefined && { shutdownCpuSecs: Math.max(0, cpuSecs - complete.cpu) }),
+    ...(cpuSecs !== undefined && {
+      cpuSecs,
+      usPerEvent: per((complete?.cpu ?? cpuSecs) - (w.cpuAtStart ?? 0)),
+    }),
+    ...(complete?.cpu !== undefined &&
+      cpuSecs !== undefined && { shutdownCpuSecs: Math.max(0, cpuSecs - complete.cpu) }),
     ...(w.cpuAtStart !== undefined && { startupCpuSecs: w.cpuAtStart }),
     ...(tv !== undefined && { peakRssMb: Math.max(tv.maxRssMb, w.hwmAtEnd ?? 0) }),
     ...(brokerCpuSecs !== undefined && { brokerCpuSecs, brokerUsPerEvent: per(brokerCpuSecs) }),

@@ -38,7 +38,10 @@ function prng(seed: number): () => number {
 
 function hex(rand: () => number, len: number): string {
   let s = '';
-  while (s.length < len) s += Math.floor(rand() * 0x100000000).toString(16).padStart(8, '0');
+  while (s.length < len)
+    s += Math.floor(rand() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return s.slice(0, len);
 }
 
@@ -184,7 +187,13 @@ export function createEventSource(seed = 1): BenchEventSource {
       file_name: name,
       file_path: `\\\\?\\C:\\${dir}\\${name}`,
       identity: { sha256: sha, sha1: hex(rand, 40), md5: hex(rand, 32) },
-      parent: { process_id: 100 + Math.floor(rand() * 9000), disposition: 'Clean', file_name: 'explorer.exe', file_path: 'C:\\Windows\\explorer.exe', identity: { sha256: hex(rand, 64), sha1: hex(rand, 40) } },
+      parent: {
+        process_id: 100 + Math.floor(rand() * 9000),
+        disposition: 'Clean',
+        file_name: 'explorer.exe',
+        file_path: 'C:\\Windows\\explorer.exe',
+        identity: { sha256: hex(rand, 64), sha1: hex(rand, 40) },
+      },
     });
     const commandLine = (exe: string): object => ({
       arguments: `${exe} -NoProfile -ExecutionPolicy Bypass -WindowStyle Hidden -EncodedCommand ${hex(rand, 160)}`,
@@ -193,38 +202,108 @@ export function createEventSource(seed = 1): BenchEventSource {
     switch (type.id) {
       case 1090519054:
       case 553648147:
-        extra = { detection: `W32.${hex(rand, 10).toUpperCase()}-95.SBX.TG`, detection_id: detectionId, ...tail, file: file('Malicious', `invoice_${i % 1000}.exe`, `Users\\${c.user.split('@')[0]}\\Downloads`) };
+        extra = {
+          detection: `W32.${hex(rand, 10).toUpperCase()}-95.SBX.TG`,
+          detection_id: detectionId,
+          ...tail,
+          file: file('Malicious', `invoice_${i % 1000}.exe`, `Users\\${c.user.split('@')[0]}\\Downloads`),
+        };
         break;
       case 553648143:
-        extra = { detection_id: detectionId, ...tail, file: { disposition: 'Malicious', file_name: `invoice_${i % 1000}.exe`, identity: { sha256: sha } } };
+        extra = {
+          detection_id: detectionId,
+          ...tail,
+          file: { disposition: 'Malicious', file_name: `invoice_${i % 1000}.exe`, identity: { sha256: sha } },
+        };
         break;
       case 2164260880:
-        extra = { detection_id: detectionId, ...tail, error: { error_code: 3221225524, description: 'Object name not found' }, file: { disposition: 'Malicious', identity: { sha256: sha } } };
+        extra = {
+          detection_id: detectionId,
+          ...tail,
+          error: { error_code: 3221225524, description: 'Object name not found' },
+          file: { disposition: 'Malicious', identity: { sha256: sha } },
+        };
         break;
       case 1107296272:
-        extra = { detection: `W32.${hex(rand, 10).toUpperCase()}-95.SBX.TG`, ...tail, start_timestamp: ts, start_date: common.date, file: file('Malicious', 'helper.exe', 'ProgramData\\helper'), command_line: commandLine('helper.exe') };
+        extra = {
+          detection: `W32.${hex(rand, 10).toUpperCase()}-95.SBX.TG`,
+          ...tail,
+          start_timestamp: ts,
+          start_date: common.date,
+          file: file('Malicious', 'helper.exe', 'ProgramData\\helper'),
+          command_line: commandLine('helper.exe'),
+        };
         break;
       case 1107296274:
-        extra = { ...tail, start_timestamp: ts, start_date: common.date, cloud_ioc: { short_description: 'W32.PowershellDownloadedExecutable.ioc', description: 'PowerShell downloaded a file and then executed it, a behaviour common to droppers and loaders.' }, file: file('Clean', 'powershell.exe', 'Windows\\System32\\WindowsPowerShell\\v1.0'), command_line: commandLine('powershell.exe') };
+        extra = {
+          ...tail,
+          start_timestamp: ts,
+          start_date: common.date,
+          cloud_ioc: {
+            short_description: 'W32.PowershellDownloadedExecutable.ioc',
+            description:
+              'PowerShell downloaded a file and then executed it, a behaviour common to droppers and loaders.',
+          },
+          file: file('Clean', 'powershell.exe', 'Windows\\System32\\WindowsPowerShell\\v1.0'),
+          command_line: commandLine('powershell.exe'),
+        };
         break;
       case 1107296279:
-        extra = { ...tail, start_timestamp: ts, start_date: common.date, file: file('Clean', 'WINWORD.EXE', 'Program Files\\Microsoft Office\\root\\Office16'), vulnerabilities: [
-          { name: 'Microsoft Office', version: '2013', cve: 'CVE-2015-1641', score: '9.3', url: 'https://web.nvd.nist.gov/view/vuln/detail?vulnId=CVE-2015-1641' },
-          { cve: 'CVE-2017-11826', score: '9.3', url: 'https://web.nvd.nist.gov/view/vuln/detail?vulnId=CVE-2017-11826' },
-        ] };
+        extra = {
+          ...tail,
+          start_timestamp: ts,
+          start_date: common.date,
+          file: file('Clean', 'WINWORD.EXE', 'Program Files\\Microsoft Office\\root\\Office16'),
+          vulnerabilities: [
+            {
+              name: 'Microsoft Office',
+              version: '2013',
+              cve: 'CVE-2015-1641',
+              score: '9.3',
+              url: 'https://web.nvd.nist.gov/view/vuln/detail?vulnId=CVE-2015-1641',
+            },
+            {
+              cve: 'CVE-2017-11826',
+              score: '9.3',
+              url: 'https://web.nvd.nist.gov/view/vuln/detail?vulnId=CVE-2017-11826',
+            },
+          ],
+        };
         break;
       case 553648130:
-        extra = { ...tail, policy: { name: 'Protect - Workstations', guid: guid(rand), serial_number: 1000 + (i % 500) } };
+        extra = {
+          ...tail,
+          policy: { name: 'Protect - Workstations', guid: guid(rand), serial_number: 1000 + (i % 500) },
+        };
         break;
       case 554696715:
-        extra = { ...tail, scan: { description: 'Flash Scan', clean: true, scanned_files: Math.floor(rand() * 9000), scanned_processes: 40 + Math.floor(rand() * 60), scanned_paths: 0, malicious_detections: 0 } };
+        extra = {
+          ...tail,
+          scan: {
+            description: 'Flash Scan',
+            clean: true,
+            scanned_files: Math.floor(rand() * 9000),
+            scanned_processes: 40 + Math.floor(rand() * 60),
+            scanned_paths: 0,
+            malicious_detections: 0,
+          },
+        };
         break;
       default:
-        extra = { detection: 'DFC.CustomIPList', ...tail, network_info: {
-          local_ip: c.ip, local_port: 49152 + Math.floor(rand() * 16000), remote_ip: `192.0.2.${1 + Math.floor(rand() * 250)}`, remote_port: 80,
-          dirty_url: `http://bad-${hex(rand, 6)}.example/h/index.php`, nfm: { direction: 'Outgoing connection from', protocol: 'TCP' },
-          parent: { disposition: 'Clean', file_name: 'chrome.exe', identity: { sha256: sha } },
-        }, command_line: commandLine('chrome.exe') };
+        extra = {
+          detection: 'DFC.CustomIPList',
+          ...tail,
+          network_info: {
+            local_ip: c.ip,
+            local_port: 49152 + Math.floor(rand() * 16000),
+            remote_ip: `192.0.2.${1 + Math.floor(rand() * 250)}`,
+            remote_port: 80,
+            dirty_url: `http://bad-${hex(rand, 6)}.example/h/index.php`,
+            nfm: { direction: 'Outgoing connection from', protocol: 'TCP' },
+            parent: { disposition: 'Clean', file_name: 'chrome.exe', identity: { sha256: sha } },
+          },
+          command_line: commandLine('chrome.exe'),
+        };
     }
     // The id goes in as a bare 64-bit number, exactly as the cloud sends it.
     const rest = JSON.stringify({ ...common, ...extra });

@@ -21,7 +21,11 @@ export function parseMarkdownTable(text: string): Record<string, string>[] {
   const lines = text.split('\n').map((l) => l.trim());
   const start = lines.findIndex((l, i) => l.startsWith('|') && /^\|[\s:|-]+\|$/.test(lines[i + 1] ?? ''));
   if (start < 0) return [];
-  const cells = (l: string): string[] => l.slice(1, -1).split('|').map((c) => c.trim());
+  const cells = (l: string): string[] =>
+    l
+      .slice(1, -1)
+      .split('|')
+      .map((c) => c.trim());
   const header = cells(lines[start]!);
   const rows: Record<string, string>[] = [];
   for (const line of lines.slice(start + 2)) {
@@ -39,7 +43,12 @@ export function parseMarkdownTable(text: string): Record<string, string>[] {
  */
 export async function runFormatsBench(repoRoot: string, log: (line: string) => void): Promise<FormatsOutput> {
   const script = join(repoRoot, 'bench', 'formats.ts');
-  if (!existsSync(script)) return { text: '_bench/formats.ts is not there yet: formats micro-benchmark not run._', ran: false, rows: [] };
+  if (!existsSync(script))
+    return {
+      text: '_bench/formats.ts is not there yet: formats micro-benchmark not run._',
+      ran: false,
+      rows: [],
+    };
   log('formats micro-benchmark (bench/formats.ts)…');
   const tsx = join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
   try {

@@ -100,6 +100,8 @@ if (isMain) {
     process.exit(64);
   }
   const rows = runFormatsMicroBench(events);
-  process.stdout.write(`Formats micro-benchmark (${events.toLocaleString('en-US')} renders per format over ${loadEventFixtures().length} fixture events, Node ${process.version})\n\n`);
+  process.stdout.write(
+    `Formats micro-benchmark (${events.toLocaleString('en-US')} renders per format over ${loadEventFixtures().length} fixture events, Node ${process.version})\n\n`,
+  );
   process.stdout.write(`${formatsBenchTable(rows)}\n`);
 }

@@ -25,7 +25,7 @@ export interface Machine {
 async function quiet(cmd: string, args: readonly string[]): Promise<string | undefined> {
   try {
     const { stdout, stderr } = await run(cmd, [...args], { timeout: 10_000 });
-    return (stdout.trim() || stderr.trim()) || undefined;
+    return stdout.trim() || stderr.trim() || undefined;
   } catch {
     return undefined;
   }

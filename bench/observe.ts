@@ -100,6 +100,13 @@ export function otherCores(a: {
   harness: number | undefined;
   secs: number | undefined;
 }): number | undefined {
-  if (a.machineDelta === undefined || a.consumer === undefined || a.broker === undefined || a.harness === undefined || !a.secs) return undefined;
+  if (
+    a.machineDelta === undefined ||
+    a.consumer === undefined ||
+    a.broker === undefined ||
+    a.harness === undefined ||
+    !a.secs
+  )
+    return undefined;
   return Math.max(0, a.machineDelta - a.consumer - a.broker - a.harness) / a.secs;
 }

@@ -20,10 +20,14 @@ export function parseProcStat(text: string, clockTicks: number): CpuTimes {
   const close = text.lastIndexOf(')');
   if (close < 0) throw new Error('not a /proc/<pid>/stat line');
   // after ") " come fields 3.. : state(3) ppid(4) … utime(14) stime(15)
-  const rest = text.slice(close + 2).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   const utime = Number(rest[14 - 3]);
   const stime = Number(rest[15 - 3]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error('bad utime/stime in /proc/<pid>/stat');
+  if (!Number.isFinite(utime) || !Number.isFinite(stime))
+    throw new Error('bad utime/stime in /proc/<pid>/stat');
   return { cpuSecs: (utime + stime) / clockTicks };
 }
 
@@ -150,7 +154,10 @@ export function findBrokerPid(): number | undefined {
 export function parseMachineBusySecs(procStat: string, clockTicks: number): number {
   const line = /^cpu\s+(.+)$/m.exec(procStat);
   if (line === null) throw new Error('no "cpu" line in /proc/stat');
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line[1]!.trim().split(/\s+/).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line[1]!
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   return (user + nice + system + irq + softirq + steal) / clockTicks;
 }
 

@@ -104,17 +104,29 @@ function rateTarget(amp: Row | undefined, ref: Row | undefined, refName: string,
   const threshold = `≥ ${min.toFixed(2)}×`;
   if (notRun(amp)) return { target, threshold, measured: why(amp, AMPSTREAM_RAW), verdict: 'not run' };
   if (!drained(amp)) return { target, threshold, measured: why(amp, AMPSTREAM_RAW), verdict: 'FAIL' };
-  if (!drained(ref)) return { target, threshold, measured: why(ref, refName), verdict: notRun(ref) ? 'not run' : 'n/a' };
+  if (!drained(ref))
+    return { target, threshold, measured: why(ref, refName), verdict: notRun(ref) ? 'not run' : 'n/a' };
   const x = amp.eps / ref.eps;
-  return { target, threshold, measured: `${x.toFixed(2)}× (${f0(amp.eps)} vs ${f0(ref.eps)} events/s)`, verdict: x >= min ? 'PASS' : 'FAIL' };
+  return {
+    target,
+    threshold,
+    measured: `${x.toFixed(2)}× (${f0(amp.eps)} vs ${f0(ref.eps)} events/s)`,
+    verdict: x >= min ? 'PASS' : 'FAIL',
+  };
 }
 
 function cpuTarget(row: Row | undefined, label: string, config: string, max: number): TargetResult {
   const target = `consumer CPU, ${label}`;
   const threshold = `≤ ${max} µs/event`;
   if (notRun(row)) return { target, threshold, measured: why(row, config), verdict: 'not run' };
-  if (!drained(row) || row.usPerEvent === undefined) return { target, threshold, measured: why(row, config), verdict: 'FAIL' };
-  return { target, threshold, measured: `${f1(row.usPerEvent)} µs/event`, verdict: row.usPerEvent <= max ? 'PASS' : 'FAIL' };
+  if (!drained(row) || row.usPerEvent === undefined)
+    return { target, threshold, measured: why(row, config), verdict: 'FAIL' };
+  return {
+    target,
+    threshold,
+    measured: `${f1(row.usPerEvent)} µs/event`,
+    verdict: row.usPerEvent <= max ? 'PASS' : 'FAIL',
+  };
 }
 
 /** Judge the ampstream rows against the design targets; rows not run give 'n/a'. */
@@ -133,13 +145,33 @@ export function evaluateTargets(rows: readonly Row[]): TargetResult[] {
   const rssTarget = `peak RSS draining ${TARGETS.millionN.toLocaleString('en-US')} events`;
   const rssThreshold = `≤ ${TARGETS.maxRssMbAtMillion} MB`;
   if (notRun(amp)) {
-    out.push({ target: rssTarget, threshold: rssThreshold, measured: why(amp, AMPSTREAM_RAW), verdict: 'not run' });
+    out.push({
+      target: rssTarget,
+      threshold: rssThreshold,
+      measured: why(amp, AMPSTREAM_RAW),
+      verdict: 'not run',
+    });
   } else if (amp!.n < TARGETS.millionN) {
-    out.push({ target: rssTarget, threshold: rssThreshold, measured: 'not measured (run with --million)', verdict: 'n/a' });
+    out.push({
+      target: rssTarget,
+      threshold: rssThreshold,
+      measured: 'not measured (run with --million)',
+      verdict: 'n/a',
+    });
   } else if (!drained(amp) || amp.peakRssMb === undefined) {
-    out.push({ target: rssTarget, threshold: rssThreshold, measured: why(amp, AMPSTREAM_RAW), verdict: 'FAIL' });
+    out.push({
+      target: rssTarget,
+      threshold: rssThreshold,
+      measured: why(amp, AMPSTREAM_RAW),
+      verdict: 'FAIL',
+    });
   } else {
-    out.push({ target: rssTarget, threshold: rssThreshold, measured: `${f0(amp.peakRssMb)} MB`, verdict: amp.peakRssMb <= TARGETS.maxRssMbAtMillion ? 'PASS' : 'FAIL' });
+    out.push({
+      target: rssTarget,
+      threshold: rssThreshold,
+      measured: `${f0(amp.peakRssMb)} MB`,
+      verdict: amp.peakRssMb <= TARGETS.maxRssMbAtMillion ? 'PASS' : 'FAIL',
+    });
   }
   if (amp !== undefined && !notRun(amp)) {
     out.push({
@@ -154,7 +186,10 @@ export function evaluateTargets(rows: readonly Row[]): TargetResult[] {
 
 export function formatTargets(targets: readonly TargetResult[]): string {
   const head = '| target (design.md §7) | threshold | measured | verdict |\n|---|---|---|---|';
-  return [head, ...targets.map((t) => `| ${t.target} | ${t.threshold} | ${t.measured} | **${t.verdict}** |`)].join('\n');
+  return [
+    head,
+    ...targets.map((t) => `| ${t.target} | ${t.threshold} | ${t.measured} | **${t.verdict}** |`),
+  ].join('\n');
 }
 
 /** Notes below the table: why a rep did not count, what a consumer is. */

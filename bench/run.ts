@@ -92,9 +92,19 @@ async function oneDrain(spec: ConsumerSpec, rep: number, d: RepDeps): Promise<Dr
   const fillSecs = (performance.now() - t0) / 1000;
   const payloadBytes = fill.bytes;
   const depth = await broker.depth(queue);
-  log(`  ${spec.name}: filled ${opts.n} (${(payloadBytes / 1e6).toFixed(1)} MB) in ${fillSecs.toFixed(1)} s (${Math.round(opts.n / fillSecs)}/s), depth ${depth}`);
+  log(
+    `  ${spec.name}: filled ${opts.n} (${(payloadBytes / 1e6).toFixed(1)} MB) in ${fillSecs.toFixed(1)} s (${Math.round(opts.n / fillSecs)}/s), depth ${depth}`,
+  );
   if (depth !== opts.n) {
-    return { config: spec.name, rep, n: opts.n, status: 'fill-failed', note: `queue depth after fill was ${depth}, not ${opts.n}`, payloadBytes, fillSecs };
+    return {
+      config: spec.name,
+      rep,
+      n: opts.n,
+      status: 'fill-failed',
+      note: `queue depth after fill was ${depth}, not ${opts.n}`,
+      payloadBytes,
+      fillSecs,
+    };
   }
   await settle(d.brokerPid);
   const ctx = { n: opts.n, queue, dir, outputPath: join(dir, `${spec.name}.out`) };
@@ -113,10 +123,15 @@ async function oneDrain(spec: ConsumerSpec, rep: number, d: RepDeps): Promise<Dr
       log(`  ${spec.name}: could not read the destination back: ${(e as Error).message}`);
     }
   }
-  const output = result.status === 'ok' ? await checkOutput(ctx.outputPath, fill.sampledIds).catch(() => undefined) : undefined;
+  const output =
+    result.status === 'ok'
+      ? await checkOutput(ctx.outputPath, fill.sampledIds).catch(() => undefined)
+      : undefined;
   if (!opts.keep) rmSync(ctx.outputPath, { force: true });
   const eps = result.eps === undefined ? '' : `${Math.round(result.eps)} events/s, `;
-  log(`  ${spec.name}: ${result.status}, ${eps}cpu ${result.usPerEvent?.toFixed(1) ?? '?'} µs/event, rss ${result.peakRssMb?.toFixed(0) ?? '?'} MB, depth after ${result.depthAfter ?? '?'}${output ? `, output ${output.lines} lines, ids ${output.idsFound}/${output.sampled}` : ''}${result.note ? ` (${result.note})` : ''}`);
+  log(
+    `  ${spec.name}: ${result.status}, ${eps}cpu ${result.usPerEvent?.toFixed(1) ?? '?'} µs/event, rss ${result.peakRssMb?.toFixed(0) ?? '?'} MB, depth after ${result.depthAfter ?? '?'}${output ? `, output ${output.lines} lines, ids ${output.idsFound}/${output.sampled}` : ''}${result.note ? ` (${result.note})` : ''}`,
+  );
   return { ...result, payloadBytes, fillSecs, ...(output !== undefined && { output }) };
 }
 
@@ -145,11 +160,15 @@ async function main(): Promise<number> {
   const runDir = join(outDir, `run-${stamp}`);
   mkdirSync(runDir, { recursive: true });
   const machine = await describeMachine();
-  log(`bench: N=${opts.n}, reps=${opts.reps}, consumers ${consumers.map((c) => c.name).join(', ')}; files in ${runDir}`);
+  log(
+    `bench: N=${opts.n}, reps=${opts.reps}, consumers ${consumers.map((c) => c.name).join(', ')}; files in ${runDir}`,
+  );
 
   const unavailable = new Map<string, string>();
   for (const c of consumers) {
-    log(`  preparing ${c.name}${c.ampstream ? ' (tsc build of src/ into .tmp/bench-dist, incremental)' : ''}…`);
+    log(
+      `  preparing ${c.name}${c.ampstream ? ' (tsc build of src/ into .tmp/bench-dist, incremental)' : ''}…`,
+    );
     const problem = await c.prepare();
     if (problem !== undefined) {
       unavailable.set(c.name, problem);
@@ -157,10 +176,14 @@ async function main(): Promise<number> {
     }
   }
   const broker = await connectBroker();
-  if (findBrokerPid() === undefined) log('  (RabbitMQ beam.smp process not found: broker CPU will not be reported)');
+  if (findBrokerPid() === undefined)
+    log('  (RabbitMQ beam.smp process not found: broker CPU will not be reported)');
   const jsonPath = join(outDir, `results-${stamp}.json`);
   const writePartial = (results: readonly DrainResult[]): void => {
-    writeFileSync(jsonPath, `${JSON.stringify({ started: started.toISOString(), options: opts, partial: true, machine, results }, null, 2)}\n`);
+    writeFileSync(
+      jsonPath,
+      `${JSON.stringify({ started: started.toISOString(), options: opts, partial: true, machine, results }, null, 2)}\n`,
+    );
   };
   const events = opts.events === 'bench' ? benchEventSet(opts.seed) : emulatorEventSet(opts.seed);
   const queue = `${BENCH_QUEUE_PREFIX}${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -235,7 +258,16 @@ async function main(): Promise<number> {
     '',
   ].join('\n');
   process.stdout.write(report);
-  const json = { started: started.toISOString(), options: opts, events: events.name, machine, results, rows, targets, formats };
+  const json = {
+    started: started.toISOString(),
+    options: opts,
+    events: events.name,
+    machine,
+    results,
+    rows,
+    targets,
+    formats,
+  };
   writeFileSync(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
   log(`results written to ${jsonPath}`);
   return 0;

@@ -50,7 +50,8 @@ function outputVerdict(results: readonly DrainResult[]): string {
     if (o === undefined) return [];
     const p: string[] = [];
     if (o.lines !== r.n) p.push(`${o.lines} lines`);
-    if (o.idsFound !== o.sampled) p.push(`${o.sampled - o.idsFound}/${o.sampled} sampled ids missing or altered`);
+    if (o.idsFound !== o.sampled)
+      p.push(`${o.sampled - o.idsFound}/${o.sampled} sampled ids missing or altered`);
     return p;
   });
   if (results.every((r) => r.output === undefined)) return 'not checked';
@@ -79,7 +80,10 @@ export function summarise(config: string, results: readonly DrainResult[], meta:
     ...meta,
     ...(eps.length > 0 && { eps: median(eps)!, epsMin: Math.min(...eps), epsMax: Math.max(...eps) }),
     ...(m((r) => r.drainSecs) !== undefined && { drainSecs: m((r) => r.drainSecs)! }),
-    ...(m((r) => r.cpuSecs) !== undefined && { cpuSecs: m((r) => r.cpuSecs)!, usPerEvent: m((r) => r.usPerEvent)! }),
+    ...(m((r) => r.cpuSecs) !== undefined && {
+      cpuSecs: m((r) => r.cpuSecs)!,
+      usPerEvent: m((r) => r.usPerEvent)!,
+    }),
     ...(m((r) => r.startupCpuSecs) !== undefined && { startupCpuSecs: m((r) => r.startupCpuSecs)! }),
     ...(m((r) => r.peakRssMb) !== undefined && { peakRssMb: Math.max(...pick((r) => r.peakRssMb)) }),
     ...(m((r) => r.brokerCpuSecs) !== undefined && {

@@ -161,7 +161,11 @@ export function isAmpError(e: unknown, code?: ErrorCode): e is AmpError {
 }
 
 /** Wrap anything thrown into an AmpError, keeping AmpErrors as they are. */
-export function toAmpError(e: unknown, code: ErrorCode = 'INTERNAL', options: AmpErrorOptions = {}): AmpError {
+export function toAmpError(
+  e: unknown,
+  code: ErrorCode = 'INTERNAL',
+  options: AmpErrorOptions = {},
+): AmpError {
   if (e instanceof AmpError) return e;
   const message = e instanceof Error ? e.message : String(e);
   return new AmpError(code, message, { ...options, cause: e });

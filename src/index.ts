@@ -10,7 +10,13 @@ export { AmpError, ExitCode, errorCodes, isAmpError, type ErrorCode } from './er
 
 // the event model
 export type { DecodedEvent, SecureEndpointEvent } from './event/types.js';
-export { decodeEvent, parseLossless, describePoison, type DecodeResult, type PoisonReason } from './event/decode.js';
+export {
+  decodeEvent,
+  parseLossless,
+  describePoison,
+  type DecodeResult,
+  type PoisonReason,
+} from './event/decode.js';
 export { EVENT_TYPES, eventTypeById, eventTypeClass, type EventTypeInfo } from './event/catalog.js';
 
 // REST API v1 and stream credentials

@@ -51,7 +51,8 @@ function arrayParam(q: URLSearchParams, key: string, values: readonly (string | 
 
 function streamPath(id: number | string): string {
   const text = String(id);
-  if (!/^\d+$/.test(text)) throw new AmpError('USAGE', `"${text}" is not a stream id`, { hint: 'stream ids are integers' });
+  if (!/^\d+$/.test(text))
+    throw new AmpError('USAGE', `"${text}" is not a stream id`, { hint: 'stream ids are integers' });
   return `/v1/event_streams/${text}`;
 }
 
@@ -65,7 +66,9 @@ export class SecureEndpointClient {
       throw new AmpError('USAGE', 'give either a region or an API URL, not both');
     }
     if (options.region === undefined && options.baseUrl === undefined) {
-      throw new AmpError('USAGE', 'no region or API URL given', { hint: 'use --region nam|eu|apjc or --api-url URL' });
+      throw new AmpError('USAGE', 'no region or API URL given', {
+        hint: 'use --region nam|eu|apjc or --api-url URL',
+      });
     }
     if (options.clientId === '' || options.apiKey === '') {
       throw new AmpError('CREDENTIALS_MISSING', 'the client id and the API key must not be empty', {
@@ -73,7 +76,8 @@ export class SecureEndpointClient {
       });
     }
     this.region = options.region === undefined ? undefined : parseRegion(options.region);
-    this.baseUrl = this.region === undefined ? normaliseBaseUrl(options.baseUrl ?? '') : REGION_API_URLS[this.region];
+    this.baseUrl =
+      this.region === undefined ? normaliseBaseUrl(options.baseUrl ?? '') : REGION_API_URLS[this.region];
     this.#t = new ApiTransport({ ...options, baseUrl: this.baseUrl });
   }
 
@@ -160,8 +164,10 @@ export class SecureEndpointClient {
    */
   async createEventStream(input: CreateEventStreamInput): Promise<CreateEventStreamResult> {
     const body: Record<string, unknown> = { name: input.name };
-    if (input.eventTypes !== undefined && input.eventTypes.length > 0) body['event_type'] = [...input.eventTypes];
-    if (input.groupGuids !== undefined && input.groupGuids.length > 0) body['group_guid'] = [...input.groupGuids];
+    if (input.eventTypes !== undefined && input.eventTypes.length > 0)
+      body['event_type'] = [...input.eventTypes];
+    if (input.groupGuids !== undefined && input.groupGuids.length > 0)
+      body['group_guid'] = [...input.groupGuids];
     try {
       const res = await this.#t.call('POST', '/v1/event_streams', { body });
       return { status: 'created', stream: decodeCreatedStream(res.envelope.data) };
@@ -176,21 +182,29 @@ export class SecureEndpointClient {
     try {
       streams = await this.eventStreams();
     } catch (e) {
-      throw new AmpError('API_AMBIGUOUS_CREATE', `creating stream "${name}" failed ambiguously (${cause.message}), and the check afterwards failed too`, {
-        cause: e,
-        details: { name, first: cause.code, check: isAmpError(e) ? e.code : 'INTERNAL' },
-        hint: 'run `ampstream streams list` before trying again: a second create could use up one more of the 5 stream slots',
-      });
+      throw new AmpError(
+        'API_AMBIGUOUS_CREATE',
+        `creating stream "${name}" failed ambiguously (${cause.message}), and the check afterwards failed too`,
+        {
+          cause: e,
+          details: { name, first: cause.code, check: isAmpError(e) ? e.code : 'INTERNAL' },
+          hint: 'run `ampstream streams list` before trying again: a second create could use up one more of the 5 stream slots',
+        },
+      );
     }
     const matches = streams.filter((s) => s.name === name).sort((a, b) => b.id - a.id);
     const found = matches[0];
     if (found === undefined) {
-      throw new AmpError('API_AMBIGUOUS_CREATE', `creating stream "${name}" failed ambiguously (${cause.message}); no stream of that name exists now`, {
-        cause,
-        retryable: true,
-        details: { name, first: cause.code },
-        hint: 'it is now safe to run the same command again (check `ampstream streams list` if in doubt)',
-      });
+      throw new AmpError(
+        'API_AMBIGUOUS_CREATE',
+        `creating stream "${name}" failed ambiguously (${cause.message}); no stream of that name exists now`,
+        {
+          cause,
+          retryable: true,
+          details: { name, first: cause.code },
+          hint: 'it is now safe to run the same command again (check `ampstream streams list` if in doubt)',
+        },
+      );
     }
     return found;
   }
@@ -203,7 +217,10 @@ export class SecureEndpointClient {
     if (input.groupGuids !== undefined) body['group_guid'] = [...input.groupGuids];
     if (Object.keys(body).length === 0) throw new AmpError('USAGE', 'nothing to update');
     const res = await this.#t.call('PATCH', streamPath(id), { body });
-    if (res.envelope.data === undefined || (typeof res.envelope.data === 'object' && Object.keys(res.envelope.data as object).length === 0)) {
+    if (
+      res.envelope.data === undefined ||
+      (typeof res.envelope.data === 'object' && Object.keys(res.envelope.data as object).length === 0)
+    ) {
       return this.eventStream(id); // a PATCH answered without the stream: read it back
     }
     return decodeStream(res.envelope.data);
@@ -227,6 +244,7 @@ export class SecureEndpointClient {
 function isAmbiguousCreateFailure(e: unknown): e is AmpError {
   if (!isAmpError(e)) return false;
   const maybeSent = (e.details as { maybeSent?: boolean }).maybeSent;
-  if (e.code === 'API_NETWORK' || e.code === 'API_TIMEOUT' || e.code === 'API_BAD_RESPONSE') return maybeSent !== false;
+  if (e.code === 'API_NETWORK' || e.code === 'API_TIMEOUT' || e.code === 'API_BAD_RESPONSE')
+    return maybeSent !== false;
   return e.code === 'API_SERVER_ERROR';
 }

@@ -29,7 +29,11 @@ const eventStream = z.looseObject({
   amqp_credentials: amqpCredentials,
 });
 
-const eventType = z.looseObject({ id: intLike, name: z.string(), description: z.string().nullable().optional() });
+const eventType = z.looseObject({
+  id: intLike,
+  name: z.string(),
+  description: z.string().nullable().optional(),
+});
 
 const group = z.looseObject({ guid: z.string(), name: z.string() });
 
@@ -52,7 +56,8 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 }
 
 function list(value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value)) throw new AmpError('API_BAD_RESPONSE', `expected a list of ${what} in the API response`);
+  if (!Array.isArray(value))
+    throw new AmpError('API_BAD_RESPONSE', `expected a list of ${what} in the API response`);
   return value as unknown[];
 }
 
@@ -78,9 +83,13 @@ export function decodeCreatedStream(value: unknown): CreatedEventStream {
   const s = decodeStream(value);
   const password = s.amqp_credentials.password;
   if (typeof password !== 'string' || password === '') {
-    throw new AmpError('API_BAD_RESPONSE', `stream ${s.id} was created but the response has no AMQP password`, {
-      details: { maybeSent: true },
-    });
+    throw new AmpError(
+      'API_BAD_RESPONSE',
+      `stream ${s.id} was created but the response has no AMQP password`,
+      {
+        details: { maybeSent: true },
+      },
+    );
   }
   return s as CreatedEventStream;
 }
@@ -88,7 +97,11 @@ export function decodeCreatedStream(value: unknown): CreatedEventStream {
 export function decodeEventTypes(value: unknown): ApiEventType[] {
   return list(value, 'event types').map((v) => {
     const t = parse(eventType, v, 'event type');
-    return { id: t.id, name: t.name, ...(typeof t.description === 'string' ? { description: t.description } : {}) };
+    return {
+      id: t.id,
+      name: t.name,
+      ...(typeof t.description === 'string' ? { description: t.description } : {}),
+    };
   });
 }
 

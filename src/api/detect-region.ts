@@ -18,7 +18,10 @@ export const DEFAULT_REGION_CANDIDATES: readonly RegionCandidate[] = REGIONS.map
   baseUrl: REGION_API_URLS[region],
 }));
 
-export interface DetectRegionOptions extends Omit<SecureEndpointClientOptions, 'region' | 'baseUrl' | 'clientId' | 'apiKey'> {
+export interface DetectRegionOptions extends Omit<
+  SecureEndpointClientOptions,
+  'region' | 'baseUrl' | 'clientId' | 'apiKey'
+> {
   readonly candidates?: readonly RegionCandidate[];
 }
 
@@ -26,7 +29,11 @@ export interface DetectedRegion extends RegionCandidate {
   readonly version: string;
 }
 
-export async function detectRegion(clientId: string, apiKey: string, options: DetectRegionOptions = {}): Promise<DetectedRegion> {
+export async function detectRegion(
+  clientId: string,
+  apiKey: string,
+  options: DetectRegionOptions = {},
+): Promise<DetectedRegion> {
   const { candidates = DEFAULT_REGION_CANDIDATES, ...clientOptions } = options;
   let lastOther: AmpError | undefined;
   for (const candidate of candidates) {
@@ -56,7 +63,11 @@ export async function detectRegion(clientId: string, apiKey: string, options: De
       hint: `${lastOther.hint ?? ''} (or give the region yourself with --region nam|eu|apjc)`.trim(),
     });
   }
-  throw new AmpError('API_UNAUTHORIZED', `these credentials were refused by every region (${candidates.map((c) => c.region).join(', ')})`, {
-    hint: 'check the client id and API key, or generate a new key in the Secure Endpoint console › Accounts › API Credentials',
-  });
+  throw new AmpError(
+    'API_UNAUTHORIZED',
+    `these credentials were refused by every region (${candidates.map((c) => c.region).join(', ')})`,
+    {
+      hint: 'check the client id and API key, or generate a new key in the Secure Endpoint console › Accounts › API Credentials',
+    },
+  );
 }

@@ -37,13 +37,20 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * A successful response must be `{version?, metadata?, data}`. Some endpoints (DELETE) may
  * answer with an empty body; that is `data: undefined`.
  */
-export function decodeEnvelope(parsed: unknown, ctx: { method: string; path: string; empty: boolean }): ApiEnvelope<unknown> {
+export function decodeEnvelope(
+  parsed: unknown,
+  ctx: { method: string; path: string; empty: boolean },
+): ApiEnvelope<unknown> {
   if (parsed === undefined && ctx.empty) return { version: '', metadata: {}, data: undefined };
   if (!isRecord(parsed) || !('data' in parsed)) {
-    throw new AmpError('API_BAD_RESPONSE', `${ctx.method} ${ctx.path}: the response is not the documented JSON envelope`, {
-      details: { method: ctx.method, path: ctx.path, maybeSent: true },
-      hint: 'is the API URL right? A proxy or captive portal may be answering instead of the Secure Endpoint API',
-    });
+    throw new AmpError(
+      'API_BAD_RESPONSE',
+      `${ctx.method} ${ctx.path}: the response is not the documented JSON envelope`,
+      {
+        details: { method: ctx.method, path: ctx.path, maybeSent: true },
+        hint: 'is the API URL right? A proxy or captive portal may be answering instead of the Secure Endpoint API',
+      },
+    );
   }
   const metadata = isRecord(parsed['metadata']) ? parsed['metadata'] : {};
   return {

@@ -36,8 +36,10 @@ export function errorDetails(body: unknown): { description?: string; details: st
     const d = (e as { details?: unknown; description?: unknown }).details;
     const desc = (e as { description?: unknown }).description;
     if (description === undefined && typeof desc === 'string') description = desc;
-    if (Array.isArray(d)) for (const x of d as unknown[]) if (typeof x === 'string' || typeof x === 'number') details.push(String(x));
-    else if (typeof d === 'string') details.push(d);
+    if (Array.isArray(d))
+      for (const x of d as unknown[])
+        if (typeof x === 'string' || typeof x === 'number') details.push(String(x));
+        else if (typeof d === 'string') details.push(d);
   }
   return description === undefined ? { details } : { description, details };
 }
@@ -52,8 +54,10 @@ const HINTS = {
   forbidden:
     'this API key is read-only; creating, updating or deleting event streams needs a "Read & Write" key (console › Accounts › API Credentials)',
   nameTaken: 'pick another name: stream names must be unique in the organisation',
-  limit: 'delete a stream first (`ampstream streams delete <id>`): an organisation may have at most 5 event streams',
-  streamNotFound: 'the stream was deleted or never existed; list the current ones with `ampstream streams list`',
+  limit:
+    'delete a stream first (`ampstream streams delete <id>`): an organisation may have at most 5 event streams',
+  streamNotFound:
+    'the stream was deleted or never existed; list the current ones with `ampstream streams list`',
   notFound: 'check the id or GUID',
   badRequest: 'the API rejected the request as shown; fix the values and try again',
   server: 'the Secure Endpoint API had an internal problem; try again in a few minutes',
@@ -77,7 +81,13 @@ export function apiErrorFromResponse(ctx: ApiErrorContext): AmpError {
   const text = details.join('; ');
   const reason = [description, text].filter((s) => s !== undefined && s !== '').join(': ');
   const message = `${ctx.method} ${ctx.path} → HTTP ${ctx.status}${reason === '' ? '' : ` ${reason}`}`;
-  const base = { status: ctx.status, method: ctx.method, path: ctx.path, attempts: ctx.attempts, apiDetails: details };
+  const base = {
+    status: ctx.status,
+    method: ctx.method,
+    path: ctx.path,
+    attempts: ctx.attempts,
+    apiDetails: details,
+  };
   const make = (code: ErrorCode, hint: string, retryable = false): AmpError =>
     new AmpError(code, message, { hint, retryable, details: base });
 
@@ -112,8 +122,22 @@ export function apiErrorFromResponse(ctx: ApiErrorContext): AmpError {
  * Network-level failure classification (undici / Node error codes). `maybeSent`: the request
  * may have reached the server, so a non-idempotent request (POST) must not be repeated blindly.
  */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'UND_ERR_CONNECT_TIMEOUT']);
-const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const NOT_SENT = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const TIMEOUTS = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
 const TLS = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME|ALTNAME/;
 
 export function errorCodeOf(e: unknown): string | undefined {
@@ -125,7 +149,10 @@ export function errorCodeOf(e: unknown): string | undefined {
   return undefined;
 }
 
-export function networkError(e: unknown, ctx: { method: string; path: string; origin: string; attempts: number }): AmpError {
+export function networkError(
+  e: unknown,
+  ctx: { method: string; path: string; origin: string; attempts: number },
+): AmpError {
   const code = errorCodeOf(e) ?? 'UNKNOWN';
   const details = { method: ctx.method, path: ctx.path, attempts: ctx.attempts, errno: code };
   const where = `${ctx.method} ${ctx.path} at ${ctx.origin}`;

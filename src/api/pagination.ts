@@ -26,7 +26,9 @@ export async function* paginate<T>(
     if (next === undefined || next === '' || items.length === 0) return;
     const nextUrl = new URL(next, transport.baseUrl);
     const basePath = new URL(transport.baseUrl).pathname.replace(/\/+$/, '');
-    path = nextUrl.pathname.startsWith(`${basePath}/`) ? nextUrl.pathname.slice(basePath.length) : nextUrl.pathname;
+    path = nextUrl.pathname.startsWith(`${basePath}/`)
+      ? nextUrl.pathname.slice(basePath.length)
+      : nextUrl.pathname;
     q = nextUrl.searchParams;
   }
 }

@@ -50,10 +50,16 @@ export function parseRateLimitHeaders(headers: HeaderBag, now: Date): RateLimitI
   const remaining = int(header(headers, ['x-ratelimit-remaining', 'x-rate-limit-remaining']));
   const resetSeconds = int(header(headers, ['x-ratelimit-reset', 'x-rate-limit-reset']));
   const resetDate = date(header(headers, ['x-ratelimit-resetdate', 'x-rate-limit-resetdate']));
-  if (limit === undefined && remaining === undefined && resetSeconds === undefined && resetDate === undefined) {
+  if (
+    limit === undefined &&
+    remaining === undefined &&
+    resetSeconds === undefined &&
+    resetDate === undefined
+  ) {
     return undefined;
   }
-  const resetAt = resetDate ?? (resetSeconds === undefined ? undefined : new Date(now.getTime() + resetSeconds * 1000));
+  const resetAt =
+    resetDate ?? (resetSeconds === undefined ? undefined : new Date(now.getTime() + resetSeconds * 1000));
   return {
     ...(limit === undefined ? {} : { limit }),
     ...(remaining === undefined ? {} : { remaining }),
@@ -77,7 +83,11 @@ export function retryAfterMs(headers: HeaderBag, now: Date): number | undefined 
  * How long to wait before retrying a 429: until the reset time (from either header spelling or
  * Retry-After), or undefined when the response says nothing about it.
  */
-export function rateLimitWaitMs(info: RateLimitInfo | undefined, headers: HeaderBag, now: Date): number | undefined {
+export function rateLimitWaitMs(
+  info: RateLimitInfo | undefined,
+  headers: HeaderBag,
+  now: Date,
+): number | undefined {
   const retryAfter = retryAfterMs(headers, now);
   if (retryAfter !== undefined) return retryAfter;
   if (info?.resetAt === undefined) return undefined;

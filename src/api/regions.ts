@@ -39,7 +39,10 @@ const ALIASES: Readonly<Record<string, Region>> = {
 
 /** `na`, `NA`, `us`, `Europe`, `APJC`… → the canonical region; USAGE error otherwise. */
 export function parseRegion(input: string): Region {
-  const key = input.trim().toLowerCase().replace(/[\s_]+/g, '-');
+  const key = input
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-');
   const region = ALIASES[key];
   if (region === undefined) {
     throw new AmpError('USAGE', `unknown region "${input}"`, {
@@ -69,7 +72,9 @@ export function normaliseBaseUrl(input: string): string {
   try {
     url = new URL(input);
   } catch {
-    throw new AmpError('USAGE', `"${input}" is not a URL`, { hint: 'e.g. --api-url https://amp.example.internal' });
+    throw new AmpError('USAGE', `"${input}" is not a URL`, {
+      hint: 'e.g. --api-url https://amp.example.internal',
+    });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new AmpError('USAGE', `the API URL must be https:// (got ${url.protocol})`);
@@ -79,6 +84,7 @@ export function normaliseBaseUrl(input: string): string {
       hint: 'give them with --client-id and the API key from a prompt, stdin or AMPSTREAM_API_KEY',
     });
   }
-  if (url.search !== '' || url.hash !== '') throw new AmpError('USAGE', 'the API URL must not have a query or fragment');
+  if (url.search !== '' || url.hash !== '')
+    throw new AmpError('USAGE', 'the API URL must not have a query or fragment');
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }

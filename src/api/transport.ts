@@ -139,7 +139,10 @@ export class ApiTransport {
       const started = Date.now();
       try {
         const res = await this.#send(method, target, options.body, attempt);
-        this.#logger.debug({ method, path: target, status: res.status, ms: Date.now() - started, attempt }, 'api call');
+        this.#logger.debug(
+          { method, path: target, status: res.status, ms: Date.now() - started, attempt },
+          'api call',
+        );
         return res;
       } catch (e) {
         if (!isAmpError(e)) throw e;
@@ -148,7 +151,11 @@ export class ApiTransport {
         if (e.code === 'API_RATE_LIMITED') {
           waitMs = this.#rateLimitWait(details.retryAt, rateLimitRetries < maxRateLimitRetries);
           if (waitMs !== undefined) rateLimitRetries++;
-        } else if (attempt < maxAttempts && e.retryable && (IDEMPOTENT.has(method) || details.maybeSent === false)) {
+        } else if (
+          attempt < maxAttempts &&
+          e.retryable &&
+          (IDEMPOTENT.has(method) || details.maybeSent === false)
+        ) {
           waitMs = backoffDelay(attempt - 1, {
             baseMs: retry.baseMs ?? DEFAULT_RETRY_BASE_MS,
             maxMs: retry.maxMs ?? DEFAULT_RETRY_MAX_MS,
@@ -156,7 +163,10 @@ export class ApiTransport {
           });
         }
         if (waitMs === undefined) throw e;
-        this.#logger.warn({ method, path: target, code: e.code, attempt, waitMs }, 'api call failed; retrying');
+        this.#logger.warn(
+          { method, path: target, code: e.code, attempt, waitMs },
+          'api call failed; retrying',
+        );
         await sleep(waitMs);
       }
     }
@@ -172,7 +182,12 @@ export class ApiTransport {
     const cap = this.#o.maxRateLimitWaitMs ?? DEFAULT_MAX_RATE_LIMIT_WAIT_MS;
     if (retryAt === undefined) {
       // no reset information: back off a little and try once more
-      return backoffDelay(2, { baseMs: 1000, maxMs: cap, minMs: 1000, ...(this.#o.random === undefined ? {} : { random: this.#o.random }) });
+      return backoffDelay(2, {
+        baseMs: 1000,
+        maxMs: cap,
+        minMs: 1000,
+        ...(this.#o.random === undefined ? {} : { random: this.#o.random }),
+      });
     }
     const wait = new Date(retryAt).getTime() - this.#now().getTime() + RESET_MARGIN_MS;
     return wait <= cap ? Math.max(0, wait) : undefined;
@@ -214,13 +229,20 @@ export class ApiTransport {
     try {
       parsed = parseBody(decompress(raw, headerValue(hdrs, 'content-encoding')));
     } catch (e) {
-      throw new AmpError('API_BAD_RESPONSE', `${method} ${target}: the response body could not be decompressed`, {
-        cause: e,
-        details: { method, path: target, status: res.statusCode, maybeSent: true },
-      });
+      throw new AmpError(
+        'API_BAD_RESPONSE',
+        `${method} ${target}: the response body could not be decompressed`,
+        {
+          cause: e,
+          details: { method, path: target, status: res.statusCode, maybeSent: true },
+        },
+      );
     }
     if (res.statusCode >= 200 && res.statusCode < 300) {
-      return { status: res.statusCode, envelope: decodeEnvelope(parsed, { method, path: target, empty: raw.length === 0 }) };
+      return {
+        status: res.statusCode,
+        envelope: decodeEnvelope(parsed, { method, path: target, empty: raw.length === 0 }),
+      };
     }
     const waitMs = res.statusCode === 429 ? rateLimitWaitMs(info, hdrs, now) : undefined;
     throw apiErrorFromResponse({
@@ -237,7 +259,8 @@ export class ApiTransport {
 
 function headerValue(headers: HeaderBag, name: string): string | undefined {
   for (const [k, v] of Object.entries(headers)) {
-    if (k.toLowerCase() === name) return Array.isArray(v) ? (v as readonly string[])[0] : (v as string | undefined);
+    if (k.toLowerCase() === name)
+      return Array.isArray(v) ? (v as readonly string[])[0] : (v as string | undefined);
   }
   return undefined;
 }

@@ -38,7 +38,10 @@ export interface ResolvedConnection {
   readonly ca?: string;
   readonly insecure: boolean;
   /** where each part came from, for `--verbose`-style messages (never the values) */
-  readonly sources: { readonly credentials: 'flags' | 'env' | 'vault' | 'mixed'; readonly endpoint: 'flags' | 'env' | 'vault' | 'none' };
+  readonly sources: {
+    readonly credentials: 'flags' | 'env' | 'vault' | 'mixed';
+    readonly endpoint: 'flags' | 'env' | 'vault' | 'none';
+  };
 }
 
 /** The option values `addConnectionOptions` adds (commander's camelCase names). */
@@ -59,13 +62,15 @@ export function addConnectionOptions<A extends unknown[], O extends OptionValues
     .option('--region <region>', 'Cisco cloud: nam | eu | apjc (env AMPSTREAM_REGION)')
     .option('--api-url <url>', 'API base URL for a private cloud or the emulator (env AMPSTREAM_API_URL)')
     .option('--client-id <id>', 'API client id (env AMPSTREAM_CLIENT_ID)')
-    .option('--api-key <key>', 'API key (avoid: it lands in shell history; prefer AMPSTREAM_API_KEY(_FILE) or `ampstream login`)')
+    .option(
+      '--api-key <key>',
+      'API key (avoid: it lands in shell history; prefer AMPSTREAM_API_KEY(_FILE) or `ampstream login`)',
+    )
     .option('--ca <file>', 'extra trusted CA certificate, PEM (env AMPSTREAM_CA)')
-    .option('--insecure', 'DISABLE TLS certificate verification (dangerous; for tests only)') as unknown as Command<
-    A,
-    O & ConnectionOptionValues,
-    G
-  >; // commander's inferred type is the same set of options, but too deep for tsc to emit or compare
+    .option(
+      '--insecure',
+      'DISABLE TLS certificate verification (dangerous; for tests only)',
+    ) as unknown as Command<A, O & ConnectionOptionValues, G>; // commander's inferred type is the same set of options, but too deep for tsc to emit or compare
 }
 
 function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -77,7 +82,10 @@ async function readPem(path: string, origin: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (e) {
-    throw new AmpError('CONFIG_INVALID', `cannot read the CA file ${path} (${origin})`, { cause: e, hint: 'give a PEM file path' });
+    throw new AmpError('CONFIG_INVALID', `cannot read the CA file ${path} (${origin})`, {
+      cause: e,
+      hint: 'give a PEM file path',
+    });
   }
 }
 
@@ -85,7 +93,10 @@ async function readKeyFile(path: string): Promise<string> {
   try {
     return (await readFile(path, 'utf8')).trim();
   } catch (e) {
-    throw new AmpError('CONFIG_INVALID', `cannot read AMPSTREAM_API_KEY_FILE ${path}`, { cause: e, hint: 'check the path and permissions' });
+    throw new AmpError('CONFIG_INVALID', `cannot read AMPSTREAM_API_KEY_FILE ${path}`, {
+      cause: e,
+      hint: 'check the path and permissions',
+    });
   }
 }
 
@@ -93,7 +104,9 @@ type Endpoint = { region: Region } | { baseUrl: string } | undefined;
 
 function endpointOf(region: string | undefined, apiUrl: string | undefined, origin: string): Endpoint {
   if (region !== undefined && apiUrl !== undefined) {
-    throw new AmpError('USAGE', `both a region and an API URL are set (${origin})`, { hint: 'give one of them' });
+    throw new AmpError('USAGE', `both a region and an API URL are set (${origin})`, {
+      hint: 'give one of them',
+    });
   }
   if (region !== undefined) return { region: parseRegion(region) };
   if (apiUrl !== undefined) return { baseUrl: normaliseBaseUrl(apiUrl) };
@@ -106,21 +119,33 @@ export interface ResolveDeps {
 }
 
 /** Resolve everything; `CREDENTIALS_MISSING` (with a hint to `ampstream login`) when incomplete. */
-export async function resolveConnection(flags: ConnectionFlags, deps: ResolveDeps): Promise<ResolvedConnection> {
+export async function resolveConnection(
+  flags: ConnectionFlags,
+  deps: ResolveDeps,
+): Promise<ResolvedConnection> {
   const env = deps.env ?? process.env;
   const flagEndpoint = endpointOf(flags.region, flags.apiUrl, 'flags');
-  const envEndpoint = endpointOf(envValue(env, 'AMPSTREAM_REGION'), envValue(env, 'AMPSTREAM_API_URL'), 'environment');
+  const envEndpoint = endpointOf(
+    envValue(env, 'AMPSTREAM_REGION'),
+    envValue(env, 'AMPSTREAM_API_URL'),
+    'environment',
+  );
   const flagId = flags.clientId;
   const envId = envValue(env, 'AMPSTREAM_CLIENT_ID');
   const flagKey = flags.apiKey;
   const envKeyFile = envValue(env, 'AMPSTREAM_API_KEY_FILE');
-  const envKey = envValue(env, 'AMPSTREAM_API_KEY') ?? (envKeyFile === undefined ? undefined : await readKeyFile(envKeyFile));
+  const envKey =
+    envValue(env, 'AMPSTREAM_API_KEY') ??
+    (envKeyFile === undefined ? undefined : await readKeyFile(envKeyFile));
   const flagCa = flags.ca === undefined ? undefined : await readPem(flags.ca, '--ca');
   const envCaPath = envValue(env, 'AMPSTREAM_CA');
   const envCa = envCaPath === undefined ? undefined : await readPem(envCaPath, 'AMPSTREAM_CA');
 
   let stored: StoredApiCredentials | undefined;
-  const needVault = (flagId ?? envId) === undefined || (flagKey ?? envKey) === undefined || (flagEndpoint ?? envEndpoint) === undefined;
+  const needVault =
+    (flagId ?? envId) === undefined ||
+    (flagKey ?? envKey) === undefined ||
+    (flagEndpoint ?? envEndpoint) === undefined;
   let vaultProblem: AmpError | undefined;
   if (needVault) {
     const status = await deps.vault.status();
@@ -143,18 +168,27 @@ export async function resolveConnection(flags: ConnectionFlags, deps: ResolveDep
   if (clientId === undefined || apiKey === undefined || endpoint === undefined) {
     // a wrong passphrase or a damaged vault is the real problem: say that, not "missing"
     if (vaultProblem !== undefined && vaultProblem.code !== 'VAULT_NO_PASSPHRASE') throw vaultProblem;
-    const missing = [clientId === undefined ? 'client id' : '', apiKey === undefined ? 'API key' : '', endpoint === undefined ? 'region or API URL' : '']
+    const missing = [
+      clientId === undefined ? 'client id' : '',
+      apiKey === undefined ? 'API key' : '',
+      endpoint === undefined ? 'region or API URL' : '',
+    ]
       .filter((s) => s !== '')
       .join(', ');
-    throw new AmpError('CREDENTIALS_MISSING', `no API credentials: missing ${missing}${vaultProblem === undefined ? '' : ` (the vault could not be opened: ${vaultProblem.message})`}`, {
-      ...(vaultProblem === undefined ? {} : { cause: vaultProblem }),
-      hint:
-        vaultProblem?.code === 'VAULT_NO_PASSPHRASE'
-          ? `${vaultProblem.hint ?? ''}; or set AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY and AMPSTREAM_REGION`
-          : 'run `ampstream login --client-id ID` once (stores them in the vault), or set AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY and AMPSTREAM_REGION (or AMPSTREAM_API_URL)',
-    });
+    throw new AmpError(
+      'CREDENTIALS_MISSING',
+      `no API credentials: missing ${missing}${vaultProblem === undefined ? '' : ` (the vault could not be opened: ${vaultProblem.message})`}`,
+      {
+        ...(vaultProblem === undefined ? {} : { cause: vaultProblem }),
+        hint:
+          vaultProblem?.code === 'VAULT_NO_PASSPHRASE'
+            ? `${vaultProblem.hint ?? ''}; or set AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY and AMPSTREAM_REGION`
+            : 'run `ampstream login --client-id ID` once (stores them in the vault), or set AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY and AMPSTREAM_REGION (or AMPSTREAM_API_URL)',
+      },
+    );
   }
-  const from = (flag: unknown, envV: unknown): 'flags' | 'env' | 'vault' => (flag !== undefined ? 'flags' : envV !== undefined ? 'env' : 'vault');
+  const from = (flag: unknown, envV: unknown): 'flags' | 'env' | 'vault' =>
+    flag !== undefined ? 'flags' : envV !== undefined ? 'env' : 'vault';
   const idSource = from(flagId, envId);
   const keySource = from(flagKey, envKey);
   return {
@@ -176,7 +210,8 @@ export function cliLogger(): Logger {
 }
 
 export function clientFor(conn: ResolvedConnection, logger: Logger = cliLogger()): SecureEndpointClient {
-  if (conn.insecure) warn('TLS certificate verification is DISABLED (--insecure): the API key can be intercepted');
+  if (conn.insecure)
+    warn('TLS certificate verification is DISABLED (--insecure): the API key can be intercepted');
   return new SecureEndpointClient({
     clientId: conn.clientId,
     apiKey: conn.apiKey,
@@ -195,5 +230,7 @@ export async function connect(flags: ConnectionFlags, deps: ResolveDeps): Promis
 }
 
 export function warnApiKeyFlag(): void {
-  warn('--api-key puts the key in your shell history and the process list; prefer AMPSTREAM_API_KEY_FILE, --api-key-stdin or `ampstream login`');
+  warn(
+    '--api-key puts the key in your shell history and the process list; prefer AMPSTREAM_API_KEY_FILE, --api-key-stdin or `ampstream login`',
+  );
 }

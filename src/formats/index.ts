@@ -18,7 +18,9 @@ const formats: Partial<Record<FormatName, Format>> = {
 export function getFormat(name: FormatName): Format {
   const f = formats[name];
   if (f === undefined) {
-    throw new AmpError('USAGE', `format "${name}" is not available`, { hint: `use one of: ${Object.keys(formats).join(', ')}` });
+    throw new AmpError('USAGE', `format "${name}" is not available`, {
+      hint: `use one of: ${Object.keys(formats).join(', ')}`,
+    });
   }
   return f;
 }

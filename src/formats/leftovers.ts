@@ -66,7 +66,13 @@ export function leftovers(value: unknown, spec: Consumed): unknown {
     const sub = Object.hasOwn(objSpec, key) ? objSpec[key] : undefined;
     const rest = sub === undefined ? v : leftovers(v, sub);
     if (rest !== undefined) {
-      if (key === '__proto__') Object.defineProperty(out, key, { value: rest, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(out, key, {
+          value: rest,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       else out[key] = rest;
       kept = true;
     }

@@ -59,6 +59,7 @@ export function prettyJson(text: string, indent = '  '): string {
 
 function nextNonSpace(text: string, from: number): number {
   let i = from;
-  while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r'))
+    i++;
   return i;
 }

@@ -10,7 +10,8 @@ import type { Format } from './types.js';
 export const rawFormat: Format = {
   name: 'raw',
   kind: 'json',
-  render: (event) => (event.raw.includes(0x0a) || event.raw.includes(0x0d) ? stripNewlines(event.raw) : event.raw),
+  render: (event) =>
+    event.raw.includes(0x0a) || event.raw.includes(0x0d) ? stripNewlines(event.raw) : event.raw,
 };
 
 function stripNewlines(raw: Buffer): Buffer {

@@ -166,7 +166,8 @@ function isAlert(domain: Domain, action: Action): boolean {
 
 function fallback(cls: EventTypeClass, id: number): Entry {
   if (cls === 'failure') return ['other', 'failed'];
-  if (cls === 'threat') return Math.floor(id / 0x1000000) === 0x42 ? ['ioc', 'detected'] : ['other', 'detected'];
+  if (cls === 'threat')
+    return Math.floor(id / 0x1000000) === 0x42 ? ['ioc', 'detected'] : ['other', 'detected'];
   return ['other', 'none'];
 }
 

@@ -26,7 +26,8 @@ export function summaryOf(e: SecureEndpointEvent): string {
 
 /** "Threat Detected: W32.Example.Trojan", "Cloud IOC: W32.PowershellDownloadedExecutable.ioc". */
 export function titleOf(e: SecureEndpointEvent): string {
-  const type = str(e.event_type) ?? `Event type ${typeof e.event_type_id === 'number' ? e.event_type_id : '?'}`;
+  const type =
+    str(e.event_type) ?? `Event type ${typeof e.event_type_id === 'number' ? e.event_type_id : '?'}`;
   const what =
     str(e.detection) ??
     str(obj(e.threat_hunting)?.['incident_title']) ??
@@ -83,7 +84,12 @@ function addItems(out: MitreItem[], src: readonly unknown[] | undefined): void {
   for (const raw of src) {
     const item = toItem(raw);
     if (item === undefined) continue;
-    if (out.some((x) => (item.id !== undefined && x.id === item.id) || (item.id === undefined && x.name === item.name))) continue;
+    if (
+      out.some(
+        (x) => (item.id !== undefined && x.id === item.id) || (item.id === undefined && x.name === item.name),
+      )
+    )
+      continue;
     out.push(item);
   }
 }

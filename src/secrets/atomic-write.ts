@@ -32,7 +32,11 @@ export interface AtomicWriteOptions {
   readonly fs?: AtomicFs;
 }
 
-export async function writeFileAtomic(path: string, data: string | Buffer, options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Buffer,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
   const fs = options.fs ?? nodeAtomicFs;
   const mode = options.mode ?? 0o600;
   const dir = dirname(path);

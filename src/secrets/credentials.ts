@@ -53,7 +53,8 @@ export type StreamCredentialsSummary = Omit<StoredStreamCredentials, 'password'>
 
 export function streamEntryName(streamId: number | string): string {
   const id = String(streamId);
-  if (!/^\d+$/.test(id)) throw new AmpError('USAGE', `"${id}" is not a stream id`, { hint: 'stream ids are integers' });
+  if (!/^\d+$/.test(id))
+    throw new AmpError('USAGE', `"${id}" is not a stream id`, { hint: 'stream ids are integers' });
   return `${STREAM_ENTRY_PREFIX}${id}`;
 }
 
@@ -96,7 +97,9 @@ export async function saveApiCredentials(vault: CredentialVault, creds: StoredAp
   await vault.set(API_CREDENTIALS_ENTRY, JSON.stringify(value));
 }
 
-export async function loadApiCredentials(vault: CredentialVaultReader): Promise<StoredApiCredentials | undefined> {
+export async function loadApiCredentials(
+  vault: CredentialVaultReader,
+): Promise<StoredApiCredentials | undefined> {
   const text = vault.get(API_CREDENTIALS_ENTRY);
   if (text === undefined) return undefined;
   const o = parseEntry(API_CREDENTIALS_ENTRY, text);
@@ -140,7 +143,8 @@ export async function saveStreamCredentials(
   creds: StoredStreamCredentials,
 ): Promise<SaveStreamResult> {
   const entry = streamEntryName(streamId);
-  if (creds.password === '') throw new AmpError('CREDENTIALS_MISSING', 'refusing to store stream credentials without a password');
+  if (creds.password === '')
+    throw new AmpError('CREDENTIALS_MISSING', 'refusing to store stream credentials without a password');
   const value: StoredStreamCredentials = {
     apiBase: creds.apiBase,
     user_name: creds.user_name,
@@ -199,7 +203,9 @@ function decodeStream(entry: string, text: string): StoredStreamCredentials {
 }
 
 /** Every stored stream, without passwords, sorted by id. Damaged entries are skipped. */
-export async function listStreamCredentials(vault: CredentialVaultReader): Promise<StreamCredentialsSummary[]> {
+export async function listStreamCredentials(
+  vault: CredentialVaultReader,
+): Promise<StreamCredentialsSummary[]> {
   const out: StreamCredentialsSummary[] = [];
   for (const name of vault.names()) {
     const m = /^stream\/(\d+)$/.exec(name);
@@ -215,6 +221,9 @@ export async function listStreamCredentials(vault: CredentialVaultReader): Promi
   return out.sort((a, b) => Number(a.id) - Number(b.id));
 }
 
-export async function removeStreamCredentials(vault: CredentialVault, streamId: number | string): Promise<boolean> {
+export async function removeStreamCredentials(
+  vault: CredentialVault,
+  streamId: number | string,
+): Promise<boolean> {
   return vault.delete(streamEntryName(streamId));
 }

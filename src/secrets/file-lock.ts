@@ -20,7 +20,11 @@ export interface FileLockOptions {
 export const DEFAULT_LOCK_TIMEOUT_MS = 10_000; // 10 s
 export const DEFAULT_LOCK_STALE_MS = 30_000; // 30 s
 
-export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
+export async function withFileLock<T>(
+  lockPath: string,
+  fn: () => Promise<T>,
+  options: FileLockOptions = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
   const staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;
   for (;;) {
@@ -42,10 +46,14 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, op
         continue;
       }
       if (Date.now() >= deadline) {
-        throw new AmpError('VAULT_LOCKED', `the vault is being written by another process (${lockPath} exists)`, {
-          retryable: true,
-          hint: `try again; if no other ampstream is running, remove ${lockPath}`,
-        });
+        throw new AmpError(
+          'VAULT_LOCKED',
+          `the vault is being written by another process (${lockPath} exists)`,
+          {
+            retryable: true,
+            hint: `try again; if no other ampstream is running, remove ${lockPath}`,
+          },
+        );
       }
       await sleep(options.pollMs ?? 50);
     }

@@ -37,12 +37,16 @@ export async function obtainPassphrase(options: PassphraseOptions = {}): Promise
     });
   }
   const where = options.vaultPath === undefined ? '' : ` (${options.vaultPath})`;
-  const first = await options.prompt(options.confirm === true ? `New vault passphrase${where}: ` : `Vault passphrase${where}: `);
+  const first = await options.prompt(
+    options.confirm === true ? `New vault passphrase${where}: ` : `Vault passphrase${where}: `,
+  );
   if (first === '') throw new AmpError('VAULT_NO_PASSPHRASE', 'an empty passphrase is not allowed');
   if (options.confirm === true) {
     const second = await options.prompt('Repeat the passphrase: ');
     if (second !== first) {
-      throw new AmpError('VAULT_NO_PASSPHRASE', 'the two passphrases differ', { hint: 'run the command again' });
+      throw new AmpError('VAULT_NO_PASSPHRASE', 'the two passphrases differ', {
+        hint: 'run the command again',
+      });
     }
   }
   return first;
@@ -53,10 +57,14 @@ async function readPassphraseFile(path: string): Promise<string> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new AmpError('VAULT_NO_PASSPHRASE', `cannot read the passphrase file ${path} (${PASSPHRASE_FILE_ENV})`, {
-      cause: e,
-      hint: 'check the path and that this user may read it',
-    });
+    throw new AmpError(
+      'VAULT_NO_PASSPHRASE',
+      `cannot read the passphrase file ${path} (${PASSPHRASE_FILE_ENV})`,
+      {
+        cause: e,
+        hint: 'check the path and that this user may read it',
+      },
+    );
   }
   const value = text.replace(/\r?\n$/, '');
   if (value === '') {

@@ -76,9 +76,13 @@ export function createSecretResolver(options: SecretResolverOptions = {}): Secre
       }
       return hash > 0 ? jsonField(value, entry, name.slice(hash + 1)) : value;
     }
-    throw new AmpError('SECRET_REF_INVALID', 'a secret setting must be a reference: env:NAME, file:PATH or vault:NAME', {
-      hint: 'never put secret values in the config file itself',
-    });
+    throw new AmpError(
+      'SECRET_REF_INVALID',
+      'a secret setting must be a reference: env:NAME, file:PATH or vault:NAME',
+      {
+        hint: 'never put secret values in the config file itself',
+      },
+    );
   };
 }
 

@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  randomBytes,
+  scrypt,
+  timingSafeEqual,
+} from 'node:crypto';
 import { AmpError } from '../errors.js';
 
 /**
@@ -42,7 +49,13 @@ const CHECK_LABEL = 'ampstream-vault-check';
 
 export interface VaultEnvelope {
   readonly v: 1;
-  readonly kdf: { readonly name: 'scrypt'; readonly n: number; readonly r: number; readonly p: number; readonly salt: string };
+  readonly kdf: {
+    readonly name: 'scrypt';
+    readonly n: number;
+    readonly r: number;
+    readonly p: number;
+    readonly salt: string;
+  };
   readonly check: string;
   readonly iv: string;
   readonly tag: string;
@@ -53,8 +66,12 @@ function deriveKey(passphrase: string, salt: Buffer, kdf: VaultKdfParams): Promi
   // scrypt needs 128 * N * r bytes (+ 128 * r * p); give it twice that as headroom
   const maxmem = 256 * kdf.n * kdf.r + 256 * kdf.r * kdf.p;
   return new Promise((resolve, reject) => {
-    scrypt(passphrase.normalize('NFC'), salt, KEY_LENGTH, { N: kdf.n, r: kdf.r, p: kdf.p, maxmem }, (err, key) =>
-      err ? reject(err) : resolve(key),
+    scrypt(
+      passphrase.normalize('NFC'),
+      salt,
+      KEY_LENGTH,
+      { N: kdf.n, r: kdf.r, p: kdf.p, maxmem },
+      (err, key) => (err ? reject(err) : resolve(key)),
     );
   });
 }
@@ -85,7 +102,10 @@ export async function encryptEntries(
   const salt = randomBytes(SALT_BYTES);
   const iv = randomBytes(IV_BYTES);
   const key = await deriveKey(passphrase, salt, kdf);
-  const header = { v: 1 as const, kdf: { name: 'scrypt' as const, n: kdf.n, r: kdf.r, p: kdf.p, salt: salt.toString('base64') } };
+  const header = {
+    v: 1 as const,
+    kdf: { name: 'scrypt' as const, n: kdf.n, r: kdf.r, p: kdf.p, salt: salt.toString('base64') },
+  };
   const cipher = createCipheriv('aes-256-gcm', key.subarray(0, 32), iv);
   cipher.setAAD(aad(header));
   const plain = Buffer.from(JSON.stringify({ entries: Object.fromEntries(entries) }), 'utf8');
@@ -109,7 +129,8 @@ function corrupt(path: string, why: string, cause?: unknown): AmpError {
 }
 
 function b64(value: unknown, bytes: number | undefined, path: string, field: string): Buffer {
-  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw corrupt(path, `${field} is not base64`);
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value))
+    throw corrupt(path, `${field} is not base64`);
   const buf = Buffer.from(value, 'base64');
   if (bytes !== undefined && buf.length !== bytes) throw corrupt(path, `${field} has the wrong length`);
   return buf;
@@ -131,11 +152,15 @@ export function parseEnvelope(text: string, path: string): VaultEnvelope {
   const env = doc as Record<string, unknown>;
   if (env['v'] !== 1) throw corrupt(path, `unsupported version ${JSON.stringify(env['v'])}`);
   const kdf = env['kdf'] as Record<string, unknown> | undefined;
-  if (typeof kdf !== 'object' || kdf === null || kdf['name'] !== 'scrypt') throw corrupt(path, 'unknown key derivation');
+  if (typeof kdf !== 'object' || kdf === null || kdf['name'] !== 'scrypt')
+    throw corrupt(path, 'unknown key derivation');
   const { n, r, p } = kdf as { n: unknown; r: unknown; p: unknown };
-  if (typeof n !== 'number' || !isPowerOfTwo(n) || n < MIN_N || n > MAX_N) throw corrupt(path, 'scrypt N out of range');
-  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1 || r > MAX_R) throw corrupt(path, 'scrypt r out of range');
-  if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > MAX_P) throw corrupt(path, 'scrypt p out of range');
+  if (typeof n !== 'number' || !isPowerOfTwo(n) || n < MIN_N || n > MAX_N)
+    throw corrupt(path, 'scrypt N out of range');
+  if (typeof r !== 'number' || !Number.isInteger(r) || r < 1 || r > MAX_R)
+    throw corrupt(path, 'scrypt r out of range');
+  if (typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > MAX_P)
+    throw corrupt(path, 'scrypt p out of range');
   b64(kdf['salt'], SALT_BYTES, path, 'salt');
   b64(env['check'], 32, path, 'check');
   b64(env['iv'], IV_BYTES, path, 'iv');

@@ -119,13 +119,17 @@ export class Vault implements VaultStore {
 
   /** Open the vault, or create an empty one (written at once, 0600) if the file does not exist. */
   static async openOrCreate(options: VaultOptions): Promise<{ vault: Vault; created: boolean }> {
-    return withFileLock(`${options.path}.lock`, async () => {
-      const read = await readEntries(options.path, options.passphrase);
-      if (read !== undefined) return { vault: new Vault(options, read.entries, read.key), created: false };
-      const vault = new Vault(options, new Map());
-      await vault.#write(vault.#entries);
-      return { vault, created: true };
-    }, options.lock);
+    return withFileLock(
+      `${options.path}.lock`,
+      async () => {
+        const read = await readEntries(options.path, options.passphrase);
+        if (read !== undefined) return { vault: new Vault(options, read.entries, read.key), created: false };
+        const vault = new Vault(options, new Map());
+        await vault.#write(vault.#entries);
+        return { vault, created: true };
+      },
+      options.lock,
+    );
   }
 
   get(name: string): string | undefined {
@@ -161,29 +165,43 @@ export class Vault implements VaultStore {
    * opened it), applies `change`, writes atomically, and only then updates this instance.
    */
   async update(change: (entries: Map<string, string>) => void): Promise<void> {
-    await withFileLock(`${this.path}.lock`, async () => {
-      const current = (await readEntries(this.path, this.#passphrase, this.#key))?.entries ?? new Map<string, string>();
-      const next = new Map(current);
-      change(next);
-      for (const name of next.keys()) assertEntryName(name);
-      await this.#write(next);
-      this.#entries = next;
-    }, this.#options.lock);
+    await withFileLock(
+      `${this.path}.lock`,
+      async () => {
+        const current =
+          (await readEntries(this.path, this.#passphrase, this.#key))?.entries ?? new Map<string, string>();
+        const next = new Map(current);
+        change(next);
+        for (const name of next.keys()) assertEntryName(name);
+        await this.#write(next);
+        this.#entries = next;
+      },
+      this.#options.lock,
+    );
   }
 
   /** Re-encrypt everything under a new passphrase. */
   async changePassphrase(newPassphrase: string): Promise<void> {
-    await withFileLock(`${this.path}.lock`, async () => {
-      const current = (await readEntries(this.path, this.#passphrase, this.#key))?.entries ?? new Map<string, string>();
-      this.#passphrase = newPassphrase;
-      this.#key = undefined;
-      await this.#write(current);
-      this.#entries = current;
-    }, this.#options.lock);
+    await withFileLock(
+      `${this.path}.lock`,
+      async () => {
+        const current =
+          (await readEntries(this.path, this.#passphrase, this.#key))?.entries ?? new Map<string, string>();
+        this.#passphrase = newPassphrase;
+        this.#key = undefined;
+        await this.#write(current);
+        this.#entries = current;
+      },
+      this.#options.lock,
+    );
   }
 
   async #write(entries: ReadonlyMap<string, string>): Promise<void> {
-    const { envelope, key } = await encryptEntries(entries, this.#passphrase, this.#options.kdf ?? DEFAULT_VAULT_KDF);
+    const { envelope, key } = await encryptEntries(
+      entries,
+      this.#passphrase,
+      this.#options.kdf ?? DEFAULT_VAULT_KDF,
+    );
     await writeFileAtomic(this.path, `${JSON.stringify(envelope, null, 2)}\n`, {
       mode: 0o600,
       ...(this.#options.fs === undefined ? {} : { fs: this.#options.fs }),

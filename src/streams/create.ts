@@ -41,15 +41,23 @@ export type CreateStreamOutcome =
 
 function vaultRefusal(vault: Exclude<VaultState, { kind: 'open' }>): AmpError {
   const why = vault.kind === 'unavailable' ? vault.error.message : 'no vault is available';
-  return new AmpError(vault.kind === 'unavailable' ? vault.error.code : 'VAULT_LOCKED', `refusing to create the stream: its one-time password could not be stored (${why})`, {
-    ...(vault.kind === 'unavailable' ? { cause: vault.error } : {}),
-    hint:
-      `${vault.kind === 'unavailable' && vault.error.hint !== undefined ? `${vault.error.hint}; ` : ''}` +
-      'or pass --show-password to print the password instead of storing it (Cisco shows it only once)',
-  });
+  return new AmpError(
+    vault.kind === 'unavailable' ? vault.error.code : 'VAULT_LOCKED',
+    `refusing to create the stream: its one-time password could not be stored (${why})`,
+    {
+      ...(vault.kind === 'unavailable' ? { cause: vault.error } : {}),
+      hint:
+        `${vault.kind === 'unavailable' && vault.error.hint !== undefined ? `${vault.error.hint}; ` : ''}` +
+        'or pass --show-password to print the password instead of storing it (Cisco shows it only once)',
+    },
+  );
 }
 
-export async function createStream(api: StreamsApi, input: CreateStreamInput, options: CreateStreamOptions): Promise<CreateStreamOutcome> {
+export async function createStream(
+  api: StreamsApi,
+  input: CreateStreamInput,
+  options: CreateStreamOptions,
+): Promise<CreateStreamOutcome> {
   const name = input.name.trim();
   if (name === '') throw new AmpError('USAGE', 'the stream name must not be empty');
   if (options.vault.kind !== 'open' && options.allowWithoutVault !== true) throw vaultRefusal(options.vault);
@@ -65,15 +73,23 @@ export async function createStream(api: StreamsApi, input: CreateStreamInput, op
   const groupList = resolveGroups(wantGroups, groups);
 
   if (existing.some((s) => s.name === name)) {
-    throw new AmpError('API_NAME_TAKEN', `a stream named "${name}" already exists (id ${existing.find((s) => s.name === name)?.id})`, {
-      hint: 'pick another name, or use `ampstream streams show` / `streams update` on the existing one',
-    });
+    throw new AmpError(
+      'API_NAME_TAKEN',
+      `a stream named "${name}" already exists (id ${existing.find((s) => s.name === name)?.id})`,
+      {
+        hint: 'pick another name, or use `ampstream streams show` / `streams update` on the existing one',
+      },
+    );
   }
   if (existing.length >= MAX_STREAMS_PER_ORG) {
-    throw new AmpError('API_STREAM_LIMIT', `the organisation already has ${existing.length} event streams (at most ${MAX_STREAMS_PER_ORG})`, {
-      details: { streams: existing.map((s) => ({ id: s.id, name: s.name })) },
-      hint: `delete one first (\`ampstream streams delete <id>\`): ${existing.map((s) => `${s.id} (${s.name})`).join(', ')}`,
-    });
+    throw new AmpError(
+      'API_STREAM_LIMIT',
+      `the organisation already has ${existing.length} event streams (at most ${MAX_STREAMS_PER_ORG})`,
+      {
+        details: { streams: existing.map((s) => ({ id: s.id, name: s.name })) },
+        hint: `delete one first (\`ampstream streams delete <id>\`): ${existing.map((s) => `${s.id} (${s.name})`).join(', ')}`,
+      },
+    );
   }
 
   const result = await api.createEventStream({

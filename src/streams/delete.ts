@@ -17,7 +17,11 @@ export async function findStream(api: StreamsApi, ref: string): Promise<EventStr
   return resolveStream(ref, await api.eventStreams());
 }
 
-export async function deleteStream(api: StreamsApi, stream: EventStream, vault: VaultState): Promise<DeleteStreamOutcome> {
+export async function deleteStream(
+  api: StreamsApi,
+  stream: EventStream,
+  vault: VaultState,
+): Promise<DeleteStreamOutcome> {
   try {
     await api.deleteEventStream(stream.id);
   } catch (e) {

@@ -15,11 +15,17 @@ function listCell(names: readonly string[], max: number): string {
 }
 
 export function eventTypesCell(view: StreamView, max = MAX_NAMES_IN_CELL): string {
-  return listCell(view.eventTypes.map((t) => t.name ?? String(t.id)), max);
+  return listCell(
+    view.eventTypes.map((t) => t.name ?? String(t.id)),
+    max,
+  );
 }
 
 export function groupsCell(view: StreamView, max = MAX_NAMES_IN_CELL): string {
-  return listCell(view.groups.map((g) => g.name ?? g.guid), max);
+  return listCell(
+    view.groups.map((g) => g.name ?? g.guid),
+    max,
+  );
 }
 
 export function credentialsCell(view: StreamView): string {
@@ -61,8 +67,14 @@ export function credentialsSentence(view: StreamView): string {
 
 /** The `streams show` block: one "key  value" line per field. */
 export function streamDetails(view: StreamView): string {
-  const types = view.eventTypes.length === 0 ? ['all'] : view.eventTypes.map((t) => (t.name === undefined ? String(t.id) : `${t.name} (${t.id})`));
-  const groups = view.groups.length === 0 ? ['all'] : view.groups.map((g) => (g.name === undefined ? g.guid : `${g.name} (${g.guid})`));
+  const types =
+    view.eventTypes.length === 0
+      ? ['all']
+      : view.eventTypes.map((t) => (t.name === undefined ? String(t.id) : `${t.name} (${t.id})`));
+  const groups =
+    view.groups.length === 0
+      ? ['all']
+      : view.groups.map((g) => (g.name === undefined ? g.guid : `${g.name} (${g.guid})`));
   const rows: [string, string][] = [
     ['id', String(view.id)],
     ['name', view.name],

@@ -1,5 +1,11 @@
 /** Stream lifecycle on top of the API client: create (credentials stored first), list, show, update, delete. */
-export { createStream, recoveredError, type CreateStreamInput, type CreateStreamOptions, type CreateStreamOutcome } from './create.js';
+export {
+  createStream,
+  recoveredError,
+  type CreateStreamInput,
+  type CreateStreamOptions,
+  type CreateStreamOutcome,
+} from './create.js';
 export { deleteStream, findStream, type DeleteStreamOutcome } from './delete.js';
 export { resolveEventTypes, resolveGroups, resolveStream } from './resolve.js';
 export { didYouMean, editDistance, suggest } from './suggest.js';

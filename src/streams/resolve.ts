@@ -23,13 +23,19 @@ export function resolveEventTypes(inputs: readonly string[], known: readonly Api
   // names that drifted ("Cloud Recall Detection" → "Retrospective Detection"): the offline catalog knows both
   for (const c of EVENT_TYPES) {
     const t = byId.get(c.id);
-    if (t !== undefined && c.formerName !== undefined && !byName.has(norm(c.formerName))) byName.set(norm(c.formerName), t);
+    if (t !== undefined && c.formerName !== undefined && !byName.has(norm(c.formerName)))
+      byName.set(norm(c.formerName), t);
   }
   const out = new Map<number, ApiEventType>();
   for (const input of inputs) {
     const t = /^\d+$/.test(input.trim()) ? byId.get(Number(input.trim())) : byName.get(norm(input));
     if (t === undefined) {
-      const hint = didYouMean(suggest(input, known.map((k) => k.name)));
+      const hint = didYouMean(
+        suggest(
+          input,
+          known.map((k) => k.name),
+        ),
+      );
       throw new AmpError('UNKNOWN_EVENT_TYPE', `unknown event type "${input}"${hint}`, {
         details: { input },
         hint: 'list them with `ampstream event-types`; give ids or exact names (quote names with spaces)',
@@ -59,7 +65,14 @@ export function resolveGroups(inputs: readonly string[], known: readonly ApiGrou
       g = same[0];
     }
     if (g === undefined) {
-      const hint = GUID.test(text) ? '' : didYouMean(suggest(input, known.map((k) => k.name)));
+      const hint = GUID.test(text)
+        ? ''
+        : didYouMean(
+            suggest(
+              input,
+              known.map((k) => k.name),
+            ),
+          );
       throw new AmpError('UNKNOWN_GROUP', `unknown group "${input}"${hint}`, {
         details: { input },
         hint: 'list them with `ampstream groups`; give GUIDs or exact names',
@@ -95,6 +108,14 @@ export function resolveStream(ref: string, streams: readonly EventStream[]): Eve
       hint: `it was deleted or never existed; ${existing}`,
     });
   }
-  const hint = didYouMean(suggest(text, streams.map((s) => s.name)));
-  throw new AmpError('UNKNOWN_STREAM', `no event stream "${ref}"${hint}`, { details: { input: ref }, hint: existing });
+  const hint = didYouMean(
+    suggest(
+      text,
+      streams.map((s) => s.name),
+    ),
+  );
+  throw new AmpError('UNKNOWN_STREAM', `no event stream "${ref}"${hint}`, {
+    details: { input: ref },
+    hint: existing,
+  });
 }

@@ -34,9 +34,13 @@ export function suggest(input: string, candidates: readonly string[], max = MAX_
     const hay = name.toLowerCase();
     const d = editDistance(needle, hay);
     if (d <= limit) scored.push({ name, score: d });
-    else if (hay.includes(needle) && needle.length >= 3) scored.push({ name, score: limit + 1 + (hay.length - needle.length) / 100 });
+    else if (hay.includes(needle) && needle.length >= 3)
+      scored.push({ name, score: limit + 1 + (hay.length - needle.length) / 100 });
   }
-  return scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name)).slice(0, max).map((s) => s.name);
+  return scored
+    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
+    .slice(0, max)
+    .map((s) => s.name);
 }
 
 /** ` (did you mean "a" or "b"?)`, or '' when there is nothing close. */

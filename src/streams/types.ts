@@ -5,7 +5,14 @@ import type { CredentialVault } from '../secrets/credentials.js';
 /** What the stream operations need from the API client (a real client, or a test double). */
 export type StreamsApi = Pick<
   SecureEndpointClient,
-  'baseUrl' | 'eventTypes' | 'groups' | 'eventStreams' | 'eventStream' | 'createEventStream' | 'updateEventStream' | 'deleteEventStream'
+  | 'baseUrl'
+  | 'eventTypes'
+  | 'groups'
+  | 'eventStreams'
+  | 'eventStream'
+  | 'createEventStream'
+  | 'updateEventStream'
+  | 'deleteEventStream'
 >;
 
 /**

@@ -17,7 +17,11 @@ export interface UpdateStreamInput {
   readonly allGroups?: boolean;
 }
 
-export async function updateStream(api: StreamsApi, ref: string, input: UpdateStreamInput): Promise<{ before: EventStream; after: EventStream }> {
+export async function updateStream(
+  api: StreamsApi,
+  ref: string,
+  input: UpdateStreamInput,
+): Promise<{ before: EventStream; after: EventStream }> {
   if ((input.eventTypes?.length ?? 0) > 0 && input.allEventTypes === true) {
     throw new AmpError('USAGE', '--event-type and --all-event-types contradict each other');
   }
@@ -38,7 +42,9 @@ export async function updateStream(api: StreamsApi, ref: string, input: UpdateSt
     if (name === '') throw new AmpError('USAGE', 'the stream name must not be empty');
     const clash = streams.find((s) => s.name === name && s.id !== before.id);
     if (clash !== undefined) {
-      throw new AmpError('API_NAME_TAKEN', `another stream (id ${clash.id}) is already named "${name}"`, { hint: 'pick another name' });
+      throw new AmpError('API_NAME_TAKEN', `another stream (id ${clash.id}) is already named "${name}"`, {
+        hint: 'pick another name',
+      });
     }
     if (name !== before.name) patch.name = name;
   }

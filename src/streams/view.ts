@@ -15,7 +15,13 @@ export interface StreamView {
   readonly eventTypes: readonly { readonly id: number; readonly name?: string }[];
   /** empty = all groups */
   readonly groups: readonly { readonly guid: string; readonly name?: string }[];
-  readonly amqp: { readonly host: string; readonly port: string; readonly proto: string; readonly queue: string; readonly user: string };
+  readonly amqp: {
+    readonly host: string;
+    readonly port: string;
+    readonly proto: string;
+    readonly queue: string;
+    readonly user: string;
+  };
   readonly credentials: CredentialsStatus;
   /** the vault entry holding them, when stored */
   readonly vaultEntry?: string;

@@ -18,14 +18,18 @@ export interface LoggerOptions {
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const fromEnv = process.env['AMPSTREAM_LOG_LEVEL'];
-  const level = options.level ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : (options.defaultLevel ?? 'info'));
+  const level =
+    options.level ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : (options.defaultLevel ?? 'info'));
   const redact = { paths: PINO_REDACT_PATHS, censor: '***' };
   const pretty = options.pretty ?? process.stderr.isTTY;
   if (pretty) {
     return pino({
       level,
       redact,
-      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, ignore: 'pid,hostname' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { destination: 2, colorize: true, ignore: 'pid,hostname' },
+      },
     });
   }
   return pino({ level, redact }, pino.destination({ fd: 2, sync: false }));

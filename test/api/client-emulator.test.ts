@@ -11,14 +11,25 @@ let emu: TestEmulator;
 let other: TestEmulator;
 
 beforeAll(async () => {
-  [emu, other] = await Promise.all([withEmulator({ seed: 7 }), withEmulator({ seed: 8, rateLimitPerHour: 3 })]);
+  [emu, other] = await Promise.all([
+    withEmulator({ seed: 7 }),
+    withEmulator({ seed: 8, rateLimitPerHour: 3 }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([emu?.close(), other?.close()]);
 });
 
-function client(options: Partial<ConstructorParameters<typeof SecureEndpointClient>[0]> = {}): SecureEndpointClient {
-  return new SecureEndpointClient({ baseUrl: emu.apiUrl, clientId: emu.clientId, apiKey: emu.apiKey, ca: emu.caPem, ...options });
+function client(
+  options: Partial<ConstructorParameters<typeof SecureEndpointClient>[0]> = {},
+): SecureEndpointClient {
+  return new SecureEndpointClient({
+    baseUrl: emu.apiUrl,
+    clientId: emu.clientId,
+    apiKey: emu.apiKey,
+    ca: emu.caPem,
+    ...options,
+  });
 }
 
 async function failure(p: Promise<unknown>): Promise<AmpError> {
@@ -42,7 +53,12 @@ describe('against the emulator over HTTPS', () => {
   });
 
   it('refuses the emulator certificate without its CA, with a --ca hint', async () => {
-    const c = new SecureEndpointClient({ baseUrl: emu.apiUrl, clientId: emu.clientId, apiKey: emu.apiKey, retry: { maxAttempts: 1 } });
+    const c = new SecureEndpointClient({
+      baseUrl: emu.apiUrl,
+      clientId: emu.clientId,
+      apiKey: emu.apiKey,
+      retry: { maxAttempts: 1 },
+    });
     const e = await failure(c.version());
     expect(e.code).toBe('API_NETWORK');
     expect(e.hint).toContain('--ca');
@@ -51,8 +67,17 @@ describe('against the emulator over HTTPS', () => {
 
   it('connects without verification only with insecure, and says so loudly', async () => {
     const warnings: string[] = [];
-    const logger = { warn: (_o: unknown, msg: string) => warnings.push(msg), debug: () => undefined } as never;
-    const c = new SecureEndpointClient({ baseUrl: emu.apiUrl, clientId: emu.clientId, apiKey: emu.apiKey, insecure: true, logger });
+    const logger = {
+      warn: (_o: unknown, msg: string) => warnings.push(msg),
+      debug: () => undefined,
+    } as never;
+    const c = new SecureEndpointClient({
+      baseUrl: emu.apiUrl,
+      clientId: emu.clientId,
+      apiKey: emu.apiKey,
+      insecure: true,
+      logger,
+    });
     expect(await c.version()).toBe('v1.2.0');
     expect(warnings.join('\n')).toMatch(/VERIFICATION IS DISABLED/);
     await c.close();
@@ -115,9 +140,19 @@ describe('against the emulator over HTTPS', () => {
   });
 
   it('reports a 429 with the reset time when the wait is longer than allowed', async () => {
-    const c = new SecureEndpointClient({ baseUrl: other.apiUrl, clientId: other.clientId, apiKey: other.apiKey, ca: other.caPem, maxRateLimitWaitMs: 1000 });
+    const c = new SecureEndpointClient({
+      baseUrl: other.apiUrl,
+      clientId: other.clientId,
+      apiKey: other.apiKey,
+      ca: other.caPem,
+      maxRateLimitWaitMs: 1000,
+    });
     let e: AmpError | undefined;
-    for (let i = 0; i < 5 && e === undefined; i++) e = await c.version().then(() => undefined, (x: AmpError) => x);
+    for (let i = 0; i < 5 && e === undefined; i++)
+      e = await c.version().then(
+        () => undefined,
+        (x: AmpError) => x,
+      );
     expect(e?.code).toBe('API_RATE_LIMITED');
     expect(e?.hint).toMatch(/rate limited until \d{4}-\d\d-\d\dT/);
     expect(c.rateLimit?.remaining).toBe(0);
@@ -133,7 +168,12 @@ describe('against the emulator over HTTPS', () => {
       ],
     });
     expect(found).toMatchObject({ region: 'eu', baseUrl: emu.apiUrl, version: 'v1.2.0' });
-    const none = await failure(detectRegion('nobody', 'nothing', { ca: emu.caPem, candidates: [{ region: 'eu', baseUrl: emu.apiUrl }] }));
+    const none = await failure(
+      detectRegion('nobody', 'nothing', {
+        ca: emu.caPem,
+        candidates: [{ region: 'eu', baseUrl: emu.apiUrl }],
+      }),
+    );
     expect(none.code).toBe('API_UNAUTHORIZED');
   });
 });

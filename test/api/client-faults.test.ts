@@ -30,16 +30,36 @@ async function serve(handler: Handler): Promise<string> {
   return `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
 }
 
-function json(res: ServerResponse, status: number, data: unknown, headers: Record<string, string> = {}): void {
+function json(
+  res: ServerResponse,
+  status: number,
+  data: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify({ version: 'v1.2.0', metadata: { links: {} }, data }));
 }
 
-function clientFor(baseUrl: string, extra: Partial<ConstructorParameters<typeof SecureEndpointClient>[0]> = {}): SecureEndpointClient {
-  return new SecureEndpointClient({ baseUrl, clientId: 'id', apiKey: 'key', retry: { baseMs: 1, maxMs: 5 }, ...extra });
+function clientFor(
+  baseUrl: string,
+  extra: Partial<ConstructorParameters<typeof SecureEndpointClient>[0]> = {},
+): SecureEndpointClient {
+  return new SecureEndpointClient({
+    baseUrl,
+    clientId: 'id',
+    apiKey: 'key',
+    retry: { baseMs: 1, maxMs: 5 },
+    ...extra,
+  });
 }
 
-const creds = { user_name: '9-abc', queue_name: 'event_stream_9', host: 'localhost', port: '443', proto: 'https' };
+const creds = {
+  user_name: '9-abc',
+  queue_name: 'event_stream_9',
+  host: 'localhost',
+  port: '443',
+  proto: 'https',
+};
 
 async function failure(p: Promise<unknown>): Promise<AmpError> {
   try {
@@ -62,7 +82,11 @@ describe('ambiguous create over a real connection', () => {
         req.socket.destroy(); // created, but the answer (with the only copy of the password) is lost
         return;
       }
-      json(res, 200, streams.map((s) => ({ ...s, amqp_credentials: creds })));
+      json(
+        res,
+        200,
+        streams.map((s) => ({ ...s, amqp_credentials: creds })),
+      );
     });
     const c = clientFor(base);
     const r = await c.createEventStream({ name: 'SIEM' });

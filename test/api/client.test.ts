@@ -34,10 +34,15 @@ describe('requests and the envelope', () => {
     let seen: Record<string, string> = {};
     m.pool.intercept({ path: '/v1/version', method: 'GET' }).reply((opts) => {
       seen = opts.headers as Record<string, string>;
-      return { statusCode: 200, data: { version: 'v1.2.0', metadata: { links: { self: `${BASE}/v1/version` } }, data: {} } };
+      return {
+        statusCode: 200,
+        data: { version: 'v1.2.0', metadata: { links: { self: `${BASE}/v1/version` } }, data: {} },
+      };
     });
     expect(await m.client.version()).toBe('v1.2.0');
-    expect(seen['authorization']).toBe(`Basic ${Buffer.from('client-id-1:api-key-secret-1').toString('base64')}`);
+    expect(seen['authorization']).toBe(
+      `Basic ${Buffer.from('client-id-1:api-key-secret-1').toString('base64')}`,
+    );
     expect(seen['accept-encoding']).toBe('gzip');
     expect(seen['user-agent']).toMatch(/^ampstream\//);
   });
@@ -46,10 +51,16 @@ describe('requests and the envelope', () => {
     const m = mocked();
     m.pool
       .intercept({ path: '/v1/event_types', method: 'GET' })
-      .reply(200, gzipSync(JSON.stringify(envelope([{ id: 1090519054, name: 'Threat Detected', description: 'x' }]))), {
-        headers: { 'content-encoding': 'gzip', 'content-type': 'application/json' },
-      });
-    expect(await m.client.eventTypes()).toEqual([{ id: 1090519054, name: 'Threat Detected', description: 'x' }]);
+      .reply(
+        200,
+        gzipSync(JSON.stringify(envelope([{ id: 1090519054, name: 'Threat Detected', description: 'x' }]))),
+        {
+          headers: { 'content-encoding': 'gzip', 'content-type': 'application/json' },
+        },
+      );
+    expect(await m.client.eventTypes()).toEqual([
+      { id: 1090519054, name: 'Threat Detected', description: 'x' },
+    ]);
   });
 
   it('sends JSON with the singular request keys when creating a stream', async () => {
@@ -61,7 +72,11 @@ describe('requests and the envelope', () => {
       type = (opts.headers as Record<string, string>)['content-type'] ?? '';
       return { statusCode: 201, data: envelope(CREATED) };
     });
-    const r = await m.client.createEventStream({ name: 'SIEM', eventTypes: [1090519054], groupGuids: ['g-1'] });
+    const r = await m.client.createEventStream({
+      name: 'SIEM',
+      eventTypes: [1090519054],
+      groupGuids: ['g-1'],
+    });
     expect(type).toBe('application/json');
     expect(body).toEqual({ name: 'SIEM', event_type: [1090519054], group_guid: ['g-1'] });
     expect(r.status).toBe('created');
@@ -70,9 +85,15 @@ describe('requests and the envelope', () => {
 
   it('reads plural keys and a string port from stream listings, without a password', async () => {
     const m = mocked();
-    m.pool.intercept({ path: '/v1/event_streams', method: 'GET' }).reply(200, envelope([STREAM, { ...STREAM, id: 7, name: 'b', event_types: null }]));
+    m.pool
+      .intercept({ path: '/v1/event_streams', method: 'GET' })
+      .reply(200, envelope([STREAM, { ...STREAM, id: 7, name: 'b', event_types: null }]));
     const streams = await m.client.eventStreams();
-    expect(streams[0]).toMatchObject({ id: 2051, event_types: [1090519054, 553648143], group_guids: STREAM.group_guids });
+    expect(streams[0]).toMatchObject({
+      id: 2051,
+      event_types: [1090519054, 553648143],
+      group_guids: STREAM.group_guids,
+    });
     expect(streams[0]?.amqp_credentials.port).toBe('443');
     expect(streams[0]?.amqp_credentials.password).toBeUndefined();
     expect(streams[1]?.event_types).toBeUndefined();
@@ -96,7 +117,14 @@ describe('requests and the envelope', () => {
       path = opts.path;
       return { statusCode: 200, data: envelope([]) };
     });
-    await listAll(m.client.events({ eventTypes: [1, 2], groupGuids: ['g'], startDate: new Date('2024-01-01T00:00:00Z'), limit: 10 }));
+    await listAll(
+      m.client.events({
+        eventTypes: [1, 2],
+        groupGuids: ['g'],
+        startDate: new Date('2024-01-01T00:00:00Z'),
+        limit: 10,
+      }),
+    );
     const q = new URL(path, BASE).searchParams;
     expect(q.getAll('event_type[]')).toEqual(['1', '2']);
     expect(q.getAll('group_guid[]')).toEqual(['g']);
@@ -115,13 +143,18 @@ describe('pagination', () => {
   it('follows links.next across pages, on our own host even when the link names another', async () => {
     const m = mocked();
     const g = (i: number) => ({ guid: `g-${i}`, name: `Group ${i}` });
-    m.pool
-      .intercept({ path: '/v1/groups?limit=2', method: 'GET' })
-      .reply(200, envelope([g(1), g(2)], { links: { next: 'https://api.amp.sourcefire.com/v1/groups?limit=2&offset=2' } }));
+    m.pool.intercept({ path: '/v1/groups?limit=2', method: 'GET' }).reply(
+      200,
+      envelope([g(1), g(2)], {
+        links: { next: 'https://api.amp.sourcefire.com/v1/groups?limit=2&offset=2' },
+      }),
+    );
     m.pool
       .intercept({ path: '/v1/groups?limit=2&offset=2', method: 'GET' })
       .reply(200, envelope([g(3), g(4)], { links: { next: `${BASE}/v1/groups?limit=2&offset=4` } }));
-    m.pool.intercept({ path: '/v1/groups?limit=2&offset=4', method: 'GET' }).reply(200, envelope([g(5)], { links: {} }));
+    m.pool
+      .intercept({ path: '/v1/groups?limit=2&offset=4', method: 'GET' })
+      .reply(200, envelope([g(5)], { links: {} }));
     const names: string[] = [];
     for await (const group of m.client.groups({ limit: 2 })) names.push(group.name);
     expect(names).toEqual(['Group 1', 'Group 2', 'Group 3', 'Group 4', 'Group 5']);
@@ -150,7 +183,9 @@ describe('errors', () => {
   for (const [status, description, details, code, exit, hint] of cases) {
     it(`turns HTTP ${status} "${details[0] ?? description}" into ${code} with a hint and exit ${exit}`, async () => {
       const m = mocked({ retry: { maxAttempts: 1 } });
-      m.pool.intercept({ path: '/v1/event_streams/9', method: 'GET' }).reply(status, errorBody(status, description, details));
+      m.pool
+        .intercept({ path: '/v1/event_streams/9', method: 'GET' })
+        .reply(status, errorBody(status, description, details));
       const e = await failure(m.client.eventStream(9));
       expect(e.code).toBe(code);
       expect(e.exitCode).toBe(exit);
@@ -163,7 +198,9 @@ describe('errors', () => {
 
   it('classifies network failures and never puts the key in the message', async () => {
     const m = mocked({ retry: { maxAttempts: 1 } });
-    m.pool.intercept({ path: '/v1/version', method: 'GET' }).replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    m.pool
+      .intercept({ path: '/v1/version', method: 'GET' })
+      .replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
     const e = await failure(m.client.version());
     expect(e.code).toBe('API_NETWORK');
     expect(e.exitCode).toBe(69);
@@ -174,7 +211,10 @@ describe('errors', () => {
 describe('retries', () => {
   it('retries a GET after 5xx with capped jittered backoff', async () => {
     const m = mocked();
-    m.pool.intercept({ path: '/v1/version', method: 'GET' }).reply(503, errorBody(503, 'Service Unavailable', [])).times(2);
+    m.pool
+      .intercept({ path: '/v1/version', method: 'GET' })
+      .reply(503, errorBody(503, 'Service Unavailable', []))
+      .times(2);
     m.pool.intercept({ path: '/v1/version', method: 'GET' }).reply(200, envelope({}));
     expect(await m.client.version()).toBe('v1.2.0');
     expect(m.sleeps).toEqual([250, 500]); // random 0.5 × 500 ms, × 1000 ms
@@ -182,7 +222,10 @@ describe('retries', () => {
 
   it('retries a GET after a dropped connection and gives up after maxAttempts', async () => {
     const m = mocked({ retry: { maxAttempts: 3 } });
-    m.pool.intercept({ path: '/v1/version', method: 'GET' }).replyWithError(new undiciErrors.SocketError('other side closed')).times(3);
+    m.pool
+      .intercept({ path: '/v1/version', method: 'GET' })
+      .replyWithError(new undiciErrors.SocketError('other side closed'))
+      .times(3);
     const e = await failure(m.client.version());
     expect(e.code).toBe('API_NETWORK');
     expect(e.details['attempts']).toBe(3);
@@ -192,10 +235,13 @@ describe('retries', () => {
   it('never retries a POST after a 5xx; finds the stream it created instead', async () => {
     const m = mocked();
     let posts = 0;
-    m.pool.intercept({ path: '/v1/event_streams', method: 'POST' }).reply(() => {
-      posts++;
-      return { statusCode: 502, data: errorBody(502, 'Bad Gateway', []) };
-    }).persist();
+    m.pool
+      .intercept({ path: '/v1/event_streams', method: 'POST' })
+      .reply(() => {
+        posts++;
+        return { statusCode: 502, data: errorBody(502, 'Bad Gateway', []) };
+      })
+      .persist();
     m.pool.intercept({ path: '/v1/event_streams', method: 'GET' }).reply(200, envelope([STREAM]));
     const r = await m.client.createEventStream({ name: 'SIEM' });
     expect(posts).toBe(1);
@@ -205,8 +251,12 @@ describe('retries', () => {
 
   it('raises API_AMBIGUOUS_CREATE when a POST timed out and no such stream exists', async () => {
     const m = mocked();
-    m.pool.intercept({ path: '/v1/event_streams', method: 'POST' }).replyWithError(new undiciErrors.HeadersTimeoutError());
-    m.pool.intercept({ path: '/v1/event_streams', method: 'GET' }).reply(200, envelope([{ ...STREAM, name: 'other' }]));
+    m.pool
+      .intercept({ path: '/v1/event_streams', method: 'POST' })
+      .replyWithError(new undiciErrors.HeadersTimeoutError());
+    m.pool
+      .intercept({ path: '/v1/event_streams', method: 'GET' })
+      .reply(200, envelope([{ ...STREAM, name: 'other' }]));
     const e = await failure(m.client.createEventStream({ name: 'SIEM' }));
     expect(e.code).toBe('API_AMBIGUOUS_CREATE');
     expect(e.hint).toMatch(/safe to run the same command again/);
@@ -224,20 +274,29 @@ describe('retries', () => {
   it('does not retry a PATCH after a 5xx', async () => {
     const m = mocked();
     let patches = 0;
-    m.pool.intercept({ path: '/v1/event_streams/2051', method: 'PATCH' }).reply(() => {
-      patches++;
-      return { statusCode: 500, data: errorBody(500, 'Internal Server Error', []) };
-    }).persist();
+    m.pool
+      .intercept({ path: '/v1/event_streams/2051', method: 'PATCH' })
+      .reply(() => {
+        patches++;
+        return { statusCode: 500, data: errorBody(500, 'Internal Server Error', []) };
+      })
+      .persist();
     expect((await failure(m.client.updateEventStream(2051, { name: 'x' }))).code).toBe('API_SERVER_ERROR');
     expect(patches).toBe(1);
   });
 
   it('treats "not found" on a retried DELETE as already deleted, but not on the first attempt', async () => {
     const m = mocked();
-    m.pool.intercept({ path: '/v1/event_streams/5', method: 'DELETE' }).replyWithError(new undiciErrors.SocketError('reset'));
-    m.pool.intercept({ path: '/v1/event_streams/5', method: 'DELETE' }).reply(404, errorBody(404, 'Not Found', ['Event stream not found']));
+    m.pool
+      .intercept({ path: '/v1/event_streams/5', method: 'DELETE' })
+      .replyWithError(new undiciErrors.SocketError('reset'));
+    m.pool
+      .intercept({ path: '/v1/event_streams/5', method: 'DELETE' })
+      .reply(404, errorBody(404, 'Not Found', ['Event stream not found']));
     await m.client.deleteEventStream(5);
-    m.pool.intercept({ path: '/v1/event_streams/6', method: 'DELETE' }).reply(404, errorBody(404, 'Not Found', ['Event stream not found']));
+    m.pool
+      .intercept({ path: '/v1/event_streams/6', method: 'DELETE' })
+      .reply(404, errorBody(404, 'Not Found', ['Event stream not found']));
     expect((await failure(m.client.deleteEventStream(6))).code).toBe('API_NOT_FOUND');
   });
 });
@@ -246,7 +305,12 @@ describe('rate limits', () => {
   it('exposes the last seen x-ratelimit-* values', async () => {
     const m = mocked();
     m.pool.intercept({ path: '/v1/version', method: 'GET' }).reply(200, envelope({}), {
-      headers: { 'x-ratelimit-limit': '3000', 'x-ratelimit-remaining': '2796', 'x-ratelimit-reset': '875', 'x-ratelimit-resetdate': '2024-05-01T12:14:35Z' },
+      headers: {
+        'x-ratelimit-limit': '3000',
+        'x-ratelimit-remaining': '2796',
+        'x-ratelimit-reset': '875',
+        'x-ratelimit-resetdate': '2024-05-01T12:14:35Z',
+      },
     });
     await m.client.version();
     expect(m.client.rateLimit).toMatchObject({ limit: 3000, remaining: 2796, resetSeconds: 875 });
@@ -265,9 +329,11 @@ describe('rate limits', () => {
 
   it('waits until the reset on 429 and retries', async () => {
     const m = mocked();
-    m.pool.intercept({ path: '/v1/event_streams', method: 'GET' }).reply(429, errorBody(429, 'Too Many Requests', []), {
-      headers: { 'x-ratelimit-limit': '3000', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '12' },
-    });
+    m.pool
+      .intercept({ path: '/v1/event_streams', method: 'GET' })
+      .reply(429, errorBody(429, 'Too Many Requests', []), {
+        headers: { 'x-ratelimit-limit': '3000', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '12' },
+      });
     m.pool.intercept({ path: '/v1/event_streams', method: 'GET' }).reply(200, envelope([STREAM]));
     expect(await m.client.eventStreams()).toHaveLength(1);
     expect(m.sleeps).toEqual([12_250]);
@@ -275,9 +341,11 @@ describe('rate limits', () => {
 
   it('honours X-Rate-Limit-Reset on 429 as well', async () => {
     const m = mocked();
-    m.pool.intercept({ path: '/v1/version', method: 'GET' }).reply(429, errorBody(429, 'Too Many Requests', []), {
-      headers: { 'X-Rate-Limit-Reset': '3' },
-    });
+    m.pool
+      .intercept({ path: '/v1/version', method: 'GET' })
+      .reply(429, errorBody(429, 'Too Many Requests', []), {
+        headers: { 'X-Rate-Limit-Reset': '3' },
+      });
     m.pool.intercept({ path: '/v1/version', method: 'GET' }).reply(200, envelope({}));
     await m.client.version();
     expect(m.sleeps).toEqual([3_250]);
@@ -285,9 +353,11 @@ describe('rate limits', () => {
 
   it('retries a POST after a 429 too: the server refused it, nothing was created', async () => {
     const m = mocked();
-    m.pool.intercept({ path: '/v1/event_streams', method: 'POST' }).reply(429, errorBody(429, 'Too Many Requests', []), {
-      headers: { 'x-ratelimit-reset': '2' },
-    });
+    m.pool
+      .intercept({ path: '/v1/event_streams', method: 'POST' })
+      .reply(429, errorBody(429, 'Too Many Requests', []), {
+        headers: { 'x-ratelimit-reset': '2' },
+      });
     m.pool.intercept({ path: '/v1/event_streams', method: 'POST' }).reply(201, envelope(CREATED));
     expect((await m.client.createEventStream({ name: 'SIEM' })).status).toBe('created');
     expect(m.sleeps).toEqual([2_250]);
@@ -295,9 +365,11 @@ describe('rate limits', () => {
 
   it('fails at once with the reset time in the hint when the wait exceeds the cap', async () => {
     const m = mocked({ maxRateLimitWaitMs: 60_000 });
-    m.pool.intercept({ path: '/v1/version', method: 'GET' }).reply(429, errorBody(429, 'Too Many Requests', []), {
-      headers: { 'x-ratelimit-reset': '875', 'x-ratelimit-resetdate': '2024-05-01T12:14:35Z' },
-    });
+    m.pool
+      .intercept({ path: '/v1/version', method: 'GET' })
+      .reply(429, errorBody(429, 'Too Many Requests', []), {
+        headers: { 'x-ratelimit-reset': '875', 'x-ratelimit-resetdate': '2024-05-01T12:14:35Z' },
+      });
     const e = await failure(m.client.version());
     expect(e.code).toBe('API_RATE_LIMITED');
     expect(e.exitCode).toBe(75);
@@ -310,8 +382,14 @@ describe('construction', () => {
   it('accepts region aliases and rejects a URL with credentials', () => {
     expect(new SecureEndpointClient({ region: 'NA', clientId: 'a', apiKey: 'b' }).baseUrl).toBe(BASE);
     expect(new SecureEndpointClient({ region: 'us', clientId: 'a', apiKey: 'b' }).region).toBe('nam');
-    expect(new SecureEndpointClient({ region: 'Europe', clientId: 'a', apiKey: 'b' }).baseUrl).toBe('https://api.eu.amp.cisco.com');
-    expect(() => new SecureEndpointClient({ region: 'mars', clientId: 'a', apiKey: 'b' })).toThrow(/unknown region/);
-    expect(() => new SecureEndpointClient({ baseUrl: 'https://u:p@x', clientId: 'a', apiKey: 'b' })).toThrow(/credentials/);
+    expect(new SecureEndpointClient({ region: 'Europe', clientId: 'a', apiKey: 'b' }).baseUrl).toBe(
+      'https://api.eu.amp.cisco.com',
+    );
+    expect(() => new SecureEndpointClient({ region: 'mars', clientId: 'a', apiKey: 'b' })).toThrow(
+      /unknown region/,
+    );
+    expect(() => new SecureEndpointClient({ baseUrl: 'https://u:p@x', clientId: 'a', apiKey: 'b' })).toThrow(
+      /credentials/,
+    );
   });
 });

@@ -23,7 +23,10 @@ export interface MockedClient {
   sleeps: number[];
 }
 
-export function mockedClient(options: Partial<SecureEndpointClientOptions> = {}, origin = BASE): MockedClient {
+export function mockedClient(
+  options: Partial<SecureEndpointClientOptions> = {},
+  origin = BASE,
+): MockedClient {
   const agent = new MockAgent();
   agent.disableNetConnect();
   const sleeps: number[] = [];

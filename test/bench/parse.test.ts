@@ -80,8 +80,15 @@ describe('bench command line', () => {
   });
 
   it('switches to 1,000,000 events and the memory-mode consumers with --million, unless --n and --only say otherwise', () => {
-    expect(parseBenchArgs(['--million'])).toMatchObject({ n: 1_000_000, million: true, only: ['c_ack', 'ampstream'] });
-    expect(parseBenchArgs(['--million', '--n', '500_000', '--only', 'ampstream'])).toMatchObject({ n: 500_000, only: ['ampstream'] });
+    expect(parseBenchArgs(['--million'])).toMatchObject({
+      n: 1_000_000,
+      million: true,
+      only: ['c_ack', 'ampstream'],
+    });
+    expect(parseBenchArgs(['--million', '--n', '500_000', '--only', 'ampstream'])).toMatchObject({
+      n: 500_000,
+      only: ['ampstream'],
+    });
   });
 
   it('runs every sink consumer without the formats micro-benchmark with --sinks, and refuses --sinks with --million', () => {
@@ -179,6 +186,8 @@ describe('drain observation', () => {
   it('counts as other load what the machine burnt beyond consumer, broker and harness, in cores', () => {
     expect(otherCores({ machineDelta: 30, consumer: 4, broker: 12, harness: 2, secs: 12 })).toBeCloseTo(1, 9);
     expect(otherCores({ machineDelta: 10, consumer: 4, broker: 8, harness: 1, secs: 10 })).toBe(0);
-    expect(otherCores({ machineDelta: undefined, consumer: 4, broker: 8, harness: 1, secs: 10 })).toBeUndefined();
+    expect(
+      otherCores({ machineDelta: undefined, consumer: 4, broker: 8, harness: 1, secs: 10 }),
+    ).toBeUndefined();
   });
 });

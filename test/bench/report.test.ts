@@ -32,7 +32,11 @@ const amp = { acks: true, ampstream: true, format: 'raw' };
 
 describe('summarising reps', () => {
   it('takes medians over the drains that counted and the largest peak RSS', () => {
-    const row = summarise('c_ack', [drain('c_ack', 1, 16000), drain('c_ack', 2, 12000, { peakRssMb: 70 }), drain('c_ack', 3, 18000)], acking);
+    const row = summarise(
+      'c_ack',
+      [drain('c_ack', 1, 16000), drain('c_ack', 2, 12000, { peakRssMb: 70 }), drain('c_ack', 3, 18000)],
+      acking,
+    );
     expect(row.eps).toBe(16000);
     expect(row.epsMin).toBe(12000);
     expect(row.epsMax).toBe(18000);
@@ -42,14 +46,32 @@ describe('summarising reps', () => {
   });
 
   it('does not count a drain that left messages in the queue or stalled', () => {
-    const row = summarise('ampstream', [drain('ampstream', 1, 20000, { depthAfter: 1500 }), { config: 'ampstream', rep: 2, n: N, status: 'stalled', note: 'no progress for 60 s', depthAfter: 120_000 }], amp);
+    const row = summarise(
+      'ampstream',
+      [
+        drain('ampstream', 1, 20000, { depthAfter: 1500 }),
+        {
+          config: 'ampstream',
+          rep: 2,
+          n: N,
+          status: 'stalled',
+          note: 'no progress for 60 s',
+          depthAfter: 120_000,
+        },
+      ],
+      amp,
+    );
     expect(row.counted).toBe(0);
     expect(row.eps).toBeUndefined();
     expect(row.notes).toEqual(['rep 2: no progress for 60 s']);
   });
 
   it('flags an output with missing lines or altered ids', () => {
-    const row = summarise('ampstream', [drain('ampstream', 1, 20000, { output: { lines: N - 3, sampled: 1000, idsFound: 990 } })], amp);
+    const row = summarise(
+      'ampstream',
+      [drain('ampstream', 1, 20000, { output: { lines: N - 3, sampled: 1000, idsFound: 990 } })],
+      amp,
+    );
     expect(row.output).toBe('199997 lines; 10/1000 sampled ids missing or altered');
   });
 });
@@ -59,7 +81,11 @@ function rows(ampOver: Partial<DrainResult> = {}, ampEps = 16000): Row[] {
     summarise('c_ack', [drain('c_ack', 1, 16000)], acking),
     summarise('pika_ack', [drain('pika_ack', 1, 8000, { usPerEvent: 80, cpuSecs: 16 })], acking),
     summarise('pika_asis', [drain('pika_asis', 1, 14000, { depthAfter: N })], { ...acking, acks: false }),
-    summarise('ampstream', [drain('ampstream', 1, ampEps, { usPerEvent: 18, cpuSecs: 3.6, ...ampOver })], amp),
+    summarise(
+      'ampstream',
+      [drain('ampstream', 1, ampEps, { usPerEvent: 18, cpuSecs: 3.6, ...ampOver })],
+      amp,
+    ),
   ];
 }
 
@@ -69,13 +95,17 @@ describe('results table', () => {
     const lines = table.split('\n');
     expect(lines).toHaveLength(2 + 4);
     expect(lines[0]).toContain('| config | N | reps | events/s (min-max) | × c_ack | × pika_ack |');
-    expect(lines[3]).toBe('| pika_ack | 200000 | 1 | **8000** | 0.50 | 1.00 | 25.0 | 16.0, 0.1 (80.0) | 50 | 12.0 (60) | 0 | ok | 0.2 |');
+    expect(lines[3]).toBe(
+      '| pika_ack | 200000 | 1 | **8000** | 0.50 | 1.00 | 25.0 | 16.0, 0.1 (80.0) | 50 | 12.0 (60) | 0 | ok | 0.2 |',
+    );
     expect(lines[5]).toContain('| ampstream | 200000 | 1 | **16000** | 1.00 | 2.00 |');
   });
 
   it('shows a non-acking consumer as consumed, not drained, with no ratios and the full queue after', () => {
     const line = formatResultsTable(rows()).split('\n')[4]!;
-    expect(line).toBe('| pika_asis | 200000 | 1 | 14000 consumed, not drained | – | – | 14.3 | 2.0, 0.1 (10.0) | 50 | 12.0 (60) | 200000 | ok | 0.2 |');
+    expect(line).toBe(
+      '| pika_asis | 200000 | 1 | 14000 consumed, not drained | – | – | 14.3 | 2.0, 0.1 (10.0) | 50 | 12.0 (60) | 200000 | ok | 0.2 |',
+    );
   });
 });
 
@@ -106,14 +136,22 @@ describe('targets', () => {
 
   it('says "not run" rather than FAIL when ampstream was unavailable', () => {
     const r = rows();
-    r[3] = summarise('ampstream', [{ config: 'ampstream', rep: 1, n: N, status: 'unavailable', note: 'no run command' }], amp);
+    r[3] = summarise(
+      'ampstream',
+      [{ config: 'ampstream', rep: 1, n: N, status: 'unavailable', note: 'no run command' }],
+      amp,
+    );
     const t = evaluateTargets(r);
     expect(t.every((x) => x.verdict === 'not run' || x.verdict === 'n/a')).toBe(true);
-    expect(formatTargets(t)).toContain('| drain rate ≥ 0.95 × c_ack | ≥ 0.95× | ampstream unavailable | **not run** |');
+    expect(formatTargets(t)).toContain(
+      '| drain rate ≥ 0.95 × c_ack | ≥ 0.95× | ampstream unavailable | **not run** |',
+    );
   });
 
   it('judges peak RSS only on a 1,000,000-event drain', () => {
-    const big = (rss: number): Row[] => [summarise('ampstream', [{ ...drain('ampstream', 1, 16000, { peakRssMb: rss }), n: 1_000_000 }], amp)];
+    const big = (rss: number): Row[] => [
+      summarise('ampstream', [{ ...drain('ampstream', 1, 16000, { peakRssMb: rss }), n: 1_000_000 }], amp),
+    ];
     const find = (r: Row[]) => evaluateTargets(r).find((x) => x.target.startsWith('peak RSS'))!;
     expect(find(big(120))).toMatchObject({ verdict: 'PASS', measured: '120 MB' });
     expect(find(big(180)).verdict).toBe('FAIL');

@@ -22,7 +22,11 @@ afterEach(async () => {
 });
 
 async function storeLogin(login: Parameters<typeof saveApiCredentials>[1]): Promise<void> {
-  const { vault } = await Vault.openOrCreate({ path: join(dir, 'vault.json'), passphrase: 'pw', kdf: { n: 1024, r: 8, p: 1 } });
+  const { vault } = await Vault.openOrCreate({
+    path: join(dir, 'vault.json'),
+    passphrase: 'pw',
+    kdf: { n: 1024, r: 8, p: 1 },
+  });
   await saveApiCredentials(vault, login);
 }
 
@@ -44,16 +48,35 @@ describe('resolveConnection', () => {
   it('uses the stored login when nothing else is given', async () => {
     await storeLogin({ clientId: 'stored-id', apiKey: 'stored-key', region: 'eu', ca: 'PEM' });
     const c = await resolveConnection({}, { env, vault: session() });
-    expect(c).toMatchObject({ clientId: 'stored-id', apiKey: 'stored-key', region: 'eu', ca: 'PEM', sources: { credentials: 'vault', endpoint: 'vault' } });
+    expect(c).toMatchObject({
+      clientId: 'stored-id',
+      apiKey: 'stored-key',
+      region: 'eu',
+      ca: 'PEM',
+      sources: { credentials: 'vault', endpoint: 'vault' },
+    });
   });
 
   it('prefers flags over environment over the vault', async () => {
     await storeLogin({ clientId: 'stored-id', apiKey: 'stored-key', region: 'eu' });
-    const e2 = { ...env, AMPSTREAM_CLIENT_ID: 'env-id', AMPSTREAM_API_KEY: 'env-key', AMPSTREAM_REGION: 'apjc' };
+    const e2 = {
+      ...env,
+      AMPSTREAM_CLIENT_ID: 'env-id',
+      AMPSTREAM_API_KEY: 'env-key',
+      AMPSTREAM_REGION: 'apjc',
+    };
     const fromEnv = await resolveConnection({}, { env: e2, vault: session(e2) });
     expect(fromEnv).toMatchObject({ clientId: 'env-id', apiKey: 'env-key', region: 'apjc' });
-    const fromFlags = await resolveConnection({ clientId: 'flag-id', apiKey: 'flag-key', apiUrl: 'https://127.0.0.1:9/' }, { env: e2, vault: session(e2) });
-    expect(fromFlags).toMatchObject({ clientId: 'flag-id', apiKey: 'flag-key', baseUrl: 'https://127.0.0.1:9', sources: { credentials: 'flags', endpoint: 'flags' } });
+    const fromFlags = await resolveConnection(
+      { clientId: 'flag-id', apiKey: 'flag-key', apiUrl: 'https://127.0.0.1:9/' },
+      { env: e2, vault: session(e2) },
+    );
+    expect(fromFlags).toMatchObject({
+      clientId: 'flag-id',
+      apiKey: 'flag-key',
+      baseUrl: 'https://127.0.0.1:9',
+      sources: { credentials: 'flags', endpoint: 'flags' },
+    });
     expect(fromFlags.region).toBeUndefined();
   });
 
@@ -67,13 +90,29 @@ describe('resolveConnection', () => {
   it('reads the key from AMPSTREAM_API_KEY_FILE and the CA from AMPSTREAM_CA', async () => {
     await writeFile(join(dir, 'key'), 'file-key\n');
     await writeFile(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n');
-    const e2 = { ...env, AMPSTREAM_CLIENT_ID: 'id', AMPSTREAM_API_KEY_FILE: join(dir, 'key'), AMPSTREAM_REGION: 'NA', AMPSTREAM_CA: join(dir, 'ca.pem') };
+    const e2 = {
+      ...env,
+      AMPSTREAM_CLIENT_ID: 'id',
+      AMPSTREAM_API_KEY_FILE: join(dir, 'key'),
+      AMPSTREAM_REGION: 'NA',
+      AMPSTREAM_CA: join(dir, 'ca.pem'),
+    };
     const c = await resolveConnection({}, { env: e2, vault: session(e2) });
-    expect(c).toMatchObject({ apiKey: 'file-key', region: 'nam', ca: '-----BEGIN CERTIFICATE-----\n', sources: { credentials: 'env' } });
+    expect(c).toMatchObject({
+      apiKey: 'file-key',
+      region: 'nam',
+      ca: '-----BEGIN CERTIFICATE-----\n',
+      sources: { credentials: 'env' },
+    });
   });
 
   it('does not open the vault when flags and env say everything', async () => {
-    const e2 = { AMPSTREAM_VAULT: join(dir, 'vault.json'), AMPSTREAM_CLIENT_ID: 'id', AMPSTREAM_API_KEY: 'k', AMPSTREAM_API_URL: 'https://x.example' };
+    const e2 = {
+      AMPSTREAM_VAULT: join(dir, 'vault.json'),
+      AMPSTREAM_CLIENT_ID: 'id',
+      AMPSTREAM_API_KEY: 'k',
+      AMPSTREAM_API_URL: 'https://x.example',
+    };
     await storeLogin({ clientId: 'x', apiKey: 'y' }); // exists, but no passphrase is available: must not matter
     const c = await resolveConnection({}, { env: e2, vault: session(e2) });
     expect(c.baseUrl).toBe('https://x.example');
@@ -90,10 +129,15 @@ describe('resolveConnection', () => {
   it('reports a wrong vault passphrase as such', async () => {
     await storeLogin({ clientId: 'a', apiKey: 'b', region: 'eu' });
     const bad = { ...env, AMPSTREAM_VAULT_PASSPHRASE: 'nope' };
-    expect((await failure(resolveConnection({}, { env: bad, vault: session(bad) }))).code).toBe('VAULT_BAD_PASSPHRASE');
+    expect((await failure(resolveConnection({}, { env: bad, vault: session(bad) }))).code).toBe(
+      'VAULT_BAD_PASSPHRASE',
+    );
   });
 
   it('rejects a region and an API URL together', async () => {
-    expect((await failure(resolveConnection({ region: 'eu', apiUrl: 'https://x' }, { env, vault: session() }))).code).toBe('USAGE');
+    expect(
+      (await failure(resolveConnection({ region: 'eu', apiUrl: 'https://x' }, { env, vault: session() })))
+        .code,
+    ).toBe('USAGE');
   });
 });

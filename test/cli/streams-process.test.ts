@@ -53,7 +53,17 @@ afterAll(async () => {
 
 describe('ampstream as a process', () => {
   it('refuses a wrong key at login (exit 77) and creates no vault; warns about --api-key', async () => {
-    const r = await cli(['login', '--api-url', emu.apiUrl, '--ca', emu.caPath, '--client-id', emu.clientId, '--api-key', 'wrong']);
+    const r = await cli([
+      'login',
+      '--api-url',
+      emu.apiUrl,
+      '--ca',
+      emu.caPath,
+      '--client-id',
+      emu.clientId,
+      '--api-key',
+      'wrong',
+    ]);
     expect(r.code).toBe(77);
     expect(r.stderr).toContain('shell history');
     expect(r.stderr).toContain('[API_UNAUTHORIZED]');
@@ -62,13 +72,40 @@ describe('ampstream as a process', () => {
   });
 
   it('logs in with the key on stdin, then manages streams from the stored login alone', async () => {
-    const login = await cli(['login', '--api-url', emu.apiUrl, '--ca', emu.caPath, '--client-id', emu.clientId, '--api-key-stdin', '--json'], {}, `${emu.apiKey}\n`);
+    const login = await cli(
+      [
+        'login',
+        '--api-url',
+        emu.apiUrl,
+        '--ca',
+        emu.caPath,
+        '--client-id',
+        emu.clientId,
+        '--api-key-stdin',
+        '--json',
+      ],
+      {},
+      `${emu.apiKey}\n`,
+    );
     expect(login.code).toBe(0);
-    expect(JSON.parse(login.stdout)).toMatchObject({ clientId: emu.clientId, baseUrl: emu.apiUrl, apiVersion: 'v1.2.0', entry: 'api/default' });
+    expect(JSON.parse(login.stdout)).toMatchObject({
+      clientId: emu.clientId,
+      baseUrl: emu.apiUrl,
+      apiVersion: 'v1.2.0',
+      entry: 'api/default',
+    });
     expect(login.stdout + login.stderr).not.toContain(emu.apiKey);
     expect((await stat(vaultEnv['AMPSTREAM_VAULT'] ?? '')).mode & 0o777).toBe(0o600);
 
-    const created = await cli(['streams', 'create', '--name', 'from-vault', '--event-type', 'Threat Detected', '--json']);
+    const created = await cli([
+      'streams',
+      'create',
+      '--name',
+      'from-vault',
+      '--event-type',
+      'Threat Detected',
+      '--json',
+    ]);
     expect(created.code).toBe(0);
     const data = JSON.parse(created.stdout); // stdout is one JSON document: nothing else went there
     const vault = await Vault.open({ path: vaultEnv['AMPSTREAM_VAULT'] ?? '', passphrase: PASSPHRASE });

@@ -43,8 +43,8 @@ async function cli(args: string[], env: Record<string, string | undefined> = {})
   let stderr = '';
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  process.stdout.write = (chunk: string | Uint8Array) => ((stdout += String(chunk)), true);
+  process.stderr.write = (chunk: string | Uint8Array) => ((stderr += String(chunk)), true);
   try {
     const code = await main(['node', 'ampstream', ...args]);
     return { code, stdout: stripAnsi(stdout), stderr: stripAnsi(stderr) };
@@ -67,8 +67,16 @@ function vaultPath(): string {
 }
 
 beforeAll(async () => {
-  [emu, limited] = await Promise.all([withEmulator({ seed: 11 }), withEmulator({ seed: 12, rateLimitPerHour: 1 })]);
-  api = new SecureEndpointClient({ baseUrl: emu.apiUrl, clientId: emu.clientId, apiKey: emu.apiKey, ca: emu.caPem });
+  [emu, limited] = await Promise.all([
+    withEmulator({ seed: 11 }),
+    withEmulator({ seed: 12, rateLimitPerHour: 1 }),
+  ]);
+  api = new SecureEndpointClient({
+    baseUrl: emu.apiUrl,
+    clientId: emu.clientId,
+    apiKey: emu.apiKey,
+    ca: emu.caPem,
+  });
   home = await mkdtemp(join(tmpdir(), 'ampstream-cli-streams-'));
   baseEnv = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
@@ -95,7 +103,16 @@ beforeEach(async () => {
 
 describe('streams create', () => {
   it('stores the one-time password in the vault and never prints it', async () => {
-    const r = await cli(['streams', 'create', '--name', 'SIEM', '--event-type', 'Threat Detected', '--group', 'Audit']);
+    const r = await cli([
+      'streams',
+      'create',
+      '--name',
+      'SIEM',
+      '--event-type',
+      'Threat Detected',
+      '--group',
+      'Audit',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/created stream (\d+) "SIEM"/);
     expect(r.stdout).toContain('stored in the vault as stream/');
@@ -130,7 +147,9 @@ describe('streams create', () => {
   });
 
   it('creates without a vault when --show-password is given', async () => {
-    const r = await cli(['streams', 'create', '--name', 'y', '--show-password'], { AMPSTREAM_VAULT_PASSPHRASE: undefined });
+    const r = await cli(['streams', 'create', '--name', 'y', '--show-password'], {
+      AMPSTREAM_VAULT_PASSPHRASE: undefined,
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/password\s+[0-9a-f]{40}/);
     expect(r.stdout).toContain('NOT stored in the vault');
@@ -186,9 +205,24 @@ describe('streams list, show, update, delete', () => {
 
   it('updates a stream by name and keeps its credentials', async () => {
     await cli(['streams', 'create', '--name', 'u', '--event-type', 'Threat Detected']);
-    const r = await cli(['streams', 'update', 'u', '--name', 'u2', '--all-event-types', '--group', 'Servers', '--json']);
+    const r = await cli([
+      'streams',
+      'update',
+      'u',
+      '--name',
+      'u2',
+      '--all-event-types',
+      '--group',
+      'Servers',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ name: 'u2', eventTypes: [], groups: [{ name: 'Servers' }], credentials: 'stored' });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      name: 'u2',
+      eventTypes: [],
+      groups: [{ name: 'Servers' }],
+      credentials: 'stored',
+    });
   });
 
   it('deletes only with --yes when not interactive, and removes the local credentials', async () => {
@@ -258,7 +292,12 @@ describe('errors', () => {
   });
 
   it('exits 75 with the reset time when rate limited', async () => {
-    const env = { AMPSTREAM_API_URL: limited.apiUrl, AMPSTREAM_CLIENT_ID: limited.clientId, AMPSTREAM_API_KEY: limited.apiKey, AMPSTREAM_CA: limited.caPath };
+    const env = {
+      AMPSTREAM_API_URL: limited.apiUrl,
+      AMPSTREAM_CLIENT_ID: limited.clientId,
+      AMPSTREAM_API_KEY: limited.apiKey,
+      AMPSTREAM_CA: limited.caPath,
+    };
     let r = await cli(['event-types'], env);
     if (r.code === 0) r = await cli(['event-types'], env);
     expect(r.code).toBe(75);
@@ -266,7 +305,11 @@ describe('errors', () => {
   });
 
   it('exits 78 pointing at `ampstream login` when no credentials are configured, with the error as JSON on stdout under --json', async () => {
-    const r = await cli(['streams', 'list', '--json'], { AMPSTREAM_API_URL: undefined, AMPSTREAM_CLIENT_ID: undefined, AMPSTREAM_API_KEY: undefined });
+    const r = await cli(['streams', 'list', '--json'], {
+      AMPSTREAM_API_URL: undefined,
+      AMPSTREAM_CLIENT_ID: undefined,
+      AMPSTREAM_API_KEY: undefined,
+    });
     expect(r.code).toBe(78);
     expect(JSON.parse(r.stdout)).toMatchObject({ error: { code: 'CREDENTIALS_MISSING' } });
     expect(r.stderr).toContain('ampstream login');

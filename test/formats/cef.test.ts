@@ -20,18 +20,21 @@ function renderText(text: string): string {
 }
 
 describe('cef format', () => {
-  it.each(fixtures.map((f) => [f.name, f] as const))('writes a parseable one-line CEF record for %s', (_name, f) => {
-    const line = cefFormat.render(f.decoded) as string;
-    expect(line).not.toMatch(/[\r\n]/);
-    const { header, ext } = parseCef(line);
-    expect(header.slice(0, 4)).toEqual(['CEF:0', 'Cisco', 'Secure Endpoint', 'v1']);
-    expect(header[4]).toBe(String(f.decoded.event.event_type_id));
-    expect(header[5]).toBe(f.decoded.event.event_type);
-    expect(Number(header[6])).toBeGreaterThanOrEqual(0);
-    expect(Number(header[6])).toBeLessThanOrEqual(10);
-    expect(ext.get('externalId')).toBe(f.id);
-    expect(ext.get('rt')).toMatch(/^\d{13}$/);
-  });
+  it.each(fixtures.map((f) => [f.name, f] as const))(
+    'writes a parseable one-line CEF record for %s',
+    (_name, f) => {
+      const line = cefFormat.render(f.decoded) as string;
+      expect(line).not.toMatch(/[\r\n]/);
+      const { header, ext } = parseCef(line);
+      expect(header.slice(0, 4)).toEqual(['CEF:0', 'Cisco', 'Secure Endpoint', 'v1']);
+      expect(header[4]).toBe(String(f.decoded.event.event_type_id));
+      expect(header[5]).toBe(f.decoded.event.event_type);
+      expect(Number(header[6])).toBeGreaterThanOrEqual(0);
+      expect(Number(header[6])).toBeLessThanOrEqual(10);
+      expect(ext.get('externalId')).toBe(f.id);
+      expect(ext.get('rt')).toMatch(/^\d{13}$/);
+    },
+  );
 
   it('maps severity Low 3, Medium 5, High 8, Critical 10, and by class when absent', () => {
     const sev = (p: string): string => parseCef(cefFormat.render(fixture(p).decoded) as string).header[6]!;
@@ -70,7 +73,8 @@ describe('cef format', () => {
   });
 
   it('maps quarantine, block and failure outcomes to act/outcome', () => {
-    const ext = (p: string): Map<string, string> => parseCef(cefFormat.render(fixture(p).decoded) as string).ext;
+    const ext = (p: string): Map<string, string> =>
+      parseCef(cefFormat.render(fixture(p).decoded) as string).ext;
     expect(ext('e02').get('act')).toBe('quarantine');
     expect(ext('e17').get('act')).toBe('block');
     expect(ext('e03').get('outcome')).toBe('failure');
@@ -116,7 +120,10 @@ describe('cef format', () => {
   it('cuts values to the dictionary length before escaping', () => {
     expect(truncate('x'.repeat(50), 40)).toHaveLength(40);
     expect(truncate(`${'x'.repeat(39)}😀`, 40)).toBe('x'.repeat(39)); // no half surrogate pair
-    const long = fixture('e01').compact.replace('"detection":"W32.Example.Trojan"', `"detection":"${'='.repeat(5000)}"`);
+    const long = fixture('e01').compact.replace(
+      '"detection":"W32.Example.Trojan"',
+      `"detection":"${'='.repeat(5000)}"`,
+    );
     const cs1 = parseCef(renderText(long)).ext.get('cs1')!;
     expect(cs1).toBe('='.repeat(4000));
   });

@@ -36,7 +36,10 @@ function cli(args: readonly string[], stdin?: string): Promise<Run> {
   });
 }
 
-async function convertText(input: string, format: 'raw' | 'ecs' | 'ocsf' | 'cef'): Promise<{ out: string; err: string; bad: number; converted: number }> {
+async function convertText(
+  input: string,
+  format: 'raw' | 'ecs' | 'ocsf' | 'cef',
+): Promise<{ out: string; err: string; bad: number; converted: number }> {
   const output = new PassThrough();
   const errors = new PassThrough();
   let out = '';
@@ -62,13 +65,18 @@ describe('convertStream', () => {
       ].join('\n'),
     );
     const lines = r.out.trimEnd().split('\n');
-    expect(lines.map((l) => String((JSON.parse(l)).event.id))).toEqual([fixtures[0]!.id, fixtures[1]!.id]);
+    expect(lines.map((l) => String(JSON.parse(l).event.id))).toEqual([fixtures[0]!.id, fixtures[1]!.id]);
   });
 
   it('converts every fixture to OCSF with exact ids', async () => {
     const r = await convertText(jsonl, 'ocsf');
     expect(r.bad).toBe(0);
-    expect(r.out.trimEnd().split('\n').map((l) => String((JSON.parse(l)).metadata.uid))).toEqual(fixtures.map((f) => f.id));
+    expect(
+      r.out
+        .trimEnd()
+        .split('\n')
+        .map((l) => String(JSON.parse(l).metadata.uid)),
+    ).toEqual(fixtures.map((f) => f.id));
   });
 });
 
@@ -78,14 +86,27 @@ describe('ampstream convert (forked CLI)', () => {
     writeFileSync(file, jsonl);
     const ecs = await cli(['--format', 'ecs', file]);
     expect(ecs.code).toBe(0);
-    expect(ecs.stdout.trimEnd().split('\n').map((l) => String((JSON.parse(l)).event.id))).toEqual(fixtures.map((f) => f.id));
+    expect(
+      ecs.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => String(JSON.parse(l).event.id)),
+    ).toEqual(fixtures.map((f) => f.id));
     const cef = await cli(['-f', 'cef', file]);
-    expect(cef.stdout.trimEnd().split('\n').map((l) => parseCef(l).ext.get('externalId'))).toEqual(fixtures.map((f) => f.id));
+    expect(
+      cef.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => parseCef(l).ext.get('externalId')),
+    ).toEqual(fixtures.map((f) => f.id));
     expect(cef.stderr).toBe('');
   });
 
   it('reads stdin, skips bad lines with their line numbers and exits 65', async () => {
-    const r = await cli(['--format', 'raw'], `${fixtures[0]!.compact}\n{"nope":true}\n${fixtures[2]!.compact}\n`);
+    const r = await cli(
+      ['--format', 'raw'],
+      `${fixtures[0]!.compact}\n{"nope":true}\n${fixtures[2]!.compact}\n`,
+    );
     expect(r.code).toBe(65);
     expect(r.stderr).toContain('line 2: event has no "id"; skipped');
     expect(r.stderr).toContain('1 bad line(s) skipped, 2 converted');
@@ -96,7 +117,10 @@ describe('ampstream convert (forked CLI)', () => {
     const r = await cli(['--format', 'raw', '--pretty'], `${fixtures[0]!.compact}\n`);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('\n  "id": 6533241145273614339,\n');
-    expect(JSON.parse(r.stdout)).toMatchObject({ event_type_id: 1090519054, computer: { hostname: 'WS-FIN-042' } });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      event_type_id: 1090519054,
+      computer: { hostname: 'WS-FIN-042' },
+    });
   });
 
   it('exits 64 on usage mistakes and unreadable files', async () => {
@@ -112,9 +136,13 @@ describe('ampstream convert (forked CLI)', () => {
     const file = join(dir, 'many.jsonl');
     writeFileSync(file, jsonl.repeat(300)); // ~5,000 events, far more than a pipe buffer of output
     const result = await new Promise<Run>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'convert', '--format', 'ecs', file], {
-        cwd: join(import.meta.dirname, '..', '..'),
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', 'convert', '--format', 'ecs', file],
+        {
+          cwd: join(import.meta.dirname, '..', '..'),
+        },
+      );
       let stderr = '';
       let first = '';
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));

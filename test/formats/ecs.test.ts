@@ -19,21 +19,37 @@ function fixture(prefix: string): EventFixture {
 }
 
 describe('ecs format', () => {
-  it.each(fixtures.map((f) => [f.name, f] as const))('emits only ECS fields with compatible types for %s', (_name, f) => {
-    expect(ecsProblems(render(f))).toEqual([]);
-  });
+  it.each(fixtures.map((f) => [f.name, f] as const))(
+    'emits only ECS fields with compatible types for %s',
+    (_name, f) => {
+      expect(ecsProblems(render(f))).toEqual([]);
+    },
+  );
 
-  it.each(fixtures.map((f) => [f.name, f] as const))('uses only allowed categorisation values, consistently, for %s', (_name, f) => {
-    const { event } = render(f);
-    const allowed = (field: string): string[] => (ecs[field]?.allowed_values ?? []).map((a) => a.name);
-    expect(allowed('event.kind')).toContain(event.kind);
-    for (const c of event.category) expect(allowed('event.category')).toContain(c);
-    for (const t of event.type) expect(allowed('event.type')).toContain(t);
-    if (event.outcome !== undefined) expect(allowed('event.outcome')).toContain(event.outcome);
-    const expected = new Map((ecs['event.category']?.allowed_values ?? []).map((a) => [a.name, a.expected_event_types ?? []]));
-    for (const c of event.category) expect(event.type.some((t: string) => expected.get(c)!.includes(t)), `category ${c}`).toBe(true);
-    for (const t of event.type) expect(event.category.some((c: string) => expected.get(c)!.includes(t)), `type ${t}`).toBe(true);
-  });
+  it.each(fixtures.map((f) => [f.name, f] as const))(
+    'uses only allowed categorisation values, consistently, for %s',
+    (_name, f) => {
+      const { event } = render(f);
+      const allowed = (field: string): string[] => (ecs[field]?.allowed_values ?? []).map((a) => a.name);
+      expect(allowed('event.kind')).toContain(event.kind);
+      for (const c of event.category) expect(allowed('event.category')).toContain(c);
+      for (const t of event.type) expect(allowed('event.type')).toContain(t);
+      if (event.outcome !== undefined) expect(allowed('event.outcome')).toContain(event.outcome);
+      const expected = new Map(
+        (ecs['event.category']?.allowed_values ?? []).map((a) => [a.name, a.expected_event_types ?? []]),
+      );
+      for (const c of event.category)
+        expect(
+          event.type.some((t: string) => expected.get(c)!.includes(t)),
+          `category ${c}`,
+        ).toBe(true);
+      for (const t of event.type)
+        expect(
+          event.category.some((c: string) => expected.get(c)!.includes(t)),
+          `type ${t}`,
+        ).toBe(true);
+    },
+  );
 
   it('names an ECS version whose fields exist in the reference (ecs_flat.yml is 9.5.0-dev)', () => {
     expect(ECS_VERSION).toMatch(/^9\.\d+\.\d+$/);
@@ -52,7 +68,12 @@ describe('ecs format', () => {
       severity: 2,
       original: f.compact,
     });
-    expect(doc.host).toMatchObject({ name: 'ws-fin-042', hostname: 'WS-FIN-042', ip: ['10.1.2.3'], mac: ['00-50-56-AA-BB-CC'] });
+    expect(doc.host).toMatchObject({
+      name: 'ws-fin-042',
+      hostname: 'WS-FIN-042',
+      ip: ['10.1.2.3'],
+      mac: ['00-50-56-AA-BB-CC'],
+    });
     expect(doc.host.id).toBe('0b4883d4-0000-4404-9453-13cba0ee7662');
     expect(doc.user).toEqual({ name: 'jdoe', domain: 'CORP' });
     expect(doc.file.hash.md5).toBe('0123456789abcdef0123456789abcdef');
@@ -84,7 +105,12 @@ describe('ecs format', () => {
     expect(doc.source).toEqual({ ip: '10.1.2.3', port: 55810 });
     expect(doc.destination).toEqual({ ip: '192.0.2.44', port: 80 });
     expect(doc.network).toEqual({ transport: 'tcp', direction: 'egress' });
-    expect(doc.url).toMatchObject({ original: 'http://bad.example/h/index.php', domain: 'bad.example', scheme: 'http', path: '/h/index.php' });
+    expect(doc.url).toMatchObject({
+      original: 'http://bad.example/h/index.php',
+      domain: 'bad.example',
+      scheme: 'http',
+      path: '/h/index.php',
+    });
     expect(doc.event.category).toEqual(['network', 'intrusion_detection']);
   });
 
@@ -102,7 +128,11 @@ describe('ecs format', () => {
     const doc = render(fixture('e12'));
     expect(doc.threat).toEqual({
       framework: 'MITRE ATT&CK',
-      tactic: { id: ['TA0005'], name: ['Defense Evasion'], reference: ['https://attack.mitre.org/tactics/TA0005'] },
+      tactic: {
+        id: ['TA0005'],
+        name: ['Defense Evasion'],
+        reference: ['https://attack.mitre.org/tactics/TA0005'],
+      },
       technique: {
         id: ['T1005', 'T1053'],
         name: ['Data from Local System', 'Scheduled Task/Job'],
@@ -115,7 +145,11 @@ describe('ecs format', () => {
 
   it('maps a vulnerable application to vulnerability.* and package.*', () => {
     const doc = render(fixture('e06'));
-    expect(doc.vulnerability).toMatchObject({ id: ['CVE-2015-1641', 'CVE-2017-11826'], score: { base: 9.3 }, enumeration: 'CVE' });
+    expect(doc.vulnerability).toMatchObject({
+      id: ['CVE-2015-1641', 'CVE-2017-11826'],
+      score: { base: 9.3 },
+      enumeration: 'CVE',
+    });
     expect(doc.package).toEqual({ name: 'Microsoft Office', version: '2013' });
     expect(doc.cisco.secure_endpoint.related.cve).toEqual(['CVE-2015-1641', 'CVE-2017-11826']);
   });
@@ -124,7 +158,10 @@ describe('ecs format', () => {
     const doc = render(fixture('e03'));
     expect(doc.event.outcome).toBe('failure');
     expect(doc.event.kind).toBe('alert');
-    expect(doc.cisco.secure_endpoint.error).toEqual({ error_code: 3221225524, description: 'Object name not found' });
+    expect(doc.cisco.secure_endpoint.error).toEqual({
+      error_code: 3221225524,
+      description: 'Object name not found',
+    });
   });
 
   it('marks operational events as event.kind event', () => {
@@ -134,7 +171,9 @@ describe('ecs format', () => {
 
   it('moves unknown and wrongly typed fields to cisco.secure_endpoint instead of dropping them', () => {
     const f = fixture('e01');
-    const text = f.compact.replace('"hostname":"WS-FIN-042"', '"hostname":42').replace('{"id"', '{"brand_new":{"x":1},"id"');
+    const text = f.compact
+      .replace('"hostname":"WS-FIN-042"', '"hostname":42')
+      .replace('{"id"', '{"brand_new":{"x":1},"id"');
     const d = decodeEvent(Buffer.from(text));
     if (!d.ok) throw new Error('no decode');
     const doc = JSON.parse(ecsFormat.render(d.value) as string);

@@ -35,7 +35,11 @@ describe('OCSF validator', () => {
     delete e.finding_info.uid;
     delete e.evidences[0].file.type_id;
     expect(errorsOf(e)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^time: required/), expect.stringMatching(/^finding_info\.uid: required/), expect.stringMatching(/^evidences\[0\]\.file\.type_id: required/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^time: required/),
+        expect.stringMatching(/^finding_info\.uid: required/),
+        expect.stringMatching(/^evidences\[0\]\.file\.type_id: required/),
+      ]),
     );
   });
 
@@ -43,7 +47,10 @@ describe('OCSF validator', () => {
     const e = valid();
     e.bogus = 1;
     e.device.nickname = 'x';
-    expect(errorsOf(e).sort()).toEqual([expect.stringMatching(/^bogus: attribute not defined/), expect.stringMatching(/^device\.nickname: attribute not defined/)]);
+    expect(errorsOf(e).sort()).toEqual([
+      expect.stringMatching(/^bogus: attribute not defined/),
+      expect.stringMatching(/^device\.nickname: attribute not defined/),
+    ]);
   });
 
   it('reports wrong types, failed patterns and values outside an enum', () => {
@@ -68,7 +75,11 @@ describe('OCSF validator', () => {
   it('reports profile attributes whose profile metadata.profiles does not list', () => {
     const e = valid();
     e.metadata.profiles = [];
-    expect(errorsOf(e)).toEqual(expect.arrayContaining([expect.stringMatching(/^disposition_id: attribute of profile "security_control"/)]));
+    expect(errorsOf(e)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^disposition_id: attribute of profile "security_control"/),
+      ]),
+    );
   });
 
   it('reports at_least_one constraints and class identity mistakes', () => {
@@ -77,7 +88,11 @@ describe('OCSF validator', () => {
     e.type_uid = 200499;
     e.category_uid = 3;
     expect(errorsOf(e)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^device: device needs at least one of/), expect.stringMatching(/^type_uid: expected/), expect.stringMatching(/^category_uid: expected 2/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^device: device needs at least one of/),
+        expect.stringMatching(/^type_uid: expected/),
+        expect.stringMatching(/^category_uid: expected 2/),
+      ]),
     );
     expect(errorsOf({ ...valid(), class_uid: 9999 })).toEqual(['class_uid: unknown class_uid 9999']);
   });

@@ -42,37 +42,73 @@ describe('ocsf format', () => {
       action_id: 3,
       disposition_id: 15,
       time: 1700000000619,
-      metadata: { uid: '6533241145273614339', correlation_uid: '6533241145273614338', profiles: ['security_control'] },
+      metadata: {
+        uid: '6533241145273614339',
+        correlation_uid: '6533241145273614338',
+        profiles: ['security_control'],
+      },
       finding_info: { uid: '6533241145273614338', title: 'Threat Detected: W32.Example.Trojan' },
       malware: [{ name: 'W32.Example.Trojan', classification_ids: [18] }],
     });
-    expect(quarantined).toMatchObject({ activity_id: 2, type_uid: 200402, status_id: 4, action_id: 2, disposition_id: 3, is_alert: false });
+    expect(quarantined).toMatchObject({
+      activity_id: 2,
+      type_uid: 200402,
+      status_id: 4,
+      action_id: 2,
+      disposition_id: 3,
+      is_alert: false,
+    });
     expect(quarantined.finding_info.uid).toBe(detected.finding_info.uid);
     expect(detected.evidences[0].process).toMatchObject({ pid: 896, name: 'explorer.exe' });
-    expect(detected.device).toMatchObject({ uid: '0b4883d4-0000-4404-9453-13cba0ee7662', hostname: 'WS-FIN-042', ip: '10.1.2.3', mac: '00:50:56:aa:bb:cc' });
+    expect(detected.device).toMatchObject({
+      uid: '0b4883d4-0000-4404-9453-13cba0ee7662',
+      hostname: 'WS-FIN-042',
+      ip: '10.1.2.3',
+      mac: '00:50:56:aa:bb:cc',
+    });
   });
 
   it('names a hash-only file by its SHA-256 (the file object requires a name)', () => {
     const out = render(fixture('e02'));
-    expect(out.evidences[0].file.name).toBe('aa11bb22cc33dd44ee55ff6677889900aa11bb22cc33dd44ee55ff6677889900');
+    expect(out.evidences[0].file.name).toBe(
+      'aa11bb22cc33dd44ee55ff6677889900aa11bb22cc33dd44ee55ff6677889900',
+    );
   });
 
   it('reports a failed quarantine as an uncorrected, still alertable update with the error code', () => {
     const out = render(fixture('e03'));
-    expect(out).toMatchObject({ activity_id: 2, status_id: 1, disposition_id: 13, is_alert: true, status_code: '3221225524', status_detail: 'Object name not found' });
+    expect(out).toMatchObject({
+      activity_id: 2,
+      status_id: 1,
+      disposition_id: 13,
+      is_alert: true,
+      status_code: '3221225524',
+      status_detail: 'Object name not found',
+    });
   });
 
   it('maps Vulnerable Application Detected to a Vulnerability Finding, scores kept unmapped', () => {
     const out = render(fixture('e06'));
     expect(out.class_uid).toBe(2002);
-    expect(out.vulnerabilities.map((v: Doc) => v.cve.uid as string)).toEqual(['CVE-2015-1641', 'CVE-2017-11826']);
+    expect(out.vulnerabilities.map((v: Doc) => v.cve.uid as string)).toEqual([
+      'CVE-2015-1641',
+      'CVE-2017-11826',
+    ]);
     expect(out.vulnerabilities[0].affected_packages).toEqual([{ name: 'Microsoft Office', version: '2013' }]);
     expect(out.unmapped.vulnerabilities).toEqual([{ score: '9.3' }, { score: '9.3' }]);
   });
 
   it('maps operational events to the Base Event with the Cisco type as activity name', () => {
     const policy = render(fixture('e08'));
-    expect(policy).toMatchObject({ class_uid: 0, category_uid: 0, activity_id: 99, activity_name: 'Policy Update', type_uid: 99, status_id: 1, severity_id: 1 });
+    expect(policy).toMatchObject({
+      class_uid: 0,
+      category_uid: 0,
+      activity_id: 99,
+      activity_name: 'Policy Update',
+      type_uid: 99,
+      status_id: 1,
+      severity_id: 1,
+    });
     expect(policy.metadata.profiles).toEqual(['host']);
     const isolation = render(fixture('e13'));
     expect(isolation).toMatchObject({ class_uid: 0, disposition_id: 4, action_id: 2 });
@@ -82,7 +118,13 @@ describe('ocsf format', () => {
   });
 
   it('describes scans with malware_scan_info, a detection scan as a finding', () => {
-    expect(render(fixture('e09')).malware_scan_info).toEqual({ name: 'Flash Scan', type_id: 99, type: 'Flash Scan', num_files: 2872, num_infected: 0 });
+    expect(render(fixture('e09')).malware_scan_info).toEqual({
+      name: 'Flash Scan',
+      type_id: 99,
+      type: 'Flash Scan',
+      num_files: 2872,
+      num_infected: 0,
+    });
     const withDetections = render(fixture('e15'));
     expect(withDetections.class_uid).toBe(2004);
     expect(withDetections.malware_scan_info.num_infected).toBe(1);
@@ -92,7 +134,11 @@ describe('ocsf format', () => {
     const out = render(fixture('e12'));
     expect(out.finding_info.attacks).toEqual(out.attacks);
     expect(out.finding_info.attacks).toContainEqual({
-      technique: { uid: 'T1005', name: 'Data from Local System', src_url: 'https://attack.mitre.org/techniques/T1005' },
+      technique: {
+        uid: 'T1005',
+        name: 'Data from Local System',
+        src_url: 'https://attack.mitre.org/techniques/T1005',
+      },
     });
     expect(out.finding_info.uid).toBe('6e5292d5-0000-49dc-839d-201bcba64562');
     expect(out.remediation.desc).toContain('Isolate the affected host');
@@ -107,7 +153,10 @@ describe('ocsf format', () => {
   });
 
   it('lists hostnames, addresses, users, files, hashes, processes and URLs as observables', () => {
-    const values = (p: string): string[] => (render(fixture(p)).observables as Doc[]).map((o) => `${o.type_id as number}:${o.name as string}=${o.value as string}`);
+    const values = (p: string): string[] =>
+      (render(fixture(p)).observables as Doc[]).map(
+        (o) => `${o.type_id as number}:${o.name as string}=${o.value as string}`,
+      );
     expect(values('e01')).toEqual([
       '1:device.hostname=WS-FIN-042',
       '2:device.ip=10.1.2.3',
@@ -126,7 +175,12 @@ describe('ocsf format', () => {
   });
 
   it('maps blocks to Denied/Blocked, even for a 0x21 type id', () => {
-    expect(render(fixture('e17'))).toMatchObject({ class_uid: 2004, action_id: 2, disposition_id: 2, is_alert: true });
+    expect(render(fixture('e17'))).toMatchObject({
+      class_uid: 2004,
+      action_id: 2,
+      disposition_id: 2,
+      is_alert: true,
+    });
     expect(render(fixture('e11'))).toMatchObject({ action_id: 2, disposition_id: 2 });
   });
 

@@ -61,7 +61,22 @@ const NASTY = [
   '\\\\?\\C:\\x\\y.exe',
   '12345678901234567890123',
 ];
-const KEYS = ['__proto__', 'constructor', 'toString', 'id', 'x', 'file', 'computer', 'ip', 'mac', 'process_id', 'sha256', '', 'a.b', 'ümlaut'];
+const KEYS = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'id',
+  'x',
+  'file',
+  'computer',
+  'ip',
+  'mac',
+  'process_id',
+  'sha256',
+  '',
+  'a.b',
+  'ümlaut',
+];
 
 function randomString(rng: Rng): string {
   const r = rng();
@@ -83,14 +98,23 @@ function randomValue(rng: Rng, depth = 0): unknown {
   if (r < 0.82) {
     const o: Record<string, unknown> = {};
     const n = Math.floor(rng() * 4);
-    for (let i = 0; i < n; i++) Object.defineProperty(o, pick(rng, KEYS), { value: randomValue(rng, depth + 1), enumerable: true, writable: true, configurable: true });
+    for (let i = 0; i < n; i++)
+      Object.defineProperty(o, pick(rng, KEYS), {
+        value: randomValue(rng, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     return o;
   }
   return Array.from({ length: Math.floor(rng() * 4) }, () => randomValue(rng, depth + 1));
 }
 
 /** Every container (object or array) in the tree with its own keys. */
-function containers(v: unknown, out: (Record<string, unknown> | unknown[])[] = []): (Record<string, unknown> | unknown[])[] {
+function containers(
+  v: unknown,
+  out: (Record<string, unknown> | unknown[])[] = [],
+): (Record<string, unknown> | unknown[])[] {
   if (typeof v === 'object' && v !== null) {
     out.push(v as Record<string, unknown>);
     for (const child of Object.values(v)) containers(child, out);
@@ -112,7 +136,12 @@ function mutate(root: Record<string, unknown>, rng: Rng): void {
     } else if (op < 0.8 && keys.length > 0) {
       target[pick(rng, keys)] = randomValue(rng);
     } else {
-      Object.defineProperty(target, pick(rng, KEYS), { value: randomValue(rng), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(target, pick(rng, KEYS), {
+        value: randomValue(rng),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
 }
@@ -126,7 +155,21 @@ function randomEvent(rng: Rng): Record<string, unknown> {
     event_type: randomString(rng),
   };
   const n = Math.floor(rng() * 8);
-  for (let i = 0; i < n; i++) e[pick(rng, ['computer', 'file', 'network_info', 'severity', 'detection', 'scan', 'vulnerabilities', 'tactics', 'error', 'x'])] = randomValue(rng);
+  for (let i = 0; i < n; i++)
+    e[
+      pick(rng, [
+        'computer',
+        'file',
+        'network_info',
+        'severity',
+        'detection',
+        'scan',
+        'vulnerabilities',
+        'tactics',
+        'error',
+        'x',
+      ])
+    ] = randomValue(rng);
   return e;
 }
 
@@ -145,8 +188,15 @@ function checkAll(d: DecodedEvent, decoded: boolean, where: string): void {
     }
     if (f.name === 'raw') {
       expect(Buffer.isBuffer(out), where).toBe(true);
-      expect((out as Buffer).includes(0x0a) || (out as Buffer).includes(0x0d), `raw newline at ${where}`).toBe(false);
-      if (decoded) expect(String((parseLossless((out as Buffer).toString('utf8')) as SecureEndpointEvent).id), where).toBe(id);
+      expect(
+        (out as Buffer).includes(0x0a) || (out as Buffer).includes(0x0d),
+        `raw newline at ${where}`,
+      ).toBe(false);
+      if (decoded)
+        expect(
+          String((parseLossless((out as Buffer).toString('utf8')) as SecureEndpointEvent).id),
+          where,
+        ).toBe(id);
       continue;
     }
     expect(typeof out, where).toBe('string');
@@ -167,7 +217,8 @@ function checkAll(d: DecodedEvent, decoded: boolean, where: string): void {
       expect(header.slice(0, 4), where).toEqual(['CEF:0', 'Cisco', 'Secure Endpoint', 'v1']);
       expect(Number(header[6]), where).toBeGreaterThanOrEqual(0);
       // undecoded events may carry any string as id: CEF cuts externalId to its 40 characters
-      if (decoded || (id !== undefined && /^\d{1,40}$/.test(id))) expect(ext.get('externalId'), where).toBe(id);
+      if (decoded || (id !== undefined && /^\d{1,40}$/.test(id)))
+        expect(ext.get('externalId'), where).toBe(id);
     }
   }
 }
@@ -190,7 +241,11 @@ describe('every format, on random and mutated events', () => {
         checkAll(result.value, true, where);
       }
       // and the same object straight to the formatters, without decode's guarantees
-      checkAll({ raw: Buffer.from(text, 'utf8'), event: obj as unknown as SecureEndpointEvent }, false, `${where} undecoded`);
+      checkAll(
+        { raw: Buffer.from(text, 'utf8'), event: obj as unknown as SecureEndpointEvent },
+        false,
+        `${where} undecoded`,
+      );
     }
     expect(decodedCount).toBeGreaterThan(MUTATED_RUNS / 2);
   });

@@ -41,8 +41,17 @@ afterEach(async () => {
 describe('API credentials in the vault', () => {
   it('saves and loads the login with a region or a base URL and CA', async () => {
     await saveApiCredentials(vault, { clientId: 'cid', apiKey: 'key-123', region: 'eu' });
-    expect(await loadApiCredentials(vault)).toMatchObject({ clientId: 'cid', apiKey: 'key-123', region: 'eu' });
-    await saveApiCredentials(vault, { clientId: 'c2', apiKey: 'k2', baseUrl: 'https://127.0.0.1:9', ca: 'PEM' });
+    expect(await loadApiCredentials(vault)).toMatchObject({
+      clientId: 'cid',
+      apiKey: 'key-123',
+      region: 'eu',
+    });
+    await saveApiCredentials(vault, {
+      clientId: 'c2',
+      apiKey: 'k2',
+      baseUrl: 'https://127.0.0.1:9',
+      ca: 'PEM',
+    });
     const again = await loadApiCredentials(await Vault.open({ path: vault.path, passphrase: 'pw' }));
     expect(again).toMatchObject({ clientId: 'c2', baseUrl: 'https://127.0.0.1:9', ca: 'PEM' });
     expect(again?.region).toBeUndefined();
@@ -63,7 +72,11 @@ describe('stream credentials in the vault', () => {
   });
 
   it('lists stored streams without their passwords', async () => {
-    await saveStreamCredentials(vault, 12, { ...stream, user_name: '12-aaaa', queue_name: 'event_stream_12' });
+    await saveStreamCredentials(vault, 12, {
+      ...stream,
+      user_name: '12-aaaa',
+      queue_name: 'event_stream_12',
+    });
     await saveStreamCredentials(vault, 3, { ...stream, user_name: '3-bbbb', queue_name: 'event_stream_3' });
     await vault.set('other', 'x');
     const list = await listStreamCredentials(vault);
@@ -71,9 +84,13 @@ describe('stream credentials in the vault', () => {
     expect(JSON.stringify(list)).not.toContain(stream.password);
   });
 
-  it('moves a different user\'s credentials aside instead of overwriting a one-time password', async () => {
+  it("moves a different user's credentials aside instead of overwriting a one-time password", async () => {
     await saveStreamCredentials(vault, 1, { ...stream, user_name: '1-old' });
-    const r = await saveStreamCredentials(vault, 1, { ...stream, user_name: '1-new', password: 'new-password' });
+    const r = await saveStreamCredentials(vault, 1, {
+      ...stream,
+      user_name: '1-new',
+      password: 'new-password',
+    });
     expect(r.archivedAs).toMatch(/^archive\/stream\/1\/\d+$/);
     expect(JSON.parse(vault.get(r.archivedAs!)!).user_name).toBe('1-old');
     expect((await loadStreamCredentials(vault, 1))?.password).toBe('new-password');
@@ -100,7 +117,9 @@ describe('vault: secret references', () => {
     expect(await resolve('vault:splunk')).toBe('hec-token');
     expect(await resolve('vault:stream/2051#password')).toBe(stream.password);
     expect(await resolve('vault:stream/2051#port')).toBe('443');
-    await expect(resolve('vault:stream/2051#nope')).rejects.toSatisfy((e) => isAmpError(e, 'SECRET_NOT_FOUND'));
+    await expect(resolve('vault:stream/2051#nope')).rejects.toSatisfy((e) =>
+      isAmpError(e, 'SECRET_NOT_FOUND'),
+    );
     await expect(resolve('vault:missing')).rejects.toSatisfy((e) => isAmpError(e, 'SECRET_NOT_FOUND'));
   });
 

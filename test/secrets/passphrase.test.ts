@@ -19,7 +19,9 @@ afterEach(async () => {
 describe('obtainPassphrase', () => {
   it('prefers the environment variable over the file and the prompt', async () => {
     const prompt = async (): Promise<string> => 'prompted';
-    expect(await obtainPassphrase({ env: { AMPSTREAM_VAULT_PASSPHRASE: 'env' }, interactive: true, prompt })).toBe('env');
+    expect(
+      await obtainPassphrase({ env: { AMPSTREAM_VAULT_PASSPHRASE: 'env' }, interactive: true, prompt }),
+    ).toBe('env');
     expect(await obtainPassphrase({ env: {}, interactive: true, prompt })).toBe('prompted');
   });
 
@@ -32,7 +34,9 @@ describe('obtainPassphrase', () => {
   it('asks twice when creating and refuses when the answers differ', async () => {
     const answers = ['one', 'two'];
     const prompt = async (): Promise<string> => answers.shift() ?? '';
-    const e = await obtainPassphrase({ env: {}, interactive: true, prompt, confirm: true }).catch((x: unknown) => x);
+    const e = await obtainPassphrase({ env: {}, interactive: true, prompt, confirm: true }).catch(
+      (x: unknown) => x,
+    );
     expect(isAmpError(e, 'VAULT_NO_PASSPHRASE')).toBe(true);
   });
 });
@@ -63,7 +67,13 @@ describe('openUserVault', () => {
       asked.push(q);
       return 'typed';
     };
-    const vault = await openUserVault({ env, create: true, interactive: true, prompt, kdf: { n: 1024, r: 8, p: 1 } });
+    const vault = await openUserVault({
+      env,
+      create: true,
+      interactive: true,
+      prompt,
+      kdf: { n: 1024, r: 8, p: 1 },
+    });
     expect(asked).toHaveLength(2);
     expect(vault?.names()).toEqual([]);
     expect((await stat(join(dir, 'v.json'))).mode & 0o777).toBe(0o600);

@@ -174,7 +174,9 @@ describe('Vault', () => {
     await vault.set('a', '1');
     await vault.changePassphrase('new');
     expect((await Vault.open({ path, passphrase: 'new' })).get('a')).toBe('1');
-    expect(isAmpError(await caught(Vault.open({ path, passphrase: 'old' })), 'VAULT_BAD_PASSPHRASE')).toBe(true);
+    expect(isAmpError(await caught(Vault.open({ path, passphrase: 'old' })), 'VAULT_BAD_PASSPHRASE')).toBe(
+      true,
+    );
   });
 });
 

@@ -23,7 +23,10 @@ async function sender(chunks: readonly Buffer[], gapMs: number): Promise<number>
   return (server.address() as net.AddressInfo).port;
 }
 
-async function receive(port: number, pauseMs: number): Promise<{ bytes: Buffer; reads: number; paused: number }> {
+async function receive(
+  port: number,
+  pauseMs: number,
+): Promise<{ bytes: Buffer; reads: number; paused: number }> {
   const socket = net.connect(port, '127.0.0.1');
   let paused = 0;
   const pause = socket.pause.bind(socket);

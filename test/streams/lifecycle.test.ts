@@ -21,7 +21,12 @@ let open: VaultState;
 
 beforeAll(async () => {
   emu = await withEmulator();
-  client = new SecureEndpointClient({ baseUrl: emu.apiUrl, clientId: emu.clientId, apiKey: emu.apiKey, ca: emu.caPem });
+  client = new SecureEndpointClient({
+    baseUrl: emu.apiUrl,
+    clientId: emu.clientId,
+    apiKey: emu.apiKey,
+    ca: emu.caPem,
+  });
 });
 afterAll(async () => {
   await client.close();
@@ -30,7 +35,13 @@ afterAll(async () => {
 beforeEach(async () => {
   for (const s of await client.eventStreams()) await client.deleteEventStream(s.id);
   dir = await mkdtemp(join(tmpdir(), 'ampstream-streams-'));
-  vault = (await Vault.openOrCreate({ path: join(dir, 'vault.json'), passphrase: 'pw', kdf: { n: 1024, r: 8, p: 1 } })).vault;
+  vault = (
+    await Vault.openOrCreate({
+      path: join(dir, 'vault.json'),
+      passphrase: 'pw',
+      kdf: { n: 1024, r: 8, p: 1 },
+    })
+  ).vault;
   open = { kind: 'open', vault };
 });
 afterEach(async () => {
@@ -49,7 +60,11 @@ async function failure(p: Promise<unknown>): Promise<AmpError> {
 
 describe('createStream', () => {
   it('resolves names, creates the stream, and has the password in the vault file when it returns', async () => {
-    const outcome = await createStream(client, { name: 'SIEM', eventTypes: ['Threat Detected', '553648143'], groups: ['Audit'] }, { vault: open });
+    const outcome = await createStream(
+      client,
+      { name: 'SIEM', eventTypes: ['Threat Detected', '553648143'], groups: ['Audit'] },
+      { vault: open },
+    );
     expect(outcome.status).toBe('created');
     if (outcome.status !== 'created') return;
     expect(outcome.eventTypes.map((t) => t.id)).toEqual([1090519054, 553648143]);
@@ -102,7 +117,10 @@ describe('createStream', () => {
   });
 
   it('refuses to create when the vault cannot be opened, without sending the POST', async () => {
-    const locked: VaultState = { kind: 'unavailable', error: new AmpError('VAULT_NO_PASSPHRASE', 'no passphrase', { hint: 'set it' }) };
+    const locked: VaultState = {
+      kind: 'unavailable',
+      error: new AmpError('VAULT_NO_PASSPHRASE', 'no passphrase', { hint: 'set it' }),
+    };
     const e = await failure(createStream(client, { name: 'nope' }, { vault: locked }));
     expect(e.code).toBe('VAULT_NO_PASSPHRASE');
     expect(e.hint).toContain('--show-password');
@@ -110,19 +128,38 @@ describe('createStream', () => {
   });
 
   it('creates without a vault only when explicitly allowed (the password is then returned to the caller)', async () => {
-    const outcome = await createStream(client, { name: 'shown' }, { vault: { kind: 'absent' }, allowWithoutVault: true });
-    expect(outcome.status === 'created' && outcome.stored === undefined && outcome.stream.amqp_credentials.password.length > 0).toBe(true);
+    const outcome = await createStream(
+      client,
+      { name: 'shown' },
+      { vault: { kind: 'absent' }, allowWithoutVault: true },
+    );
+    expect(
+      outcome.status === 'created' &&
+        outcome.stored === undefined &&
+        outcome.stream.amqp_credentials.password.length > 0,
+    ).toBe(true);
   });
 
   it('reports a failed vault write but leaves the created stream and its password with the caller', async () => {
     const broken: VaultState = {
       kind: 'open',
-      vault: { ...vault, get: () => undefined, names: () => [], set: async () => undefined, delete: async () => false, update: async () => { throw new AmpError('VAULT_LOCKED', 'held by another process'); } },
+      vault: {
+        ...vault,
+        get: () => undefined,
+        names: () => [],
+        set: async () => undefined,
+        delete: async () => false,
+        update: async () => {
+          throw new AmpError('VAULT_LOCKED', 'held by another process');
+        },
+      },
     };
     const outcome = await createStream(client, { name: 'unstored' }, { vault: broken });
     expect(outcome.status).toBe('created');
     if (outcome.status !== 'created') return;
-    expect(outcome.stored !== undefined && 'error' in outcome.stored && outcome.stored.error.code).toBe('VAULT_LOCKED');
+    expect(outcome.stored !== undefined && 'error' in outcome.stored && outcome.stored.error.code).toBe(
+      'VAULT_LOCKED',
+    );
   });
 
   it('refuses a taken name before POSTing', async () => {
@@ -142,17 +179,30 @@ describe('createStream', () => {
   });
 
   it('refuses unknown event types and groups before POSTing', async () => {
-    expect((await failure(createStream(client, { name: 'a', eventTypes: ['Threat Detectd'] }, { vault: open }))).code).toBe('UNKNOWN_EVENT_TYPE');
-    expect((await failure(createStream(client, { name: 'a', groups: ['Servrs'] }, { vault: open }))).message).toContain('did you mean "Servers"?');
+    expect(
+      (await failure(createStream(client, { name: 'a', eventTypes: ['Threat Detectd'] }, { vault: open })))
+        .code,
+    ).toBe('UNKNOWN_EVENT_TYPE');
+    expect(
+      (await failure(createStream(client, { name: 'a', groups: ['Servrs'] }, { vault: open }))).message,
+    ).toContain('did you mean "Servers"?');
     expect(await client.eventStreams()).toEqual([]);
   });
 });
 
 describe('update, view and delete', () => {
   it('updates name and filters by name, keeping the queue and credentials', async () => {
-    const created = await createStream(client, { name: 'u1', eventTypes: ['Threat Detected'] }, { vault: open });
+    const created = await createStream(
+      client,
+      { name: 'u1', eventTypes: ['Threat Detected'] },
+      { vault: open },
+    );
     if (created.status !== 'created') throw new Error('expected created');
-    const { after } = await updateStream(client, 'u1', { name: 'u2', groups: ['Servers'], allEventTypes: true });
+    const { after } = await updateStream(client, 'u1', {
+      name: 'u2',
+      groups: ['Servers'],
+      allEventTypes: true,
+    });
     expect(after.name).toBe('u2');
     expect(after.event_types ?? []).toEqual([]);
     expect(after.group_guids).toHaveLength(1);
@@ -164,7 +214,9 @@ describe('update, view and delete', () => {
 
   it('refuses contradictory or empty updates', async () => {
     await createStreamViaRest(emu, { name: 'c' });
-    expect((await failure(updateStream(client, 'c', { eventTypes: ['1090519054'], allEventTypes: true }))).code).toBe('USAGE');
+    expect(
+      (await failure(updateStream(client, 'c', { eventTypes: ['1090519054'], allEventTypes: true }))).code,
+    ).toBe('USAGE');
     expect((await failure(updateStream(client, 'c', {}))).code).toBe('USAGE');
   });
 
@@ -172,14 +224,22 @@ describe('update, view and delete', () => {
     const mine = await createStream(client, { name: 'mine' }, { vault: open });
     const foreign = await createStreamViaRest(emu, { name: 'foreign' });
     const stale = await createStreamViaRest(emu, { name: 'stale' });
-    await saveStreamCredentials(vault, stale.id, { ...stale.amqp_credentials, user_name: 'someone-else', apiBase: 'x', name: 'stale' });
+    await saveStreamCredentials(vault, stale.id, {
+      ...stale.amqp_credentials,
+      user_name: 'someone-else',
+      apiBase: 'x',
+      name: 'stale',
+    });
     const streams = await client.eventStreams();
     const views = await describeStreams(client, streams, open);
     const status = Object.fromEntries(views.map((v) => [v.name, v.credentials]));
     expect(status).toEqual({ mine: 'stored', foreign: 'missing', stale: 'stale' });
     expect(mine.status).toBe('created');
     expect(foreign.id).toBeGreaterThan(0);
-    const locked = await describeStreams(client, streams, { kind: 'unavailable', error: new AmpError('VAULT_NO_PASSPHRASE', 'x') });
+    const locked = await describeStreams(client, streams, {
+      kind: 'unavailable',
+      error: new AmpError('VAULT_NO_PASSPHRASE', 'x'),
+    });
     expect(locked.every((v) => v.credentials === 'unknown')).toBe(true);
   });
 

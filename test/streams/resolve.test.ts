@@ -27,7 +27,8 @@ function thrown(fn: () => unknown): { code: string; message: string; hint?: stri
   try {
     fn();
   } catch (e) {
-    if (isAmpError(e)) return { code: e.code, message: e.message, ...(e.hint === undefined ? {} : { hint: e.hint }) };
+    if (isAmpError(e))
+      return { code: e.code, message: e.message, ...(e.hint === undefined ? {} : { hint: e.hint }) };
     throw e;
   }
   throw new Error('expected an error');
@@ -40,16 +41,34 @@ describe('suggest', () => {
   });
 
   it('offers close names first, and names containing the input', () => {
-    expect(suggest('Threat Detectd', TYPES.map((t) => t.name))).toEqual(['Threat Detected']);
-    expect(suggest('threat', TYPES.map((t) => t.name))).toEqual(['Threat Detected', 'Threat Quarantined']);
-    expect(suggest('zzzz', TYPES.map((t) => t.name))).toEqual([]);
+    expect(
+      suggest(
+        'Threat Detectd',
+        TYPES.map((t) => t.name),
+      ),
+    ).toEqual(['Threat Detected']);
+    expect(
+      suggest(
+        'threat',
+        TYPES.map((t) => t.name),
+      ),
+    ).toEqual(['Threat Detected', 'Threat Quarantined']);
+    expect(
+      suggest(
+        'zzzz',
+        TYPES.map((t) => t.name),
+      ),
+    ).toEqual([]);
     expect(didYouMean(['a', 'b', 'c'])).toBe(' (did you mean "a", "b" or "c"?)');
   });
 });
 
 describe('resolveEventTypes', () => {
   it('accepts ids, exact names in any case, and former names', () => {
-    const r = resolveEventTypes(['1090519054', 'threat quarantined', 'Cloud Recall Detection', 'Threat Detected'], TYPES);
+    const r = resolveEventTypes(
+      ['1090519054', 'threat quarantined', 'Cloud Recall Detection', 'Threat Detected'],
+      TYPES,
+    );
     expect(r.map((t) => t.id)).toEqual([1090519054, 553648143, 553648147]);
   });
 
@@ -88,7 +107,9 @@ describe('resolveGroups', () => {
   });
 
   it('refuses an unknown GUID', () => {
-    expect(thrown(() => resolveGroups(['99999999-2222-4333-8444-555555555555'], GROUPS)).code).toBe('UNKNOWN_GROUP');
+    expect(thrown(() => resolveGroups(['99999999-2222-4333-8444-555555555555'], GROUPS)).code).toBe(
+      'UNKNOWN_GROUP',
+    );
   });
 });
 

@@ -65,7 +65,8 @@ export async function convertStream(o: ConvertOptions): Promise<ConvertResult> {
       const decoded = decodeEvent(Buffer.from(line, 'utf8'));
       if (!decoded.ok) {
         bad++;
-        if (bad <= MAX_REPORTED) o.errors.write(`line ${lineNo}: ${describePoison(decoded.reason)}; skipped\n`);
+        if (bad <= MAX_REPORTED)
+          o.errors.write(`line ${lineNo}: ${describePoison(decoded.reason)}; skipped\n`);
         continue;
       }
       const record = format.render(decoded.value);
@@ -81,7 +82,11 @@ export async function convertStream(o: ConvertOptions): Promise<ConvertResult> {
     if (closed) o.input.destroy();
   }
   if (writeError !== undefined) {
-    throw new AmpError('INTERNAL', `cannot write the converted records (${writeError.code ?? writeError.message})`, { cause: writeError });
+    throw new AmpError(
+      'INTERNAL',
+      `cannot write the converted records (${writeError.code ?? writeError.message})`,
+      { cause: writeError },
+    );
   }
   if (bad > MAX_REPORTED) o.errors.write(`… ${bad - MAX_REPORTED} more bad lines not shown\n`);
   return { converted, bad, outputClosed: closed };
@@ -119,9 +124,13 @@ async function openInput(file: string | undefined): Promise<Readable> {
 export function registerConvert(program: Command): void {
   program
     .command('convert')
-    .description('convert events (JSON lines, from FILE or stdin) to an output format, one record per line on stdout')
+    .description(
+      'convert events (JSON lines, from FILE or stdin) to an output format, one record per line on stdout',
+    )
     .argument('[file]', 'JSON-lines file of events (default: stdin)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(formatNames).makeOptionMandatory())
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(formatNames).makeOptionMandatory(),
+    )
     .option('--pretty', 'indent JSON records for reading (raw, ecs, ocsf); not one line per record', false)
     .action(async (file, opts) => {
       const input = await openInput(file);

@@ -19,7 +19,8 @@ import { notice, printData, warn } from '../output.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  for await (const chunk of process.stdin)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
@@ -58,20 +59,31 @@ export function registerLogin(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts) => {
       const env = process.env;
-      if (opts.region !== undefined && opts.apiUrl !== undefined) throw new AmpError('USAGE', 'give --region or --api-url, not both');
+      if (opts.region !== undefined && opts.apiUrl !== undefined)
+        throw new AmpError('USAGE', 'give --region or --api-url, not both');
       const clientId = opts.clientId ?? env['AMPSTREAM_CLIENT_ID']?.trim();
       if (clientId === undefined || clientId === '') {
-        throw new AmpError('USAGE', 'the client id is required', { hint: 'pass --client-id ID (Console › Accounts › API Credentials)' });
+        throw new AmpError('USAGE', 'the client id is required', {
+          hint: 'pass --client-id ID (Console › Accounts › API Credentials)',
+        });
       }
       const apiKey = await obtainApiKey(opts, env);
       if (apiKey === '') throw new AmpError('CREDENTIALS_MISSING', 'the API key is empty');
       const caPath = opts.ca ?? env['AMPSTREAM_CA']?.trim();
       const ca = caPath === undefined || caPath === '' ? undefined : await readFile(caPath, 'utf8');
-      const common = { clientId, apiKey, logger: cliLogger(), insecure: opts.insecure === true, ...(ca === undefined ? {} : { ca }) };
+      const common = {
+        clientId,
+        apiKey,
+        logger: cliLogger(),
+        insecure: opts.insecure === true,
+        ...(ca === undefined ? {} : { ca }),
+      };
       if (opts.insecure === true) warn('TLS certificate verification is DISABLED (--insecure)');
 
-      const regionInput = opts.region ?? (opts.apiUrl === undefined ? env['AMPSTREAM_REGION']?.trim() : undefined);
-      const urlInput = opts.apiUrl ?? (opts.region === undefined ? env['AMPSTREAM_API_URL']?.trim() : undefined);
+      const regionInput =
+        opts.region ?? (opts.apiUrl === undefined ? env['AMPSTREAM_REGION']?.trim() : undefined);
+      const urlInput =
+        opts.apiUrl ?? (opts.region === undefined ? env['AMPSTREAM_API_URL']?.trim() : undefined);
       let endpoint: { region: string } | { baseUrl: string };
       let apiVersion: string;
       if ((regionInput === undefined || regionInput === '') && (urlInput === undefined || urlInput === '')) {
@@ -80,7 +92,10 @@ export function registerLogin(program: Command): void {
         endpoint = { region: String(found.region) };
         apiVersion = found.version;
       } else {
-        endpoint = regionInput !== undefined && regionInput !== '' ? { region: parseRegion(regionInput) } : { baseUrl: normaliseBaseUrl(urlInput ?? '') };
+        endpoint =
+          regionInput !== undefined && regionInput !== ''
+            ? { region: parseRegion(regionInput) }
+            : { baseUrl: normaliseBaseUrl(urlInput ?? '') };
         const client = new SecureEndpointClient({ ...common, ...endpoint });
         try {
           apiVersion = await client.version();
@@ -88,7 +103,8 @@ export function registerLogin(program: Command): void {
           await client.close();
         }
       }
-      const baseUrl = 'baseUrl' in endpoint ? endpoint.baseUrl : REGION_API_URLS[parseRegion(endpoint.region)];
+      const baseUrl =
+        'baseUrl' in endpoint ? endpoint.baseUrl : REGION_API_URLS[parseRegion(endpoint.region)];
       // a base URL that is a Cisco region is stored as the region (clearer, and follows host changes)
       const region = 'region' in endpoint ? endpoint.region : regionOfUrl(baseUrl);
       const vault = await new VaultSession().forWrite();
@@ -98,9 +114,21 @@ export function registerLogin(program: Command): void {
         ...(region === undefined ? { baseUrl } : { region }),
         ...(ca === undefined ? {} : { ca }),
       });
-      notice(`credentials accepted by ${baseUrl} (API ${apiVersion || 'version unknown'}) and stored in the vault ${vault.path} as ${API_CREDENTIALS_ENTRY}`);
-      printData(opts.json === true, { clientId, ...(region === undefined ? {} : { region }), baseUrl, apiVersion, vault: vault.path, entry: API_CREDENTIALS_ENTRY }, () =>
-        `logged in: client id ${clientId}, ${region === undefined ? baseUrl : `region ${region} (${baseUrl})`}`,
+      notice(
+        `credentials accepted by ${baseUrl} (API ${apiVersion || 'version unknown'}) and stored in the vault ${vault.path} as ${API_CREDENTIALS_ENTRY}`,
+      );
+      printData(
+        opts.json === true,
+        {
+          clientId,
+          ...(region === undefined ? {} : { region }),
+          baseUrl,
+          apiVersion,
+          vault: vault.path,
+          entry: API_CREDENTIALS_ENTRY,
+        },
+        () =>
+          `logged in: client id ${clientId}, ${region === undefined ? baseUrl : `region ${region} (${baseUrl})`}`,
       );
     });
 }

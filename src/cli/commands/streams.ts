@@ -20,7 +20,11 @@ import { notice, printData, table, warn } from '../output.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-async function withClient<T>(flags: ConnectionFlags, vault: VaultSession, fn: (client: SecureEndpointClient) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  flags: ConnectionFlags,
+  vault: VaultSession,
+  fn: (client: SecureEndpointClient) => Promise<T>,
+): Promise<T> {
   const client = await connect(flags, { vault });
   try {
     return await fn(client);
@@ -32,7 +36,9 @@ async function withClient<T>(flags: ConnectionFlags, vault: VaultSession, fn: (c
 function noteVaultState(views: readonly StreamView[], vault: VaultSession): Promise<void> {
   return vault.status().then((s) => {
     if (s.kind === 'unavailable' && views.length > 0) {
-      notice(`note: whether credentials are held locally is unknown: ${s.error.message}${s.error.hint === undefined ? '' : ` (${s.error.hint})`}`);
+      notice(
+        `note: whether credentials are held locally is unknown: ${s.error.message}${s.error.hint === undefined ? '' : ` (${s.error.hint})`}`,
+      );
     }
   });
 }
@@ -47,33 +53,42 @@ async function confirmDelete(question: string): Promise<boolean> {
 }
 
 function registerList(streams: Command): void {
-  addConnectionOptions(streams.command('list').description('list the organisation’s event streams').option('--json', 'print JSON')).action(
-    async (opts) => {
-      const vault = new VaultSession();
-      await withClient(opts, vault, async (client) => {
-        const views = await describeStreams(client, await client.eventStreams(), await vault.status());
-        await noteVaultState(views, vault);
-        if (views.length > 0) notice(`${views.length} of ${MAX_STREAMS_PER_ORG} event streams in use`);
-        printData(opts.json === true, views, () =>
-          views.length === 0 ? '(no event streams; create one with `ampstream streams create --name NAME`)' : table(STREAM_TABLE_HEADERS, streamTableRows(views)),
-        );
-      });
-    },
-  );
+  addConnectionOptions(
+    streams
+      .command('list')
+      .description('list the organisation’s event streams')
+      .option('--json', 'print JSON'),
+  ).action(async (opts) => {
+    const vault = new VaultSession();
+    await withClient(opts, vault, async (client) => {
+      const views = await describeStreams(client, await client.eventStreams(), await vault.status());
+      await noteVaultState(views, vault);
+      if (views.length > 0) notice(`${views.length} of ${MAX_STREAMS_PER_ORG} event streams in use`);
+      printData(opts.json === true, views, () =>
+        views.length === 0
+          ? '(no event streams; create one with `ampstream streams create --name NAME`)'
+          : table(STREAM_TABLE_HEADERS, streamTableRows(views)),
+      );
+    });
+  });
 }
 
 function registerShow(streams: Command): void {
-  addConnectionOptions(streams.command('show').description('show one stream and whether its credentials are held locally').argument('<stream>', 'id or name').option('--json', 'print JSON')).action(
-    async (ref, opts) => {
-      const vault = new VaultSession();
-      await withClient(opts, vault, async (client) => {
-        const [view] = await describeStreams(client, [await findStream(client, ref)], await vault.status());
-        if (view === undefined) throw new AmpError('INTERNAL', 'no view for the stream');
-        await noteVaultState([view], vault);
-        printData(opts.json === true, view, () => streamDetails(view));
-      });
-    },
-  );
+  addConnectionOptions(
+    streams
+      .command('show')
+      .description('show one stream and whether its credentials are held locally')
+      .argument('<stream>', 'id or name')
+      .option('--json', 'print JSON'),
+  ).action(async (ref, opts) => {
+    const vault = new VaultSession();
+    await withClient(opts, vault, async (client) => {
+      const [view] = await describeStreams(client, [await findStream(client, ref)], await vault.status());
+      if (view === undefined) throw new AmpError('INTERNAL', 'no view for the stream');
+      await noteVaultState([view], vault);
+      printData(opts.json === true, view, () => streamDetails(view));
+    });
+  });
 }
 
 function registerCreate(streams: Command): void {
@@ -82,8 +97,18 @@ function registerCreate(streams: Command): void {
       .command('create')
       .description('create an event stream and store its one-time AMQP password in the vault')
       .requiredOption('--name <name>', 'stream name (unique in the organisation)')
-      .option('--event-type <id|name>', 'only this event type (repeatable; default: all)', collect, [] as string[])
-      .option('--group <guid|name>', 'only computers in this group (repeatable; default: all)', collect, [] as string[])
+      .option(
+        '--event-type <id|name>',
+        'only this event type (repeatable; default: all)',
+        collect,
+        [] as string[],
+      )
+      .option(
+        '--group <guid|name>',
+        'only computers in this group (repeatable; default: all)',
+        collect,
+        [] as string[],
+      )
       .option('--show-password', 'also print the AMQP password (shown by Cisco only this once)')
       .option('--json', 'print JSON'),
   ).action(async (opts) => {
@@ -98,14 +123,20 @@ function registerCreate(streams: Command): void {
       if (outcome.status === 'recovered') throw recoveredError(outcome.stream);
       const { stream, stored } = outcome;
       if (stored !== undefined && 'error' in stored && !showPassword) {
-        throw new AmpError(stored.error.code, `stream ${stream.id} ("${stream.name}") was created, but its credentials could not be stored: ${stored.error.message}`, {
-          cause: stored.error,
-          hint: `the one-time password is lost; fix the vault, then \`ampstream streams delete ${stream.id} --yes\` and create it again`,
-        });
+        throw new AmpError(
+          stored.error.code,
+          `stream ${stream.id} ("${stream.name}") was created, but its credentials could not be stored: ${stored.error.message}`,
+          {
+            cause: stored.error,
+            hint: `the one-time password is lost; fix the vault, then \`ampstream streams delete ${stream.id} --yes\` and create it again`,
+          },
+        );
       }
       const savedEntry = stored !== undefined && 'entry' in stored ? stored.entry : undefined;
       if (stored !== undefined && 'archivedAs' in stored && stored.archivedAs !== undefined) {
-        warn(`the vault already held credentials for another stream with id ${stream.id}; they were kept as ${stored.archivedAs}`);
+        warn(
+          `the vault already held credentials for another stream with id ${stream.id}; they were kept as ${stored.archivedAs}`,
+        );
       }
       if (showPassword) warn('the AMQP password below is shown by Cisco only once; keep it secret');
       const [view] = await describeStreams(client, [stream], await vault.status(), { names: false });
@@ -116,7 +147,14 @@ function registerCreate(streams: Command): void {
         eventTypes: outcome.eventTypes.map((t) => ({ id: t.id, name: t.name })),
         groups: outcome.groups.map((g) => ({ guid: g.guid, name: g.name })),
         amqp: view?.amqp,
-        credentials: savedEntry === undefined ? { stored: false } : { stored: true, vaultEntry: savedEntry, vaultPath: status.kind === 'open' ? status.vault.path : undefined },
+        credentials:
+          savedEntry === undefined
+            ? { stored: false }
+            : {
+                stored: true,
+                vaultEntry: savedEntry,
+                vaultPath: status.kind === 'open' ? status.vault.path : undefined,
+              },
         ...(showPassword ? { password: stream.amqp_credentials.password } : {}),
       };
       printData(opts.json === true, data, () =>
@@ -140,7 +178,12 @@ function registerUpdate(streams: Command): void {
       .description('change a stream’s name, event types or groups (credentials stay the same)')
       .argument('<stream>', 'id or name')
       .option('--name <name>', 'new name')
-      .option('--event-type <id|name>', 'subscribe to exactly these event types (repeatable)', collect, [] as string[])
+      .option(
+        '--event-type <id|name>',
+        'subscribe to exactly these event types (repeatable)',
+        collect,
+        [] as string[],
+      )
       .option('--group <guid|name>', 'restrict to exactly these groups (repeatable)', collect, [] as string[])
       .option('--all-event-types', 'subscribe to all event types')
       .option('--all-groups', 'include all groups')
@@ -177,9 +220,17 @@ function registerDelete(streams: Command): void {
       const stream = await findStream(client, ref);
       if (opts.yes !== true) {
         if (process.stdin.isTTY !== true) {
-          throw new AmpError('USAGE', `refusing to delete stream ${stream.id} ("${stream.name}") without confirmation`, { hint: 'pass --yes' });
+          throw new AmpError(
+            'USAGE',
+            `refusing to delete stream ${stream.id} ("${stream.name}") without confirmation`,
+            { hint: 'pass --yes' },
+          );
         }
-        if (!(await confirmDelete(`Delete stream ${stream.id} "${stream.name}" and every event still queued in it? [y/N] `))) {
+        if (
+          !(await confirmDelete(
+            `Delete stream ${stream.id} "${stream.name}" and every event still queued in it? [y/N] `,
+          ))
+        ) {
           notice('not deleted');
           return;
         }
@@ -191,7 +242,12 @@ function registerDelete(streams: Command): void {
         'kept-vault-unavailable': 'the vault could not be opened, so its entry (if any) is still there',
       }[outcome.localCredentials];
       notice(`deleted stream ${stream.id} "${stream.name}"; ${local}`);
-      if (opts.json === true) printData(true, { deleted: { id: stream.id, name: stream.name }, localCredentials: outcome.localCredentials }, () => '');
+      if (opts.json === true)
+        printData(
+          true,
+          { deleted: { id: stream.id, name: stream.name }, localCredentials: outcome.localCredentials },
+          () => '',
+        );
     });
   });
 }

@@ -14,12 +14,17 @@ import { notice, printData } from '../output.js';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  for await (const chunk of process.stdin)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 export function registerVault(program: Command): void {
-  const vault = program.command('vault').description('the encrypted credential vault (AMPSTREAM_VAULT, AMPSTREAM_VAULT_PASSPHRASE[_FILE])');
+  const vault = program
+    .command('vault')
+    .description('the encrypted credential vault (AMPSTREAM_VAULT, AMPSTREAM_VAULT_PASSPHRASE[_FILE])');
 
   vault
     .command('path')
@@ -49,7 +54,8 @@ export function registerVault(program: Command): void {
     .argument('<name>', 'entry name, e.g. splunk-token')
     .action(async (name) => {
       assertEntryName(name);
-      const value = process.stdin.isTTY === true ? await createHiddenPrompt()(`Value for ${name}: `) : await readStdin();
+      const value =
+        process.stdin.isTTY === true ? await createHiddenPrompt()(`Value for ${name}: `) : await readStdin();
       if (value === '') throw new AmpError('USAGE', 'refusing to store an empty value');
       const v = await new VaultSession().forWrite();
       await v.set(name, value);
@@ -63,7 +69,9 @@ export function registerVault(program: Command): void {
     .action(async (name) => {
       const v = await openUserVault({ create: false });
       if (v === undefined || !(await v.delete(name))) {
-        throw new AmpError('SECRET_NOT_FOUND', `the vault has no entry "${name}"`, { hint: 'see `ampstream vault list`' });
+        throw new AmpError('SECRET_NOT_FOUND', `the vault has no entry "${name}"`, {
+          hint: 'see `ampstream vault list`',
+        });
       }
       notice(`deleted ${name}`);
     });

@@ -3,7 +3,20 @@ import type { DecodedEvent, SecureEndpointEvent } from '../../event/types.js';
 import { outcomeOf, semanticsOf, type Action } from '../semantics.js';
 import { mitreOf, summaryOf } from '../summary.js';
 import type { Format } from '../types.js';
-import { arr, dateMillis, epochMillis, int, ip, mac, obj, port, severityWord, splitUser, str, type Obj } from '../util.js';
+import {
+  arr,
+  dateMillis,
+  epochMillis,
+  int,
+  ip,
+  mac,
+  obj,
+  port,
+  severityWord,
+  splitUser,
+  str,
+  type Obj,
+} from '../util.js';
 import { escapeHeader, escapeValue, truncate } from './escape.js';
 
 /**
@@ -140,7 +153,8 @@ function addNetwork(ext: Ext, n: Obj | undefined): boolean {
   addIp(ext, 'dst', 'c6a4', 'Destination IPv6 Address', dstIp);
   ext.add('dpt', port(dstPort));
   ext.add('proto', str(obj(n['nfm'])?.['protocol'])?.toUpperCase(), 31);
-  if (dir !== undefined) ext.add('deviceDirection', incoming ? 0 : dir.startsWith('Outgoing') ? 1 : undefined);
+  if (dir !== undefined)
+    ext.add('deviceDirection', incoming ? 0 : dir.startsWith('Outgoing') ? 1 : undefined);
   ext.add('request', str(n['dirty_url']));
   return dir !== undefined && !incoming;
 }

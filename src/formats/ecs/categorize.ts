@@ -59,26 +59,45 @@ function base(sem: Semantics): [string[], string[]] {
   switch (domain) {
     case 'malware':
       // "Threat Detected in Exclusion": detected, then allowed by policy
-      return action === 'allowed' ? [['malware', 'intrusion_detection'], ['info', 'allowed']] : [['malware'], ['info']];
+      return action === 'allowed'
+        ? [
+            ['malware', 'intrusion_detection'],
+            ['info', 'allowed'],
+          ]
+        : [['malware'], ['info']];
     case 'quarantine':
       if (action === 'restored') return [['file'], ['creation']];
       if (action === 'deleted') return [['file'], ['deletion']];
-      if (action === 'quarantined') return [['malware', 'file'], ['info', 'deletion']];
+      if (action === 'quarantined')
+        return [
+          ['malware', 'file'],
+          ['info', 'deletion'],
+        ];
       return [['malware', 'file'], ['info']];
     case 'block':
-      return [['malware', 'intrusion_detection', 'process'], ['denied', 'info']];
+      return [
+        ['malware', 'intrusion_detection', 'process'],
+        ['denied', 'info'],
+      ];
     case 'exploit':
       return [['intrusion_detection', 'process'], action === 'blocked' ? ['denied', 'info'] : ['info']];
     case 'ioc':
     case 'incident':
       return [['intrusion_detection'], ['info']];
     case 'network':
-      return [['network', 'intrusion_detection'], ['connection', 'info']];
+      return [
+        ['network', 'intrusion_detection'],
+        ['connection', 'info'],
+      ];
     case 'vulnerability':
       return [['vulnerability', 'package'], ['info']];
     case 'scan':
       if (action === 'started') return [['host'], ['start']];
-      if (action === 'detected') return [['malware', 'host'], ['info', 'end']];
+      if (action === 'detected')
+        return [
+          ['malware', 'host'],
+          ['info', 'end'],
+        ];
       return [['host'], ['end']];
     case 'isolation':
       if (action === 'started') return [['host', 'network'], ['start']];

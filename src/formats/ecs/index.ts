@@ -3,7 +3,17 @@ import { leftovers, type Consumed } from '../leftovers.js';
 import { semanticsOf } from '../semantics.js';
 import { mitreOf, summaryOf } from '../summary.js';
 import type { Format } from '../types.js';
-import { arr, dateMillis, int, isoTime, obj, oneLineJson, severityWord, str, type SeverityWord } from '../util.js';
+import {
+  arr,
+  dateMillis,
+  int,
+  isoTime,
+  obj,
+  oneLineJson,
+  severityWord,
+  str,
+  type SeverityWord,
+} from '../util.js';
 import { categorize } from './categorize.js';
 import { fileOf, hashOf, hostOf, networkOf, newRelated, processOf, userOf, type Related } from './parts.js';
 import { threatOf, vulnerabilityOf } from './threat.js';
@@ -55,7 +65,14 @@ const BASE_SPEC = {
   computer: { hostname: 's', user: 's' },
   threat_hunting: { tactics: 'a', techniques: 'a' },
 } as const;
-const NET_BASE = { local_ip: 'ip', local_port: 'port', remote_ip: 'ip', remote_port: 'port', dirty_url: 's', nfm: { protocol: 's' } } as const;
+const NET_BASE = {
+  local_ip: 'ip',
+  local_port: 'port',
+  remote_ip: 'ip',
+  remote_port: 'port',
+  dirty_url: 's',
+  nfm: { protocol: 's' },
+} as const;
 /** When file.parent is the process, network_info.parent stays vendor data. */
 const CONSUMED_FILE_PARENT: Consumed = {
   ...BASE_SPEC,
@@ -86,7 +103,10 @@ export function toEcs(d: DecodedEvent): Record<string, unknown> {
   const host = hostOf(e, related, str(f?.['file_path']));
   const user = userOf(e, related);
   const vuln = vulnerabilityOf(e);
-  const cat = categorize(sem, { hasFileName: str(f?.['file_name']) !== undefined, malicious: f?.['disposition'] === 'Malicious' });
+  const cat = categorize(sem, {
+    hasFileName: str(f?.['file_name']) !== undefined,
+    malicious: f?.['disposition'] === 'Malicious',
+  });
   const sev = severityWord(e.severity);
   const typeId = int(e.event_type_id);
   const detection = str(e.detection);
@@ -138,12 +158,22 @@ function relatedOf(r: Related): Record<string, unknown> | undefined {
   };
 }
 
-function vendorOf(e: DecodedEvent['event'], fileParent: boolean, r: Related, cves: string[]): Record<string, unknown> {
-  const rest = leftovers(e, fileParent ? CONSUMED_FILE_PARENT : CONSUMED_NET_PARENT) as Record<string, unknown> | undefined;
+function vendorOf(
+  e: DecodedEvent['event'],
+  fileParent: boolean,
+  r: Related,
+  cves: string[],
+): Record<string, unknown> {
+  const rest = leftovers(e, fileParent ? CONSUMED_FILE_PARENT : CONSUMED_NET_PARENT) as
+    Record<string, unknown> | undefined;
   const out = rest ?? {};
   if (r.mac.length > 0 || cves.length > 0) {
     const own = obj(out['related']);
-    out['related'] = { ...own, mac: r.mac.length > 0 ? r.mac : undefined, cve: cves.length > 0 ? cves : undefined };
+    out['related'] = {
+      ...own,
+      mac: r.mac.length > 0 ? r.mac : undefined,
+      cve: cves.length > 0 ? cves : undefined,
+    };
   }
   return out;
 }

@@ -1,5 +1,18 @@
 import type { SecureEndpointEvent } from '../../event/types.js';
-import { arr, int, ip, isWindowsPath, mac, macEcs, obj, port, pushUnique, splitUser, str, type Obj } from '../util.js';
+import {
+  arr,
+  int,
+  ip,
+  isWindowsPath,
+  mac,
+  macEcs,
+  obj,
+  port,
+  pushUnique,
+  splitUser,
+  str,
+  type Obj,
+} from '../util.js';
 
 /**
  * ECS field groups built from one event. Each builder returns undefined when it has nothing,
@@ -43,7 +56,11 @@ export function hashOf(identity: unknown, related: Related): Out | undefined {
  * addresses (`network_addresses[].ip`, empty ones skipped); `host.mac` in ECS notation.
  * `host.os.*` = windows when the file path is a Windows path (what Elastic's pipeline infers).
  */
-export function hostOf(e: SecureEndpointEvent, related: Related, filePath: string | undefined): Out | undefined {
+export function hostOf(
+  e: SecureEndpointEvent,
+  related: Related,
+  filePath: string | undefined,
+): Out | undefined {
   const c = obj(e.computer);
   const full = str(c?.['hostname']);
   const ips: string[] = [];
@@ -111,7 +128,11 @@ const MAX_ARGS = 256;
  * process.* from the parent of the file (else of the network connection): pid, name, hash;
  * process.command_line / args / args_count from `command_line.arguments`.
  */
-export function processOf(parent: Obj | undefined, e: SecureEndpointEvent, related: Related): Out | undefined {
+export function processOf(
+  parent: Obj | undefined,
+  e: SecureEndpointEvent,
+  related: Related,
+): Out | undefined {
   const pid = int(parent?.['process_id']);
   const name = str(parent?.['file_name']);
   const hash = hashOf(parent?.['identity'], related);
@@ -138,7 +159,12 @@ export interface NetworkParts {
   readonly url: Out | undefined;
 }
 
-const NO_NETWORK: NetworkParts = { source: undefined, destination: undefined, network: undefined, url: undefined };
+const NO_NETWORK: NetworkParts = {
+  source: undefined,
+  destination: undefined,
+  network: undefined,
+  url: undefined,
+};
 
 /**
  * source/destination/network/url from `network_info`. ECS: source = the side that initiated
@@ -153,7 +179,8 @@ export function networkOf(n: Obj | undefined, related: Related): NetworkParts {
   const nfm = obj(n['nfm']);
   const dir = str(nfm?.['direction']);
   const incoming = dir !== undefined && dir.startsWith('Incoming');
-  const direction = dir === undefined ? undefined : incoming ? 'ingress' : dir.startsWith('Outgoing') ? 'egress' : 'unknown';
+  const direction =
+    dir === undefined ? undefined : incoming ? 'ingress' : dir.startsWith('Outgoing') ? 'egress' : 'unknown';
   const transport = str(nfm?.['protocol'])?.toLowerCase();
   pushUnique(related.ip, ip(n['local_ip']));
   pushUnique(related.ip, ip(n['remote_ip']));

@@ -38,7 +38,15 @@ export interface OcsfPlan {
   readonly control: { readonly actionId: number; readonly dispositionId: number } | undefined;
 }
 
-const FINDING_DOMAINS: ReadonlySet<Domain> = new Set<Domain>(['malware', 'quarantine', 'block', 'exploit', 'ioc', 'network', 'incident']);
+const FINDING_DOMAINS: ReadonlySet<Domain> = new Set<Domain>([
+  'malware',
+  'quarantine',
+  'block',
+  'exploit',
+  'ioc',
+  'network',
+  'incident',
+]);
 const ALERT_DOMAINS: ReadonlySet<Domain> = new Set<Domain>(['ioc', 'incident', 'exploit', 'other']);
 
 export function planOf(sem: Semantics, hasVulnerabilities: boolean): OcsfPlan {
@@ -46,25 +54,61 @@ export function planOf(sem: Semantics, hasVulnerabilities: boolean): OcsfPlan {
   if (domain === 'vulnerability' && hasVulnerabilities) {
     return { cls: 'vulnerability_finding', activityId: 1, statusId: 1, control: undefined };
   }
-  const finding = FINDING_DOMAINS.has(domain) || action === 'detected' || (domain === 'other' && sem.cls === 'threat');
+  const finding =
+    FINDING_DOMAINS.has(domain) || action === 'detected' || (domain === 'other' && sem.cls === 'threat');
   if (!finding) return basePlan(sem);
   switch (action) {
     case 'detected':
     case 'none':
     case 'completed':
-      return { cls: 'detection_finding', activityId: 1, statusId: 1, control: { actionId: 3, dispositionId: ALERT_DOMAINS.has(domain) ? 19 : 15 } };
+      return {
+        cls: 'detection_finding',
+        activityId: 1,
+        statusId: 1,
+        control: { actionId: 3, dispositionId: ALERT_DOMAINS.has(domain) ? 19 : 15 },
+      };
     case 'blocked':
-      return { cls: 'detection_finding', activityId: 1, statusId: 1, control: { actionId: 2, dispositionId: 2 } };
+      return {
+        cls: 'detection_finding',
+        activityId: 1,
+        statusId: 1,
+        control: { actionId: 2, dispositionId: 2 },
+      };
     case 'allowed':
-      return { cls: 'detection_finding', activityId: 1, statusId: 1, control: { actionId: 1, dispositionId: 1 } };
+      return {
+        cls: 'detection_finding',
+        activityId: 1,
+        statusId: 1,
+        control: { actionId: 1, dispositionId: 1 },
+      };
     case 'quarantined':
-      return { cls: 'detection_finding', activityId: 2, statusId: 4, control: { actionId: 2, dispositionId: 3 } };
+      return {
+        cls: 'detection_finding',
+        activityId: 2,
+        statusId: 4,
+        control: { actionId: 2, dispositionId: 3 },
+      };
     case 'deleted':
-      return { cls: 'detection_finding', activityId: 2, statusId: 4, control: { actionId: 2, dispositionId: 5 } };
+      return {
+        cls: 'detection_finding',
+        activityId: 2,
+        statusId: 4,
+        control: { actionId: 2, dispositionId: 5 },
+      };
     case 'failed':
-      return { cls: 'detection_finding', activityId: 2, statusId: 1, control: { actionId: 0, dispositionId: 13 } };
+      return {
+        cls: 'detection_finding',
+        activityId: 2,
+        statusId: 1,
+        control: { actionId: 0, dispositionId: 13 },
+      };
     case 'restored':
-      return { cls: 'detection_finding', activityId: 3, statusId: 3, control: { actionId: 4, dispositionId: 9 } };
+      return {
+        cls: 'detection_finding',
+        activityId: 3,
+        statusId: 3,
+        control: { actionId: 4, dispositionId: 9 },
+      };
     case 'started':
       return { cls: 'detection_finding', activityId: 2, statusId: 2, control: undefined };
   }
@@ -74,7 +118,8 @@ function basePlan(sem: Semantics): OcsfPlan {
   const statusId = sem.action === 'failed' ? 2 : 1;
   let control: OcsfPlan['control'];
   if (sem.domain === 'isolation' && sem.action !== 'failed') {
-    control = sem.action === 'completed' ? { actionId: 1, dispositionId: 1 } : { actionId: 2, dispositionId: 4 };
+    control =
+      sem.action === 'completed' ? { actionId: 1, dispositionId: 1 } : { actionId: 2, dispositionId: 4 };
   }
   return { cls: 'base_event', activityId: 99, statusId, control };
 }
@@ -85,9 +130,19 @@ export const CAPTIONS = {
   findingStatus: { 1: 'New', 2: 'In Progress', 3: 'Suppressed', 4: 'Resolved' } as Record<number, string>,
   eventStatus: { 1: 'Success', 2: 'Failure' } as Record<number, string>,
   action: { 0: 'Unknown', 1: 'Allowed', 2: 'Denied', 3: 'Observed', 4: 'Modified' } as Record<number, string>,
-  disposition: { 1: 'Allowed', 2: 'Blocked', 3: 'Quarantined', 4: 'Isolated', 5: 'Deleted', 9: 'Restored', 13: 'Uncorrected', 15: 'Detected', 19: 'Alert' } as Record<
+  disposition: {
+    1: 'Allowed',
+    2: 'Blocked',
+    3: 'Quarantined',
+    4: 'Isolated',
+    5: 'Deleted',
+    9: 'Restored',
+    13: 'Uncorrected',
+    15: 'Detected',
+    19: 'Alert',
+  } as Record<number, string>,
+  severity: { 0: 'Unknown', 1: 'Informational', 2: 'Low', 3: 'Medium', 4: 'High', 5: 'Critical' } as Record<
     number,
     string
   >,
-  severity: { 0: 'Unknown', 1: 'Informational', 2: 'Low', 3: 'Medium', 4: 'High', 5: 'Critical' } as Record<number, string>,
 };

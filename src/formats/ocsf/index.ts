@@ -3,7 +3,16 @@ import { leftovers, type Consumed } from '../leftovers.js';
 import { semanticsOf, type Semantics } from '../semantics.js';
 import { mitreOf, summaryOf, titleOf } from '../summary.js';
 import type { Format } from '../types.js';
-import { dateMillis, epochMillis, int, obj, oneLineJson, severityWord, str, type SeverityWord } from '../util.js';
+import {
+  dateMillis,
+  epochMillis,
+  int,
+  obj,
+  oneLineJson,
+  severityWord,
+  str,
+  type SeverityWord,
+} from '../util.js';
 import { CAPTIONS, planOf, type OcsfPlan } from './classify.js';
 import { attacksOf, deviceOf, evidencesOf, malwareOf, vulnerabilitiesOf } from './objects.js';
 import { observablesOf } from './observables.js';
@@ -93,7 +102,10 @@ const FINDING_SPEC: Consumed = {
   scan: { description: 's', scanned_files: 'n', malicious_detections: 'n' },
   vulnerabilities: [{ name: 's', version: 's', cve: 's', url: 's' }],
 };
-const BASE_SPEC: Consumed = { ...COMMON, scan: { description: 's', scanned_files: 'n', malicious_detections: 'n' } };
+const BASE_SPEC: Consumed = {
+  ...COMMON,
+  scan: { description: 's', scanned_files: 'n', malicious_detections: 'n' },
+};
 
 const CONTROL = ['security_control'];
 const HOST = ['host'];
@@ -101,8 +113,18 @@ const CONTROL_AND_HOST = ['security_control', 'host'];
 const SEVERITY: Record<SeverityWord, number> = { Low: 2, Medium: 3, High: 4, Critical: 5 };
 const PRODUCT = { name: 'Secure Endpoint', vendor_name: 'Cisco' };
 const CLASS_INFO = {
-  detection_finding: { classUid: 2004, categoryUid: 2, className: 'Detection Finding', categoryName: 'Findings' },
-  vulnerability_finding: { classUid: 2002, categoryUid: 2, className: 'Vulnerability Finding', categoryName: 'Findings' },
+  detection_finding: {
+    classUid: 2004,
+    categoryUid: 2,
+    className: 'Detection Finding',
+    categoryName: 'Findings',
+  },
+  vulnerability_finding: {
+    classUid: 2002,
+    categoryUid: 2,
+    className: 'Vulnerability Finding',
+    categoryName: 'Findings',
+  },
   base_event: { classUid: 0, categoryUid: 0, className: 'Base Event', categoryName: 'Uncategorized' },
 } as const;
 
@@ -182,7 +204,12 @@ function metadataOf(e: SecureEndpointEvent, profiles: string[] | undefined): Rec
   };
 }
 
-function addFinding(out: Record<string, unknown>, e: SecureEndpointEvent, plan: OcsfPlan, attacks: unknown): void {
+function addFinding(
+  out: Record<string, unknown>,
+  e: SecureEndpointEvent,
+  plan: OcsfPlan,
+  attacks: unknown,
+): void {
   const th = obj(e.threat_hunting);
   const ioc = obj(e.cloud_ioc);
   const sem = semanticsOf(e.event_type_id);
@@ -210,8 +237,14 @@ function addFinding(out: Record<string, unknown>, e: SecureEndpointEvent, plan: 
   if (start !== undefined) out['start_time'] = start * 1000;
   if (plan.cls !== 'detection_finding') return;
   out['is_alert'] = sem.alert;
-  const malwareDomain = sem.domain === 'malware' || sem.domain === 'quarantine' || sem.domain === 'block' || sem.domain === 'scan' || sem.domain === 'other';
-  if (detection !== undefined && malwareDomain) out['malware'] = [malwareOf(detection, typeId === 1090519081)];
+  const malwareDomain =
+    sem.domain === 'malware' ||
+    sem.domain === 'quarantine' ||
+    sem.domain === 'block' ||
+    sem.domain === 'scan' ||
+    sem.domain === 'other';
+  if (detection !== undefined && malwareDomain)
+    out['malware'] = [malwareOf(detection, typeId === 1090519081)];
   out['evidences'] = evidencesOf(e);
   const remediation = str(th?.['incident_remediation']);
   if (remediation !== undefined) out['remediation'] = { desc: remediation };

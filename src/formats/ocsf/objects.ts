@@ -53,7 +53,10 @@ export function fileOf(f: Obj | undefined): Out | undefined {
   if (f === undefined) return undefined;
   const path = str(f['file_path']);
   const hashes = hashesOf(f['identity']);
-  const name = str(f['file_name']) ?? (path === undefined ? undefined : baseName(path)) ?? str(obj(f['identity'])?.['sha256']);
+  const name =
+    str(f['file_name']) ??
+    (path === undefined ? undefined : baseName(path)) ??
+    str(obj(f['identity'])?.['sha256']);
   if (name === undefined) return undefined;
   return { name, path, type_id: 1, type: 'Regular File', hashes };
 }
@@ -110,7 +113,8 @@ function networkOf(n: Obj | undefined): Out | undefined {
           protocol_name: protocol,
           protocol_num: protocol === 'tcp' ? 6 : protocol === 'udp' ? 17 : undefined,
         };
-  if (local === undefined && remote === undefined && url === undefined && connection === undefined) return undefined;
+  if (local === undefined && remote === undefined && url === undefined && connection === undefined)
+    return undefined;
   return {
     src_endpoint: incoming ? remote : local,
     dst_endpoint: incoming ? local : remote,
@@ -139,7 +143,8 @@ export function deviceOf(e: SecureEndpointEvent): Out | undefined {
       const m = mac(o?.['mac']);
       firstIp ??= addr;
       firstMac ??= m;
-      if (addr !== undefined || m !== undefined) (nics ??= []).push({ ip: addr, mac: m, type_id: 0, type: 'Unknown' });
+      if (addr !== undefined || m !== undefined)
+        (nics ??= []).push({ ip: addr, mac: m, type_id: 0, type: 'Unknown' });
     }
   }
   if (hostname === undefined && uid === undefined && firstIp === undefined) return undefined;
@@ -166,10 +171,16 @@ export function attacksOf(m: Mitre): Out[] | undefined {
   const used = new Set<number>();
   for (const t of m.techniques) {
     const technique = { uid: t.id, name: t.name, src_url: t.url };
-    const ti = t.tacticNames === undefined ? -1 : m.tactics.findIndex((x) => x.name !== undefined && t.tacticNames!.includes(x.name));
+    const ti =
+      t.tacticNames === undefined
+        ? -1
+        : m.tactics.findIndex((x) => x.name !== undefined && t.tacticNames!.includes(x.name));
     const tactic = m.tactics[ti];
     if (tactic !== undefined) used.add(ti);
-    out.push({ technique, tactic: tactic === undefined ? undefined : { uid: tactic.id, name: tactic.name, src_url: tactic.url } });
+    out.push({
+      technique,
+      tactic: tactic === undefined ? undefined : { uid: tactic.id, name: tactic.name, src_url: tactic.url },
+    });
   }
   m.tactics.forEach((t, i) => {
     if (!used.has(i)) out.push({ tactic: { uid: t.id, name: t.name, src_url: t.url } });
@@ -223,7 +234,12 @@ export function vulnerabilitiesOf(e: SecureEndpointEvent): Out[] | undefined {
     if (cve === undefined) continue;
     const url = str(o?.['url']);
     const refs = url === undefined ? undefined : [url];
-    (out ??= []).push({ cve: { uid: cve, references: refs }, references: refs, affected_packages: pkg, vendor_name: 'Cisco' });
+    (out ??= []).push({
+      cve: { uid: cve, references: refs },
+      references: refs,
+      affected_packages: pkg,
+      vendor_name: 'Cisco',
+    });
   }
   return out;
 }

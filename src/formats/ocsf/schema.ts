@@ -172,11 +172,22 @@ export class OcsfSchema {
     for (const [k, raw] of merged) attributes.set(k, this.#finish(k, raw));
     const typeId = attributes.get('type_id');
     if (kind === 'object' && name === 'observable' && typeId !== undefined) {
-      attributes.set('type_id', { ...typeId, enumValues: new Map([...(typeId.enumValues ?? []), ...this.#observableTypes()]) });
+      attributes.set('type_id', {
+        ...typeId,
+        enumValues: new Map([...(typeId.enumValues ?? []), ...this.#observableTypes()]),
+      });
     }
     if (kind === 'object') return { name, attributes, constraints };
-    const categoryUid = category === undefined ? undefined : (this.#categories[category]?.uid ?? (category === 'other' ? 0 : undefined));
-    const classUid = name === 'base_event' ? 0 : uid !== undefined && categoryUid !== undefined ? categoryUid * 1000 + uid : undefined;
+    const categoryUid =
+      category === undefined
+        ? undefined
+        : (this.#categories[category]?.uid ?? (category === 'other' ? 0 : undefined));
+    const classUid =
+      name === 'base_event'
+        ? 0
+        : uid !== undefined && categoryUid !== undefined
+          ? categoryUid * 1000 + uid
+          : undefined;
     return {
       name,
       attributes,
@@ -189,7 +200,8 @@ export class OcsfSchema {
   #observableTypes(): Map<number, string> {
     const out = new Map<number, string>();
     for (const [name, def] of Object.entries(this.#types)) {
-      if (typeof def['observable'] === 'number') out.set(def['observable'], typeof def['caption'] === 'string' ? def['caption'] : name);
+      if (typeof def['observable'] === 'number')
+        out.set(def['observable'], typeof def['caption'] === 'string' ? def['caption'] : name);
     }
     return out;
   }
@@ -209,7 +221,12 @@ export class OcsfSchema {
       enumValues: enums,
       profile: typeof raw.profile === 'string' ? raw.profile : null,
       deprecated: raw['@deprecated'] !== undefined || dict['@deprecated'] !== undefined,
-      sibling: typeof raw['sibling'] === 'string' ? raw['sibling'] : typeof dict['sibling'] === 'string' ? dict['sibling'] : undefined,
+      sibling:
+        typeof raw['sibling'] === 'string'
+          ? raw['sibling']
+          : typeof dict['sibling'] === 'string'
+            ? dict['sibling']
+            : undefined,
     };
   }
 }

@@ -34,16 +34,31 @@ export function validateOcsfEvent(schema: OcsfSchema, event: unknown): Validatio
   if (!isObject(event)) return { errors: [{ path: '', message: 'event is not a JSON object' }], warnings };
   const classUid = event['class_uid'];
   const cls = typeof classUid === 'number' ? schema.classByUid(classUid) : undefined;
-  if (cls === undefined) return { errors: [{ path: 'class_uid', message: `unknown class_uid ${String(classUid)}` }], warnings };
+  if (cls === undefined)
+    return { errors: [{ path: 'class_uid', message: `unknown class_uid ${String(classUid)}` }], warnings };
   if (event['category_uid'] !== cls.categoryUid) {
-    errors.push({ path: 'category_uid', message: `expected ${String(cls.categoryUid)} for class ${cls.name}` });
+    errors.push({
+      path: 'category_uid',
+      message: `expected ${String(cls.categoryUid)} for class ${cls.name}`,
+    });
   }
-  if (typeof event['activity_id'] === 'number' && event['type_uid'] !== cls.classUid! * 100 + event['activity_id']) {
-    errors.push({ path: 'type_uid', message: `expected class_uid*100+activity_id = ${cls.classUid! * 100 + event['activity_id']}` });
+  if (
+    typeof event['activity_id'] === 'number' &&
+    event['type_uid'] !== cls.classUid! * 100 + event['activity_id']
+  ) {
+    errors.push({
+      path: 'type_uid',
+      message: `expected class_uid*100+activity_id = ${cls.classUid! * 100 + event['activity_id']}`,
+    });
   }
   const metadata = isObject(event['metadata']) ? event['metadata'] : undefined;
   const profileList = Array.isArray(metadata?.['profiles']) ? (metadata['profiles'] as unknown[]) : [];
-  const ctx: Ctx = { schema, errors, warnings, profiles: new Set(profileList.filter((p): p is string => typeof p === 'string')) };
+  const ctx: Ctx = {
+    schema,
+    errors,
+    warnings,
+    profiles: new Set(profileList.filter((p): p is string => typeof p === 'string')),
+  };
   checkObject(ctx, cls, event, '');
   return { errors, warnings };
 }
@@ -67,8 +82,10 @@ function checkObject(ctx: Ctx, type: ResolvedType, value: Record<string, unknown
   for (const [name, attr] of type.attributes) {
     const applies = attr.profile === null || ctx.profiles.has(attr.profile);
     if (value[name] === undefined && applies) {
-      if (attr.requirement === 'required') ctx.errors.push({ path: join(path, name), message: `required attribute missing (${type.name})` });
-      else if (attr.requirement === 'recommended') ctx.warnings.push({ path: join(path, name), message: 'recommended attribute missing' });
+      if (attr.requirement === 'required')
+        ctx.errors.push({ path: join(path, name), message: `required attribute missing (${type.name})` });
+      else if (attr.requirement === 'recommended')
+        ctx.warnings.push({ path: join(path, name), message: 'recommended attribute missing' });
     }
   }
   for (const key of Object.keys(value)) {
@@ -76,15 +93,20 @@ function checkObject(ctx: Ctx, type: ResolvedType, value: Record<string, unknown
     const p = join(path, key);
     const attr = type.attributes.get(key);
     if (attr === undefined) {
-      if (!isDatetimeSibling(ctx, type, key)) ctx.errors.push({ path: p, message: `attribute not defined for ${type.name}` });
+      if (!isDatetimeSibling(ctx, type, key))
+        ctx.errors.push({ path: p, message: `attribute not defined for ${type.name}` });
       continue;
     }
     if (attr.profile !== null && !ctx.profiles.has(attr.profile)) {
-      ctx.errors.push({ path: p, message: `attribute of profile "${attr.profile}", which metadata.profiles does not list` });
+      ctx.errors.push({
+        path: p,
+        message: `attribute of profile "${attr.profile}", which metadata.profiles does not list`,
+      });
     }
     if (attr.deprecated) ctx.warnings.push({ path: p, message: 'deprecated attribute' });
     if (path === '' && CLASS_IDS.has(key)) {
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) ctx.errors.push({ path: p, message: 'expected an integer' });
+      if (typeof v !== 'number' || !Number.isSafeInteger(v))
+        ctx.errors.push({ path: p, message: 'expected an integer' });
       continue;
     }
     checkAttribute(ctx, attr, v, p);
@@ -153,8 +175,10 @@ function scalarProblem(ctx: Ctx, typeName: string, v: unknown): string | undefin
       break;
     default:
       if (typeof v !== 'string') return `expected ${typeName} (string)`;
-      if (t.maxLen !== undefined && v.length > t.maxLen) return `longer than max_len ${t.maxLen} of ${typeName}`;
-      if (t.regex !== undefined && !t.regex.test(v)) return `"${v.slice(0, 80)}" does not match the ${typeName} pattern`;
+      if (t.maxLen !== undefined && v.length > t.maxLen)
+        return `longer than max_len ${t.maxLen} of ${typeName}`;
+      if (t.regex !== undefined && !t.regex.test(v))
+        return `"${v.slice(0, 80)}" does not match the ${typeName} pattern`;
   }
   if (typeof v === 'number' && t.range !== undefined && (v < t.range[0] || v > t.range[1])) {
     return `${v} is outside ${typeName} range ${t.range[0]}-${t.range[1]}`;
@@ -171,16 +195,25 @@ function checkSibling(ctx: Ctx, attr: ResolvedAttribute, value: Record<string, u
   if (typeof id !== 'number' || typeof caption !== 'string' || id === 99) return;
   const expected = attr.enumValues.get(id);
   if (expected !== undefined && expected !== caption) {
-    ctx.errors.push({ path: join(path, sib), message: `caption "${caption}" does not match ${attr.name} ${id} ("${expected}")` });
+    ctx.errors.push({
+      path: join(path, sib),
+      message: `caption "${caption}" does not match ${attr.name} ${id} ("${expected}")`,
+    });
   }
 }
 
 function checkConstraints(ctx: Ctx, type: ResolvedType, value: Record<string, unknown>, path: string): void {
   const { at_least_one: atLeastOne, just_one: justOne } = type.constraints;
   if (atLeastOne !== undefined && !atLeastOne.some((k) => value[k] !== undefined)) {
-    ctx.errors.push({ path: path === '' ? '(event)' : path, message: `${type.name} needs at least one of: ${atLeastOne.join(', ')}` });
+    ctx.errors.push({
+      path: path === '' ? '(event)' : path,
+      message: `${type.name} needs at least one of: ${atLeastOne.join(', ')}`,
+    });
   }
   if (justOne !== undefined && justOne.filter((k) => value[k] !== undefined).length !== 1) {
-    ctx.errors.push({ path: path === '' ? '(event)' : path, message: `${type.name} needs exactly one of: ${justOne.join(', ')}` });
+    ctx.errors.push({
+      path: path === '' ? '(event)' : path,
+      message: `${type.name} needs exactly one of: ${justOne.join(', ')}`,
+    });
   }
 }

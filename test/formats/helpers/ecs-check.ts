@@ -2,11 +2,16 @@ import { isIP } from 'node:net';
 import { loadEcsFields, type EcsField } from './reference.js';
 
 /** Flatten an ECS document to dotted field → leaf values (arrays of scalars stay one field). */
-export function flatten(doc: Record<string, unknown>, prefix = '', out = new Map<string, unknown[]>()): Map<string, unknown[]> {
+export function flatten(
+  doc: Record<string, unknown>,
+  prefix = '',
+  out = new Map<string, unknown[]>(),
+): Map<string, unknown[]> {
   for (const [k, v] of Object.entries(doc)) {
     const path = prefix === '' ? k : `${prefix}.${k}`;
     if (path === 'cisco') continue; // the vendor namespace is not ECS
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) flatten(v as Record<string, unknown>, path, out);
+    if (typeof v === 'object' && v !== null && !Array.isArray(v))
+      flatten(v as Record<string, unknown>, path, out);
     else out.set(path, Array.isArray(v) ? v : [v]);
   }
   return out;
@@ -32,7 +37,10 @@ export function typeProblem(field: EcsField, value: unknown): string | undefined
     case 'ip':
       return typeof value === 'string' && isIP(value) !== 0 ? undefined : 'not an IP address';
     case 'date':
-      return typeof value === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/.test(value) ? undefined : 'not an ISO date';
+      return typeof value === 'string' &&
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$/.test(value)
+        ? undefined
+        : 'not an ISO date';
     default:
       return `unexpected ECS type ${field.type}`;
   }

@@ -43,7 +43,9 @@ export interface EcsField {
 
 let ecs: Record<string, EcsField> | undefined;
 export function loadEcsFields(): Record<string, EcsField> {
-  ecs ??= parseYaml(readFileSync(join(REFERENCE_DIR, 'ecs', 'ecs_flat.yml'), 'utf8'), { maxAliasCount: -1 }) as Record<string, EcsField>;
+  ecs ??= parseYaml(readFileSync(join(REFERENCE_DIR, 'ecs', 'ecs_flat.yml'), 'utf8'), {
+    maxAliasCount: -1,
+  }) as Record<string, EcsField>;
   return ecs;
 }
 

@@ -98,9 +98,20 @@ describe('nats sink', () => {
 
   it('lets the process exit right after a clean close (no give-up timer left holding it for 5 s)', async () => {
     const { stream, prefix } = names();
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'close-exit.fixture.ts'), SHARED, `${prefix}.events`, stream], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'close-exit.fixture.ts'),
+        SHARED,
+        `${prefix}.events`,
+        stream,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let closedAt: number | undefined;
     child.stdout.on('data', (d: Buffer) => {
       if (d.toString().includes('closed')) closedAt ??= performance.now();
