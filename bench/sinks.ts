@@ -7,6 +7,7 @@ import { connect as natsConnect, type NatsConnection } from '@nats-io/transport-
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { Rsyslog } from '../test/helpers/rsyslog.js';
+import { DEFAULT_SINK_CONSUMERS } from './args.js';
 import { benchConfig, benchNodeArgs, PASSWORD_ENV, prepareBuild, type AmpstreamBuild } from './ampstream.js';
 import { BenchHecReceiver, BenchHttpReceiver } from './sink-receivers.js';
 import type { ConsumerSpec, DrainContext } from './types.js';
@@ -26,14 +27,7 @@ import type { ConsumerSpec, DrainContext } from './types.js';
  * the "other load" column, not in ampstream's.
  */
 
-export const SINK_CONSUMERS = [
-  'sink_file',
-  'sink_http',
-  'sink_splunk_hec',
-  'sink_syslog',
-  'sink_postgres',
-  'sink_nats',
-] as const;
+export const SINK_CONSUMERS = DEFAULT_SINK_CONSUMERS;
 export type SinkConsumerName = (typeof SINK_CONSUMERS)[number];
 
 /** PostgreSQL and NATS of this machine (design.md: started before the session and by .ci/run). */
@@ -66,19 +60,24 @@ function fileDestination(): Destination {
   };
 }
 
-function httpDestination(): Destination {
-  const receiver = new BenchHttpReceiver();
+/** An in-process receiver: started once, a fresh received-bodies file per drain. */
+function receiverDestination(
+  receiver: BenchHttpReceiver | BenchHecReceiver,
+  description: string,
+  fileName: string,
+  sinkConfig: (url: string) => Record<string, unknown>,
+): Destination {
   let received = '';
   return {
-    description: 'http sink, ndjson bodies, to an in-process receiver that appends each body to a file',
+    description,
     async prepare() {
       await receiver.start();
       return undefined;
     },
     async open(ctx) {
-      received = resolve(ctx.dir, 'http-received.ndjson');
+      received = resolve(ctx.dir, fileName);
       await receiver.reset(received);
-      return { name: 'out', type: 'http', url: `${receiver.url}/ingest`, encoding: 'ndjson' };
+      return sinkConfig(receiver.url);
     },
     async collect(ctx) {
       await receiver.closeOutput();
@@ -88,27 +87,21 @@ function httpDestination(): Destination {
   };
 }
 
-function hecDestination(): Destination {
-  const receiver = new BenchHecReceiver();
-  let received = '';
-  return {
-    description: 'splunk-hec sink with indexer acknowledgement (ack: true), to an in-process HEC receiver',
-    async prepare() {
-      await receiver.start();
-      return undefined;
-    },
-    async open(ctx) {
-      received = resolve(ctx.dir, 'hec-received.jsonl');
-      await receiver.reset(received);
-      return { name: 'out', type: 'splunk-hec', url: receiver.url, token: `env:${HEC_TOKEN_ENV}`, ack: true };
-    },
-    async collect(ctx) {
-      await receiver.closeOutput();
-      await copyFile(received, ctx.outputPath);
-    },
-    dispose: () => receiver.close(),
-  };
-}
+const httpDestination = (): Destination =>
+  receiverDestination(
+    new BenchHttpReceiver(),
+    'http sink, ndjson bodies, to an in-process receiver that appends each body to a file',
+    'http-received.ndjson',
+    (url) => ({ name: 'out', type: 'http', url: `${url}/ingest`, encoding: 'ndjson' }),
+  );
+
+const hecDestination = (): Destination =>
+  receiverDestination(
+    new BenchHecReceiver(),
+    'splunk-hec sink with indexer acknowledgement (ack: true), to an in-process HEC receiver',
+    'hec-received.jsonl',
+    (url) => ({ name: 'out', type: 'splunk-hec', url, token: `env:${HEC_TOKEN_ENV}`, ack: true }),
+  );
 
 function syslogDestination(): Destination {
   let rsyslog: Rsyslog | undefined;
