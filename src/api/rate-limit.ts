@@ -58,8 +58,14 @@ export function parseRateLimitHeaders(headers: HeaderBag, now: Date): RateLimitI
   ) {
     return undefined;
   }
+  // x-ratelimit-resetdate has whole seconds (truncated), so it can name an instant up to 1 s
+  // before the real reset; when both headers came, the later of the two is the safe one (a
+  // retry at the earlier one met another 429: seen against the emulator's 2 s window)
+  const fromSeconds = resetSeconds === undefined ? undefined : new Date(now.getTime() + resetSeconds * 1000);
   const resetAt =
-    resetDate ?? (resetSeconds === undefined ? undefined : new Date(now.getTime() + resetSeconds * 1000));
+    resetDate === undefined || fromSeconds === undefined
+      ? (resetDate ?? fromSeconds)
+      : new Date(Math.max(resetDate.getTime(), fromSeconds.getTime()));
   return {
     ...(limit === undefined ? {} : { limit }),
     ...(remaining === undefined ? {} : { remaining }),

@@ -147,7 +147,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
     const app = createRestApp({
       credentials: state,
-      limiter: new RateLimiter(options.rateLimitPerHour ?? DEFAULT_RATE_LIMIT_PER_HOUR),
+      limiter: new RateLimiter(
+        options.rateLimitPerHour ?? DEFAULT_RATE_LIMIT_PER_HOUR,
+        Date.now,
+        options.rateLimitWindowMs,
+      ),
       streams,
       fleet: generator.fleet,
       eventLog,

@@ -24,6 +24,8 @@ export interface EmulatorOptions {
   readonly rate?: number;
   /** (default=3000) REST requests per hour allowed per API key before 429 */
   readonly rateLimitPerHour?: number;
+  /** (default=3_600_000) length of the rate-limit window, in ms; shorter only for tests */
+  readonly rateLimitWindowMs?: number;
   readonly logger?: Logger;
 }
 

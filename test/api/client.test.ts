@@ -317,6 +317,15 @@ describe('rate limits', () => {
     expect(m.client.rateLimit?.resetAt?.toISOString()).toBe('2024-05-01T12:14:35.000Z');
   });
 
+  it('takes the later reset when x-ratelimit-resetdate (whole seconds) is before now + x-ratelimit-reset', async () => {
+    const m = mocked();
+    m.pool.intercept({ path: '/v1/version', method: 'GET' }).reply(200, envelope({}), {
+      headers: { 'x-ratelimit-reset': '876', 'x-ratelimit-resetdate': '2024-05-01T12:14:35Z' },
+    });
+    await m.client.version();
+    expect(m.client.rateLimit?.resetAt?.toISOString()).toBe('2024-05-01T12:14:36.000Z');
+  });
+
   it('reads the documented X-Rate-Limit-* spelling too', async () => {
     const m = mocked();
     m.pool.intercept({ path: '/v1/version', method: 'GET' }).reply(200, envelope({}), {

@@ -63,6 +63,8 @@ export class RateLimiter {
   constructor(
     readonly limitPerHour: number,
     readonly clock: () => number = Date.now,
+    /** (default=1 h, Cisco's window) shorter only in tests that wait a window out */
+    readonly windowMs: number = RATE_WINDOW_MS,
   ) {}
 
   /** Count one request for `key` (unless over budget) and say whether it may proceed. */
@@ -70,13 +72,13 @@ export class RateLimiter {
     const now = this.clock();
     if (this.#buckets.size >= MAX_BUCKETS) this.#prune(now);
     let b = this.#buckets.get(key);
-    if (b === undefined || now - b.start >= RATE_WINDOW_MS) {
+    if (b === undefined || now - b.start >= this.windowMs) {
       b = { start: now, used: 0 };
       this.#buckets.set(key, b);
     }
     const allowed = b.used < this.limitPerHour;
     if (allowed) b.used++;
-    const resetAt = b.start + RATE_WINDOW_MS;
+    const resetAt = b.start + this.windowMs;
     return {
       allowed,
       headers: {
@@ -89,6 +91,6 @@ export class RateLimiter {
   }
 
   #prune(now: number): void {
-    for (const [key, b] of this.#buckets) if (now - b.start >= RATE_WINDOW_MS) this.#buckets.delete(key);
+    for (const [key, b] of this.#buckets) if (now - b.start >= this.windowMs) this.#buckets.delete(key);
   }
 }
