@@ -4,8 +4,9 @@
 #   rsyslog, rsyslog-gnutls:        the syslog sink is tested against a real rsyslog (TCP and TLS)
 #   librabbitmq-dev, gcc:           the C reference consumer of `npm run bench`
 #   openssl:                        the emulator generates its local CA and certificates with it
+#   tinyproxy:                      the outbound proxy tests (API and AMQPS through an HTTP CONNECT tunnel)
 set -euo pipefail
-pkgs=(python3-pika python3-requests rsyslog rsyslog-gnutls librabbitmq-dev gcc openssl)
+pkgs=(python3-pika python3-requests rsyslog rsyslog-gnutls librabbitmq-dev gcc openssl tinyproxy)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
