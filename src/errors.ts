@@ -45,6 +45,10 @@ export const errorCodes = [
   'API_TIMEOUT',
   'API_BAD_RESPONSE', // not the documented envelope
   'API_AMBIGUOUS_CREATE', // POST outcome unknown (network failure after sending)
+  // outbound HTTP proxy (API and AMQPS tunnels)
+  'PROXY_UNREACHABLE', // the proxy is down, unreachable or silent
+  'PROXY_AUTH', // 407: the proxy wants (other) credentials
+  'PROXY_REFUSED', // any other non-2xx answer to CONNECT (port not allowed, target unreachable)
   // name resolution
   'UNKNOWN_EVENT_TYPE',
   'UNKNOWN_GROUP',
@@ -107,6 +111,9 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   API_RATE_LIMITED: ExitCode.TEMPFAIL,
   API_SERVER_ERROR: ExitCode.TEMPFAIL,
   API_NETWORK: ExitCode.UNAVAILABLE,
+  PROXY_UNREACHABLE: ExitCode.UNAVAILABLE,
+  PROXY_AUTH: ExitCode.NOPERM,
+  PROXY_REFUSED: ExitCode.UNAVAILABLE,
   API_TIMEOUT: ExitCode.TEMPFAIL,
   BROKER_UNREACHABLE: ExitCode.UNAVAILABLE,
   AMQP_CONNECTION: ExitCode.UNAVAILABLE,

@@ -86,6 +86,11 @@ export class SecureEndpointClient {
     return this.#t.rateLimit;
   }
 
+  /** The outbound proxy in use, as `http://[user@]host:port` (never the password), or undefined. */
+  get proxy(): string | undefined {
+    return this.#t.proxy;
+  }
+
   /** Release the connection pool (only the one this client created). */
   async close(): Promise<void> {
     await this.#t.close();

@@ -1,4 +1,4 @@
-import { AmpError, type ErrorCode } from '../errors.js';
+import { AmpError, isAmpError, type ErrorCode } from '../errors.js';
 import type { RateLimitInfo } from './rate-limit.js';
 
 /**
@@ -153,9 +153,26 @@ export function networkError(
   e: unknown,
   ctx: { method: string; path: string; origin: string; attempts: number },
 ): AmpError {
+  const where = `${ctx.method} ${ctx.path} at ${ctx.origin}`;
+  const proxyError = proxyErrorIn(e);
+  if (proxyError !== undefined) {
+    // the tunnel failed: nothing reached the API, so every method may be retried
+    return new AmpError(proxyError.code, `${where}: ${proxyError.message}`, {
+      cause: proxyError,
+      retryable: proxyError.retryable,
+      exitCode: proxyError.exitCode,
+      ...(proxyError.hint === undefined ? {} : { hint: proxyError.hint }),
+      details: {
+        ...proxyError.details,
+        method: ctx.method,
+        path: ctx.path,
+        attempts: ctx.attempts,
+        maybeSent: false,
+      },
+    });
+  }
   const code = errorCodeOf(e) ?? 'UNKNOWN';
   const details = { method: ctx.method, path: ctx.path, attempts: ctx.attempts, errno: code };
-  const where = `${ctx.method} ${ctx.path} at ${ctx.origin}`;
   if (TLS.test(code)) {
     return new AmpError('API_NETWORK', `TLS verification failed for ${ctx.origin} (${code})`, {
       cause: e,
@@ -178,4 +195,13 @@ export function networkError(
     details: { ...details, maybeSent },
     hint: `check that ${ctx.origin} is reachable from here (DNS, proxy, firewall: HTTPS on 443)`,
   });
+}
+
+/** A PROXY_* AmpError from the CONNECT tunnel, as thrown or as the cause of undici's error. */
+function proxyErrorIn(e: unknown): AmpError | undefined {
+  for (let cur: unknown = e, depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
+    if (isAmpError(cur) && cur.code.startsWith('PROXY_')) return cur;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

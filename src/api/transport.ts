@@ -1,11 +1,13 @@
 import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import { AmpError, isAmpError } from '../errors.js';
+import { resolveProxy, type ProxySettings } from '../proxy/settings.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { backoffDelay, sleep as defaultSleep } from '../util/backoff.js';
 import { VERSION } from '../version.js';
 import { decodeEnvelope, decompress, parseBody } from './envelope.js';
 import { apiErrorFromResponse, networkError } from './http-errors.js';
+import { proxyConnector } from './proxy-connector.js';
 import { parseRateLimitHeaders, rateLimitWaitMs, type HeaderBag, type RateLimitInfo } from './rate-limit.js';
 import type { ApiEnvelope } from './types.js';
 
@@ -44,6 +46,14 @@ export interface TransportOptions {
   readonly insecure?: boolean;
   /** (default=own undici Agent) injected for tests (MockAgent) */
   readonly dispatcher?: Dispatcher;
+  /**
+   * Outbound HTTP proxy, `http://[user:password@]host:port` (secret: may hold a password).
+   * (default=from `env`: https_proxy, HTTPS_PROXY, http_proxy, HTTP_PROXY unless the API host
+   * is in no_proxy/NO_PROXY). The API is reached through a CONNECT tunnel; TLS stays end to end.
+   */
+  readonly proxy?: string;
+  /** (default=process.env) where the proxy variables are read when `proxy` is not set */
+  readonly env?: NodeJS.ProcessEnv;
   /** (default=10_000) TCP+TLS connect timeout, ms */
   readonly connectTimeoutMs?: number;
   /** (default=30_000) time to receive the response headers, ms */
@@ -91,6 +101,8 @@ export class ApiTransport {
   readonly #authorization: string;
   readonly #o: TransportOptions;
   readonly #logger: Logger;
+  /** the proxy in use (no password), or undefined for direct connections */
+  readonly proxy: string | undefined;
   #rateLimit: RateLimitInfo | undefined;
 
   constructor(options: TransportOptions) {
@@ -106,15 +118,28 @@ export class ApiTransport {
       );
     }
     this.#ownsDispatcher = options.dispatcher === undefined;
+    const url = new URL(options.baseUrl);
+    const proxy: ProxySettings | undefined =
+      options.dispatcher === undefined
+        ? resolveProxy({
+            configured: options.proxy,
+            origin: 'the proxy setting',
+            host: url.hostname,
+            port: Number(url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : url.port),
+            ...(options.env === undefined ? {} : { env: options.env }),
+          })
+        : undefined;
+    this.proxy = proxy?.display;
+    const connect = {
+      timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      rejectUnauthorized: options.insecure !== true,
+      ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca.toString()] }),
+    };
     this.#dispatcher =
       options.dispatcher ??
-      new Agent({
-        connect: {
-          timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-          rejectUnauthorized: options.insecure !== true,
-          ...(options.ca === undefined ? {} : { ca: [...rootCertificates, options.ca.toString()] }),
-        },
-      });
+      new Agent({ connect: proxy === undefined ? connect : proxyConnector(proxy, connect) });
+    if (proxy !== undefined)
+      this.#logger.debug({ api: this.origin, proxy: proxy.display }, 'API through a proxy');
   }
 
   /** The rate-limit headers of the last response that had any. */
