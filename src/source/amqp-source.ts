@@ -1,6 +1,7 @@
 import type { AMQPMessage } from '@cloudamqp/amqp-client';
 import type { Logger } from 'pino';
 import { AmpError } from '../errors.js';
+import { resolveProxy } from '../proxy/settings.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
 import { Session, type SessionSettings } from './session.js';
@@ -70,6 +71,18 @@ export class AmqpSource implements Source {
   #firstUp: { resolve: () => void; reject: (e: AmpError) => void } | undefined;
 
   constructor(options: SourceOptions) {
+    const target = new URL(options.url);
+    // the environment's proxy applies to amqps only (a plain amqp:// broker is a local one)
+    const proxy =
+      target.protocol !== 'amqps:' && options.proxy === undefined
+        ? undefined
+        : resolveProxy({
+            configured: options.proxy,
+            origin: 'the stream proxy setting',
+            host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
+            port: target.port === '' ? (target.protocol === 'amqps:' ? 5671 : 5672) : Number(target.port),
+            ...(options.env === undefined ? {} : { env: options.env }),
+          });
     this.#o = {
       url: options.url,
       queue: options.queue,
@@ -81,6 +94,7 @@ export class AmqpSource implements Source {
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       connectionName: options.connectionName ?? 'ampstream',
       coalesceReadsMs: options.coalesceReadsMs ?? DEFAULT_COALESCE_PAUSE_MS,
+      proxy,
     };
     this.#peek = options.mode === 'peek';
     this.#log = (options.logger ?? silentLogger).child({ component: 'source', queue: options.queue });
@@ -127,6 +141,8 @@ export class AmqpSource implements Source {
         'TLS certificate verification is DISABLED (insecure: true): anyone on the path can read and alter the events',
       );
     }
+    if (this.#o.proxy !== undefined)
+      this.#log.info({ proxy: this.#o.proxy.display }, 'AMQPS through an HTTP proxy (CONNECT tunnel)');
     return new Promise((resolve, reject) => {
       this.#firstUp = { resolve, reject };
       void this.#run();

@@ -1,9 +1,13 @@
+import type { Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import { AMQPClient, type AMQPChannel, type AMQPConsumer, type AMQPMessage } from '@cloudamqp/amqp-client';
 import type { AMQPTlsOptions } from '@cloudamqp/amqp-client/amqp-tls-options';
 import { AmpError } from '../errors.js';
+import type { ProxySettings } from '../proxy/settings.js';
+import { openTunnel } from '../proxy/tunnel.js';
 import { classifyAmqpError } from './classify.js';
 import { coalesceReads } from './read-coalescing.js';
+import { connectThroughTunnel } from './tunnel-socket.js';
 
 /**
  * One AMQP session: connection + consumer channel + consumer, on one queue. It lives until the
@@ -29,6 +33,8 @@ export interface SessionSettings {
   readonly connectTimeoutMs: number;
   readonly connectionName: string;
   readonly coalesceReadsMs: number;
+  /** an HTTP proxy to tunnel through (CONNECT), fresh for every session; undefined: direct */
+  readonly proxy: ProxySettings | undefined;
 }
 
 export interface QueueInfo {
@@ -48,6 +54,9 @@ export class Session {
   #channel: AMQPChannel | undefined;
   #consumer: AMQPConsumer | undefined;
   #socketError: NodeJS.ErrnoException | undefined;
+  readonly #target: { host: string; port: number };
+  /** the CONNECT tunnel of this session, until the client takes it */
+  #tunnel: Socket | undefined;
   declared: QueueInfo = { messageCount: 0, consumerCount: 0 };
 
   private constructor(settings: SessionSettings, generation: number) {
@@ -55,11 +64,26 @@ export class Session {
     this.generation = generation;
     this.lost = new Promise((resolve) => (this.#resolveLost = resolve));
     const u = new URL(settings.url);
-    this.host = `${u.hostname}:${u.port === '' ? (u.protocol === 'amqps:' ? '5671' : '5672') : u.port}`;
+    const port = u.port === '' ? (u.protocol === 'amqps:' ? 5671 : 5672) : Number(u.port);
+    this.host = `${u.hostname}:${port}`;
+    this.#target = { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port };
     u.searchParams.set('heartbeat', String(settings.heartbeatSeconds));
     u.searchParams.set('frameMax', String(FRAME_MAX_BYTES));
     u.searchParams.set('name', settings.connectionName);
     this.#client = new AMQPClient(u.toString(), u.protocol === 'amqps:' ? tlsOptions(settings) : undefined);
+    if (settings.proxy !== undefined) {
+      if (u.protocol !== 'amqps:') {
+        throw new AmpError('CONFIG_INVALID', `${this.host}: a proxy is only supported for amqps://`, {
+          hint: 'use amqps (Cisco streams always are), or no proxy (NO_PROXY=<host>)',
+        });
+      }
+      connectThroughTunnel(this.#client, () => {
+        const t = this.#tunnel;
+        this.#tunnel = undefined;
+        if (t === undefined) throw new AmpError('INTERNAL', 'no proxy tunnel to connect through');
+        return t;
+      });
+    }
   }
 
   /**
@@ -110,6 +134,14 @@ export class Session {
 
   async #connect(): Promise<void> {
     const client = this.#client;
+    const deadline = Date.now() + this.#s.connectTimeoutMs;
+    const proxy = this.#s.proxy;
+    if (proxy !== undefined) {
+      // a fresh tunnel per session, inside the same connect budget as the AMQP handshake
+      this.#tunnel = await openTunnel(proxy, this.#target.host, this.#target.port, {
+        timeoutMs: this.#s.connectTimeoutMs,
+      });
+    }
     client.ondisconnect = (e) =>
       this.#end(this.#classify(e ?? new Error('connection closed'), 'connection lost'));
     client.onerror = () => undefined; // reported through ondisconnect / channel errors
@@ -121,7 +153,7 @@ export class Session {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () => reject(new Error(`no AMQP handshake within ${this.#s.connectTimeoutMs} ms`)),
-        this.#s.connectTimeoutMs,
+        Math.max(1, deadline - Date.now()),
       );
     });
     try {
@@ -201,6 +233,8 @@ export class Session {
 
   #destroy(): void {
     this.#client.socket?.destroy();
+    this.#tunnel?.destroy();
+    this.#tunnel = undefined;
   }
 
   #consumerGone(e: unknown): AmpError {

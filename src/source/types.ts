@@ -35,6 +35,15 @@ export interface SourceOptions {
   readonly ca?: string | Buffer;
   /** …unless this explicit flag is set (logged at warn when the source starts). (default=false) */
   readonly insecure?: boolean;
+  /**
+   * Outbound HTTP proxy, `http://[user:password@]host:port` (secret: may hold a password): the
+   * AMQPS connection goes through a CONNECT tunnel opened afresh on every (re)connect, TLS end
+   * to end. (default=from `env`: https_proxy, HTTPS_PROXY, http_proxy, HTTP_PROXY unless the
+   * broker host is in no_proxy/NO_PROXY)
+   */
+  readonly proxy?: string;
+  /** (default=process.env) where the proxy variables are read when `proxy` is not set */
+  readonly env?: NodeJS.ProcessEnv;
   /** TLS SNI and certificate host name. (default=the URL host; none for an IP address) */
   readonly servername?: string;
   /** (default=DEFAULT_PREFETCH=1000) basic.qos prefetch count, in deliveries. */
