@@ -3,6 +3,7 @@ import type { Command, OptionValues } from '@commander-js/extra-typings';
 import { SecureEndpointClient } from '../api/client.js';
 import { normaliseBaseUrl, parseRegion, type Region } from '../api/regions.js';
 import { AmpError } from '../errors.js';
+import { parseProxyUrl } from '../proxy/settings.js';
 import { loadApiCredentials, type StoredApiCredentials } from '../secrets/credentials.js';
 import type { VaultSession } from '../secrets/session.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
@@ -12,10 +13,14 @@ import { warn } from './output.js';
  * Connection settings for every command that talks to the API, resolved field by field in
  * this order: flags, then environment, then the login stored in the vault (`ampstream login`).
  *
- *   flags   --region R | --api-url URL, --client-id ID, --api-key KEY, --ca FILE, --insecure
+ *   flags   --region R | --api-url URL, --client-id ID, --api-key KEY, --ca FILE, --insecure,
+ *           --proxy URL
  *   env     AMPSTREAM_REGION | AMPSTREAM_API_URL, AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY
  *           (or AMPSTREAM_API_KEY_FILE), AMPSTREAM_CA (a PEM file)
  *   vault   entry api/default
+ *
+ * The proxy: --proxy, else the one stored with the login; else the API client reads
+ * https_proxy/HTTPS_PROXY/http_proxy/HTTP_PROXY and no_proxy/NO_PROXY itself.
  *
  * The stored API key is only paired with the stored client id, and the stored endpoint only
  * used with it: a client id from a flag never borrows another account's key.
@@ -27,6 +32,7 @@ export interface ConnectionFlags {
   readonly apiKey?: string | undefined;
   readonly ca?: string | undefined;
   readonly insecure?: boolean | undefined;
+  readonly proxy?: string | undefined;
 }
 
 export interface ResolvedConnection {
@@ -37,6 +43,8 @@ export interface ResolvedConnection {
   /** PEM text */
   readonly ca?: string;
   readonly insecure: boolean;
+  /** secret: an HTTP proxy URL that may hold a password; undefined: the environment decides */
+  readonly proxy?: string;
   /** where each part came from, for `--verbose`-style messages (never the values) */
   readonly sources: {
     readonly credentials: 'flags' | 'env' | 'vault' | 'mixed';
@@ -52,6 +60,7 @@ export interface ConnectionOptionValues {
   apiKey?: string;
   ca?: string;
   insecure?: true;
+  proxy?: string;
 }
 
 /** Add the connection options to a command (keeps commander's inferred option types). */
@@ -67,11 +76,15 @@ export function addConnectionOptions<A extends unknown[], O extends OptionValues
       'API key (avoid: it lands in shell history; prefer AMPSTREAM_API_KEY(_FILE) or `ampstream login`)',
     )
     .option('--ca <file>', 'extra trusted CA certificate, PEM (env AMPSTREAM_CA)')
+    .option('--proxy <url>', PROXY_FLAG_HELP)
     .option(
       '--insecure',
       'DISABLE TLS certificate verification (dangerous; for tests only)',
     ) as unknown as Command<A, O & ConnectionOptionValues, G>; // commander's inferred type is the same set of options, but too deep for tsc to emit or compare
 }
+
+export const PROXY_FLAG_HELP =
+  "HTTP proxy, http://[user:password@]host:port (default: the login's, else HTTPS_PROXY/HTTP_PROXY unless NO_PROXY)";
 
 function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const v = env[name];
@@ -164,6 +177,8 @@ export async function resolveConnection(
     : undefined;
   const endpoint = flagEndpoint ?? envEndpoint ?? storedEndpoint;
   const ca = flagCa ?? envCa ?? (sameAccount ? stored?.ca : undefined);
+  const proxy = flags.proxy ?? (sameAccount ? stored?.proxy : undefined);
+  if (proxy !== undefined) parseProxyUrl(proxy, flags.proxy === undefined ? 'the stored login' : '--proxy');
 
   if (clientId === undefined || apiKey === undefined || endpoint === undefined) {
     // a wrong passphrase or a damaged vault is the real problem: say that, not "missing"
@@ -196,6 +211,7 @@ export async function resolveConnection(
     apiKey,
     ...endpoint,
     ...(ca === undefined ? {} : { ca }),
+    ...(proxy === undefined ? {} : { proxy }),
     insecure: flags.insecure === true,
     sources: {
       credentials: idSource === keySource ? idSource : 'mixed',
@@ -218,6 +234,7 @@ export function clientFor(conn: ResolvedConnection, logger: Logger = cliLogger()
     ...(conn.region === undefined ? {} : { region: conn.region }),
     ...(conn.baseUrl === undefined ? {} : { baseUrl: conn.baseUrl }),
     ...(conn.ca === undefined ? {} : { ca: conn.ca }),
+    ...(conn.proxy === undefined ? {} : { proxy: conn.proxy }),
     insecure: conn.insecure,
     logger,
   });
@@ -226,7 +243,16 @@ export function clientFor(conn: ResolvedConnection, logger: Logger = cliLogger()
 /** Resolve and build a client in one step; warns when the API key came from a plain flag. */
 export async function connect(flags: ConnectionFlags, deps: ResolveDeps): Promise<SecureEndpointClient> {
   if (flags.apiKey !== undefined) warnApiKeyFlag();
+  if (flags.proxy !== undefined) warnProxyPasswordFlag(flags.proxy);
   return clientFor(await resolveConnection(flags, deps));
+}
+
+/** A proxy password on the command line is visible to other local users. */
+export function warnProxyPasswordFlag(proxy: string): void {
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@/i.test(proxy))
+    warn(
+      '--proxy with a password puts it in your shell history and the process list; prefer HTTPS_PROXY, or store it once with `ampstream login --proxy`',
+    );
 }
 
 export function warnApiKeyFlag(): void {

@@ -218,6 +218,7 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
         }),
     ...(s.ca === undefined ? {} : { ca: abs(s.ca) }),
     insecure: s.insecure,
+    ...(s.proxy === undefined ? {} : { proxy: s.proxy }),
     prefetch: s.prefetch,
     heartbeatSeconds: s.heartbeatSeconds,
   }));

@@ -4,6 +4,7 @@ import { formatNames } from '../formats/types.js';
 import type { SinkFactory } from '../sinks/types.js';
 import * as d from './defaults.js';
 import { filterSchema } from './filter.js';
+import { isSecretRef } from '../secrets/refs.js';
 import { secretRef } from './secrets.js';
 
 /**
@@ -17,6 +18,18 @@ const streamId = z
   .union([z.number().int().positive(), z.string().regex(/^\d+$/, 'a stream id is a positive integer')])
   .transform((v) => String(v))
   .meta({ description: 'event stream id (as listed by `ampstream streams list`)' });
+
+/** An HTTP proxy URL without a password, or a secret reference holding the whole URL. */
+export const proxySetting = z
+  .string()
+  .refine((v) => isSecretRef(v) || /^http:\/\/([^\s/@:]+@)?[^\s/@]+\/?$/i.test(v), {
+    message:
+      'an http://[user@]host:port URL, or a reference (env:NAME, file:PATH, vault:NAME) holding http://user:password@host:port',
+  })
+  .meta({
+    description:
+      'HTTP proxy for AMQPS (CONNECT tunnel, TLS end to end): http://[user@]host:port, or env:NAME|file:PATH|vault:NAME holding http://user:password@host:port. (default=the `ampstream login` proxy for streams of that API, else https_proxy/HTTPS_PROXY/http_proxy/HTTP_PROXY unless no_proxy/NO_PROXY names the host)',
+  });
 
 const port = z.union([z.number().int().min(1).max(65535), z.string().regex(/^\d{1,5}$/, 'a port number')]);
 
@@ -67,6 +80,7 @@ const streamSchema = z
       .boolean()
       .default(false)
       .meta({ description: 'DANGER: do not verify the broker certificate (logged loudly)' }),
+    proxy: proxySetting.optional(),
     prefetch: z.number().int().min(1).max(65535).default(d.DEFAULT_PREFETCH),
     heartbeatSeconds: z.number().int().min(0).max(3600).default(d.DEFAULT_HEARTBEAT_SECONDS),
   })

@@ -61,7 +61,9 @@ function walk(value: unknown, path: (string | number)[], out: SecretFinding[]): 
     out.push({
       path,
       message:
-        'URL contains a password: put the password in a separate `password: env:NAME|file:PATH|vault:NAME` setting',
+        path[path.length - 1] === 'proxy'
+          ? 'proxy URL contains a password: give the whole URL as a reference instead (`proxy: env:NAME|file:PATH|vault:NAME`)'
+          : 'URL contains a password: put the password in a separate `password: env:NAME|file:PATH|vault:NAME` setting',
     });
   }
 }
@@ -76,7 +78,12 @@ export function collectSecretRefs(
     if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...p, i], undefined));
     else if (v !== null && typeof v === 'object')
       for (const [k, x] of Object.entries(v)) visit(x, [...p, k], k);
-    else if (typeof v === 'string' && key !== undefined && isSecretKey(key) && isSecretRef(v))
+    else if (
+      typeof v === 'string' &&
+      key !== undefined &&
+      (isSecretKey(key) || key === 'proxy') &&
+      isSecretRef(v)
+    )
       out.push({ path: p, ref: v });
   };
   visit(value, path, undefined);

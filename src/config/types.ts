@@ -34,6 +34,8 @@ export interface StreamConfig {
   /** absolute path of a PEM file */
   readonly ca?: string;
   readonly insecure: boolean;
+  /** an HTTP proxy URL (no password) or a secret reference holding one */
+  readonly proxy?: string;
   readonly prefetch: number;
   readonly heartbeatSeconds: number;
 }

@@ -4,7 +4,7 @@ import type { VaultStore } from './vault.js';
 /**
  * Typed entries on top of the vault.
  *
- *   api/default    the Secure Endpoint API login: {clientId, apiKey, region? | baseUrl?, ca?}
+ *   api/default    the Secure Endpoint API login: {clientId, apiKey, region? | baseUrl?, ca?, proxy?}
  *   stream/<id>    one stream's AMQP credentials, saved the moment the stream is created
  *                  (Cisco shows the password only then): {apiBase, user_name, password, host,
  *                  port, proto, queue_name, name, savedAt}
@@ -29,6 +29,8 @@ export interface StoredApiCredentials {
   readonly baseUrl?: string;
   /** extra trusted CA, PEM text */
   readonly ca?: string;
+  /** outbound HTTP proxy URL, `http://[user:password@]host:port` (may hold a password) */
+  readonly proxy?: string;
   /** ISO time of saving */
   readonly savedAt?: string;
 }
@@ -92,6 +94,7 @@ export async function saveApiCredentials(vault: CredentialVault, creds: StoredAp
     ...(creds.region === undefined ? {} : { region: creds.region }),
     ...(creds.baseUrl === undefined ? {} : { baseUrl: creds.baseUrl }),
     ...(creds.ca === undefined ? {} : { ca: creds.ca }),
+    ...(creds.proxy === undefined ? {} : { proxy: creds.proxy }),
     savedAt: creds.savedAt ?? new Date().toISOString(),
   };
   await vault.set(API_CREDENTIALS_ENTRY, JSON.stringify(value));
@@ -107,6 +110,7 @@ export async function loadApiCredentials(
   const region = str(o, 'region', e, true);
   const baseUrl = str(o, 'baseUrl', e, true);
   const ca = str(o, 'ca', e, true);
+  const proxy = str(o, 'proxy', e, true);
   const savedAt = str(o, 'savedAt', e, true);
   return {
     clientId: str(o, 'clientId', e) ?? '',
@@ -114,6 +118,7 @@ export async function loadApiCredentials(
     ...(region === undefined ? {} : { region }),
     ...(baseUrl === undefined ? {} : { baseUrl }),
     ...(ca === undefined ? {} : { ca }),
+    ...(proxy === undefined ? {} : { proxy }),
     ...(savedAt === undefined ? {} : { savedAt }),
   };
 }

@@ -164,6 +164,28 @@ sinks:
     expect(message).not.toContain('topsecret');
   });
 
+  it('refuses a stream proxy URL with a password in it, saying to give the whole URL as a reference', () => {
+    const text = `streams:\n  - id: 7\n    proxy: 'http://me:pr0xypw@proxy.corp:3128'\nsinks:\n  - { name: o, type: stdout }\n`;
+    const message = errorText(text);
+    expect(message).toMatch(/ampstream\.yaml:3:\d+ streams\[0\]\.proxy: proxy URL contains a password/);
+    expect(message).toContain('proxy: env:NAME');
+    expect(message).not.toContain('pr0xypw');
+  });
+
+  it('accepts a stream proxy as http://[user@]host:port or as a reference, and refuses other schemes', () => {
+    for (const proxy of [
+      'http://proxy.corp:3128',
+      'http://me@10.0.0.1:8080',
+      'env:CORP_PROXY',
+      'vault:proxy',
+    ]) {
+      const text = `streams:\n  - id: 7\n    proxy: '${proxy}'\nsinks:\n  - { name: o, type: stdout }\n`;
+      expect(issuesOf(text)).toEqual([]);
+    }
+    const socks = `streams:\n  - id: 7\n    proxy: 'socks5://proxy.corp:1080'\nsinks:\n  - { name: o, type: stdout }\n`;
+    expect(errorText(socks)).toMatch(/streams\[0\]\.proxy: an http:\/\/\[user@\]host:port URL/);
+  });
+
   it('accepts env:, file: and vault: references', () => {
     for (const ref of ['env:AMQP_PASSWORD', 'file:/run/secrets/amqp', 'vault:amqp-bench']) {
       const text = `streams:\n  - amqp: { url: 'amqp://guest@127.0.0.1:5672', queue: q, password: '${ref}' }\nsinks:\n  - { name: o, type: stdout }\n`;

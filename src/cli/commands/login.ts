@@ -7,7 +7,8 @@ import { AmpError } from '../../errors.js';
 import { API_CREDENTIALS_ENTRY, saveApiCredentials } from '../../secrets/credentials.js';
 import { createHiddenPrompt } from '../../secrets/prompt.js';
 import { VaultSession } from '../../secrets/session.js';
-import { cliLogger, warnApiKeyFlag } from '../connection.js';
+import { PROXY_FLAG_HELP, cliLogger, warnApiKeyFlag, warnProxyPasswordFlag } from '../connection.js';
+import { parseProxyUrl } from '../../proxy/settings.js';
 import { notice, printData, warn } from '../output.js';
 
 /**
@@ -56,6 +57,7 @@ export function registerLogin(program: Command): void {
     .option('--api-key <key>', 'the API key (avoid: shell history)')
     .option('--ca <file>', 'extra trusted CA certificate, PEM')
     .option('--insecure', 'DISABLE TLS certificate verification (dangerous; for tests only)')
+    .option('--proxy <url>', `${PROXY_FLAG_HELP}; stored with the login`)
     .option('--json', 'print JSON')
     .action(async (opts) => {
       const env = process.env;
@@ -71,12 +73,17 @@ export function registerLogin(program: Command): void {
       if (apiKey === '') throw new AmpError('CREDENTIALS_MISSING', 'the API key is empty');
       const caPath = opts.ca ?? env['AMPSTREAM_CA']?.trim();
       const ca = caPath === undefined || caPath === '' ? undefined : await readFile(caPath, 'utf8');
+      if (opts.proxy !== undefined) {
+        parseProxyUrl(opts.proxy, '--proxy');
+        warnProxyPasswordFlag(opts.proxy);
+      }
       const common = {
         clientId,
         apiKey,
         logger: cliLogger(),
         insecure: opts.insecure === true,
         ...(ca === undefined ? {} : { ca }),
+        ...(opts.proxy === undefined ? {} : { proxy: opts.proxy }),
       };
       if (opts.insecure === true) warn('TLS certificate verification is DISABLED (--insecure)');
 
@@ -113,6 +120,7 @@ export function registerLogin(program: Command): void {
         apiKey,
         ...(region === undefined ? { baseUrl } : { region }),
         ...(ca === undefined ? {} : { ca }),
+        ...(opts.proxy === undefined ? {} : { proxy: opts.proxy }),
       });
       notice(
         `credentials accepted by ${baseUrl} (API ${apiVersion || 'version unknown'}) and stored in the vault ${vault.path} as ${API_CREDENTIALS_ENTRY}`,

@@ -111,6 +111,7 @@ export class Daemon {
           queue: t.queue,
           ...(t.ca === undefined ? {} : { ca: t.ca }),
           insecure: t.insecure,
+          ...(t.proxy === undefined ? {} : { proxy: t.proxy }),
           prefetch: t.prefetch,
           heartbeatSeconds: t.heartbeatSeconds,
           reconnect: { baseMs: this.#config.reconnect.initialMs, maxMs: this.#config.reconnect.maxMs },

@@ -28,6 +28,7 @@ export async function resolveGroupsViaApi(
     ...(login.region === undefined ? {} : { region: login.region }),
     ...(login.baseUrl === undefined ? {} : { baseUrl: login.baseUrl }),
     ...(login.ca === undefined ? {} : { ca: login.ca }),
+    ...(login.proxy === undefined ? {} : { proxy: login.proxy }),
   });
   try {
     const groups: { name: string; guid: string }[] = [];

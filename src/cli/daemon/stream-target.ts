@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { amqpTargetFromCredentials, isTlsProto } from '../../api/amqp-credentials.js';
+import { REGION_API_URLS, parseRegion } from '../../api/regions.js';
 import type { StreamConfig } from '../../config/types.js';
 import { AmpError } from '../../errors.js';
+import { parseProxyUrl } from '../../proxy/settings.js';
+import { isSecretRef } from '../../secrets/refs.js';
 import {
   loadApiCredentials,
   loadStreamCredentials,
@@ -14,7 +17,9 @@ import { redactUrls } from '../../telemetry/redact.js';
  * Where one configured stream is consumed from: the AMQP URL (with the password, secret),
  * the queue, and the TLS trust. Credentials come from the vault entry `stream/<id>` (saved by
  * `ampstream streams create`) unless the config gives explicit `amqp` settings, whose password
- * is a secret reference.
+ * is a secret reference. The proxy: the stream's `proxy` (a URL, or a reference holding one),
+ * else the proxy of the `ampstream login` the stream was created with; else none here, and the
+ * source applies HTTPS_PROXY/NO_PROXY itself.
  */
 export interface StreamTarget {
   readonly label: string;
@@ -24,6 +29,8 @@ export interface StreamTarget {
   readonly queue: string;
   readonly ca?: Buffer;
   readonly insecure: boolean;
+  /** secret: an HTTP proxy URL that may hold a password; undefined: the environment decides */
+  readonly proxy?: string;
   readonly prefetch: number;
   readonly heartbeatSeconds: number;
 }
@@ -58,7 +65,10 @@ export async function resolveStreamTarget(
     }
   }
   const withCa = ca === undefined ? {} : { ca };
-  if (stream.amqp !== undefined) return { ...common, ...withCa, ...(await explicitTarget(stream, deps)) };
+  const configuredProxy = await streamProxy(stream, deps);
+  const withProxy = configuredProxy === undefined ? {} : { proxy: configuredProxy };
+  if (stream.amqp !== undefined)
+    return { ...common, ...withCa, ...withProxy, ...(await explicitTarget(stream, deps)) };
 
   const id = stream.id ?? '';
   const vault = await deps.vault();
@@ -76,19 +86,41 @@ export async function resolveStreamTarget(
     );
   }
   const target = amqpTargetFromCredentials(creds);
-  if (ca === undefined) {
-    // a stream of the emulator (or a private cloud) is signed by the CA its API login trusts
+  let proxy = configuredProxy;
+  if (ca === undefined || proxy === undefined) {
     const api = await loadApiCredentials(vault);
-    if (api?.ca !== undefined && api.baseUrl !== undefined && sameOrigin(api.baseUrl, creds.apiBase))
+    const sameApi =
+      api !== undefined &&
+      sameOrigin(api.baseUrl ?? (api.region === undefined ? '' : regionUrl(api.region)), creds.apiBase);
+    // a stream of the emulator (or a private cloud) is signed by the CA its API login trusts
+    if (ca === undefined && sameApi && api.ca !== undefined && api.baseUrl !== undefined)
       ca = Buffer.from(api.ca);
+    // and reached through the proxy that login goes through
+    if (proxy === undefined && sameApi && api.proxy !== undefined) proxy = api.proxy;
   }
   return {
     ...common,
     ...(ca === undefined ? {} : { ca }),
+    ...(proxy === undefined ? {} : { proxy }),
     url: target.url,
     redactedUrl: target.redactedUrl,
     queue: target.queue,
   };
+}
+
+async function streamProxy(stream: StreamConfig, deps: StreamTargetDeps): Promise<string | undefined> {
+  if (stream.proxy === undefined) return undefined;
+  const value = isSecretRef(stream.proxy) ? await deps.resolveSecret(stream.proxy) : stream.proxy;
+  parseProxyUrl(value, `stream ${stream.label} \`proxy\``); // a clear CONFIG_INVALID now, not at connect
+  return value;
+}
+
+function regionUrl(region: string): string {
+  try {
+    return REGION_API_URLS[parseRegion(region)];
+  } catch {
+    return '';
+  }
 }
 
 function sameOrigin(a: string, b: string): boolean {

@@ -89,6 +89,7 @@ export async function tailCommand(streamArg: string | undefined, opts: TailOptio
         queue: target.queue,
         ...(target.ca === undefined ? {} : { ca: target.ca }),
         insecure: target.insecure,
+        ...(target.proxy === undefined ? {} : { proxy: target.proxy }),
         prefetch: target.prefetch,
         heartbeatSeconds: target.heartbeatSeconds,
         mode,
