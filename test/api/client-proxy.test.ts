@@ -147,6 +147,23 @@ describe('the API client through an HTTP proxy', () => {
     await c.close();
   });
 
+  it('gives a retryable PROXY_REFUSED error with the status when the proxy does not allow the tunnel', async () => {
+    const strict = await startTinyproxy({ connectPorts: [443] });
+    try {
+      const c = client({ proxy: strict.url, retry: { maxAttempts: 2, baseMs: 1, maxMs: 1 } });
+      const e = await failure(c.version());
+      expect(e.code).toBe('PROXY_REFUSED');
+      expect(e.retryable).toBe(true);
+      expect(e.details['status']).toBe(403);
+      expect(e.details['attempts']).toBe(2);
+      expect(e.message).toContain(`refused a tunnel to 127.0.0.1:${apiPort()}`);
+      expect(e.hint).toContain(`CONNECT to 127.0.0.1:${apiPort()}`);
+      await c.close();
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('refuses a proxy URL that is not http://, without echoing its password', () => {
     expect(() => client({ proxy: `socks5://u:${PROXY_PASSWORD}@127.0.0.1:1080` })).toThrow(
       /only http:\/\/ proxies/,
