@@ -221,11 +221,17 @@ describe('nats sink faults (private nats-server)', () => {
   });
 
   it('rejects retryably when the server is killed mid-batch; after a restart the retry stores every id once', async () => {
-    const s = privateSink({ publishTimeoutMs: 2000 });
+    // one publish in flight at a time: the batch takes long enough to be cut mid-way on any
+    // machine (with 1,000 in flight a fast one stored all 10,000 before a 150 ms kill: flaky)
+    const s = privateSink({ publishTimeoutMs: 2000, maxInflight: 1 });
     await s.start();
-    const batch: SinkRecord[] = makeRecords(10_000, undefined, { offset: 1000 });
+    const batch: SinkRecord[] = makeRecords(5_000, undefined, { offset: 1000 });
+    const jsm = await jetstreamManager(await privateConnection());
+    const stored = async (): Promise<number> => (await jsm.streams.info('FAULTS')).state.messages;
+    const before = await stored();
     const pending = rejection(s.write(batch));
-    await new Promise((r) => setTimeout(r, 150));
+    // kill as soon as the first PubAcks are in
+    for (let i = 0; i < 5_000 && (await stored()) === before; i++) await new Promise((r) => setTimeout(r, 2));
     await server.kill();
     const e = await pending;
     expect(e.retryable).toBe(true);
