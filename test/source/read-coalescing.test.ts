@@ -1,4 +1,9 @@
 import net from 'node:net';
+import tls from 'node:tls';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { coalesceReads } from '../../src/source/read-coalescing.js';
 
@@ -75,6 +80,80 @@ describe('read coalescing', () => {
     const got = await receive(port, 0);
     expect(got.bytes.equals(Buffer.concat(chunks.slice(0, 20)))).toBe(true);
     expect(got.paused).toBe(0);
+  });
+
+  it('is off by default', async () => {
+    const port = await sender(chunks.slice(0, 20), 1);
+    const socket = net.connect(port, '127.0.0.1');
+    let paused = 0;
+    const pause = socket.pause.bind(socket);
+    socket.pause = () => {
+      paused++;
+      return pause();
+    };
+    coalesceReads(socket);
+    const parts: Buffer[] = [];
+    socket.on('data', (b: Buffer) => parts.push(b));
+    await new Promise((r) => socket.on('end', r));
+    expect(Buffer.concat(parts).equals(Buffer.concat(chunks.slice(0, 20)))).toBe(true);
+    expect(paused).toBe(0);
+  });
+
+  it('never pauses a TLS socket, whose reads are TLS records of at most 16 KB (every one would count as small)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ampstream-coalesce-tls-'));
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-subj',
+          '/CN=localhost',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+          '-days',
+          '1',
+        ],
+        { stdio: 'ignore' },
+      );
+      const cert = readFileSync(join(dir, 'cert.pem'));
+      const tlsServer = tls.createServer({ cert, key: readFileSync(join(dir, 'key.pem')) }, (s) => {
+        void (async () => {
+          for (const c of chunks.slice(0, 20)) {
+            s.write(c);
+            await new Promise((r) => setTimeout(r, 1));
+          }
+          s.end();
+        })();
+      });
+      await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', () => r()));
+      const socket = tls.connect({
+        port: (tlsServer.address() as net.AddressInfo).port,
+        host: '127.0.0.1',
+        ca: cert,
+        servername: 'localhost',
+      });
+      let paused = 0;
+      const pause = socket.pause.bind(socket);
+      socket.pause = () => {
+        paused++;
+        return pause();
+      };
+      coalesceReads(socket, { pauseMs: 5 });
+      const parts: Buffer[] = [];
+      socket.on('data', (b: Buffer) => parts.push(b));
+      await new Promise((r) => socket.on('end', r));
+      await new Promise<void>((r) => tlsServer.close(() => r()));
+      expect(Buffer.concat(parts).equals(Buffer.concat(chunks.slice(0, 20)))).toBe(true);
+      expect(paused).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('does not pause after a large read', async () => {
