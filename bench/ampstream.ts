@@ -1,8 +1,13 @@
 import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { ensureLocalCa } from '../src/emulator/ca.js';
+import { startAmqpsFront } from '../src/emulator/front.js';
+import { silentLogger } from '../src/telemetry/logger.js';
 import type { ConsumerSpec, DrainContext, StopMode } from './types.js';
 
 const run = promisify(execFile);
@@ -100,6 +105,12 @@ export async function prepareBuild(b: AmpstreamBuild): Promise<void> {
   b.stopOption = STOP_OPTIONS.find((o) => help.includes(o));
 }
 
+/** An AMQPS front (TLS outside, the local broker's plain AMQP inside) and the CA that signs it. */
+export interface BenchTls {
+  readonly port: number;
+  readonly caPath: string;
+}
+
 /** The generated `ampstream.yaml` for one drain (the schema is src/config/schema.ts). */
 export function benchConfig(
   ctx: DrainContext,
@@ -107,16 +118,18 @@ export function benchConfig(
   sinks: readonly Record<string, unknown>[] = [
     { name: 'jsonl', type: 'file', path: ctx.outputPath, format, fsync: true, maxBytes: 0 },
   ],
+  tls?: BenchTls,
 ): Record<string, unknown> {
   return {
     streams: [
       {
         name: 'bench',
         amqp: {
-          url: 'amqp://guest@127.0.0.1:5672',
+          url: tls === undefined ? 'amqp://guest@127.0.0.1:5672' : `amqps://guest@localhost:${tls.port}`,
           password: `env:${PASSWORD_ENV}`,
           queue: ctx.queue,
         },
+        ...(tls === undefined ? {} : { ca: tls.caPath }),
       },
     ],
     sinks,
@@ -136,12 +149,41 @@ export function benchNodeArgs(): string[] {
   return (process.env['AMPSTREAM_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
 }
 
+/**
+ * `ampstream_tls`: the same drain over AMQPS, as Secure Endpoint serves it: the emulator's
+ * AMQPS front (src/emulator/front.ts: TLS with a local CA, piped to the broker's plain port)
+ * runs in the harness process, and ampstream verifies its certificate. The front's TLS work
+ * is the harness's CPU, not the consumer's.
+ */
+async function startTlsFront(): Promise<{ tls: BenchTls; close: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'ampstream-bench-tls-'));
+  const ca = await ensureLocalCa(dir, '127.0.0.1');
+  const front = await startAmqpsFront({
+    host: '127.0.0.1',
+    port: 0,
+    certPem: ca.certPem,
+    keyPem: ca.keyPem,
+    brokerHost: '127.0.0.1',
+    brokerPort: 5672,
+    logger: silentLogger,
+  });
+  return {
+    tls: { port: front.port, caPath: ca.caPath },
+    close: async () => {
+      await front.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export function ampstreamConsumer(
   build: AmpstreamBuild,
   format: 'raw' | 'ecs' | 'ocsf' | 'cef',
+  options: { readonly tls?: boolean } = {},
 ): ConsumerSpec {
-  const name = format === 'raw' ? 'ampstream' : `ampstream_${format}`;
+  const name = `ampstream${format === 'raw' ? '' : `_${format}`}${options.tls === true ? '_tls' : ''}`;
   let stop: StopMode = 'sigterm-at-n';
+  let front: Awaited<ReturnType<typeof startTlsFront>> | undefined;
   const spec: ConsumerSpec = {
     name,
     get description() {
@@ -149,7 +191,9 @@ export function ampstreamConsumer(
         stop === 'exits'
           ? `stops by itself (${build.stopOption} N)`
           : 'SIGTERM once the file has N lines (shutdown not timed)';
-      return `ampstream run (compiled, node), default prefetch and batching, file sink, format ${format}, fsync on, dedup off; ${how}`;
+      const over =
+        options.tls === true ? ', over AMQPS through a TLS front in the harness (certificate verified)' : '';
+      return `ampstream run (compiled, node), default prefetch and batching, file sink, format ${format}, fsync on, dedup off${over}; ${how}`;
     },
     acks: true,
     get stop() {
@@ -161,11 +205,22 @@ export function ampstreamConsumer(
       await prepareBuild(build);
       if (build.problem !== undefined) return build.problem;
       stop = build.stopOption === undefined ? 'sigterm-at-n' : 'exits';
+      if (options.tls === true) {
+        try {
+          front = await startTlsFront();
+        } catch (e) {
+          return `cannot start the AMQPS front (needs openssl): ${(e as Error).message.split('\n')[0]}`;
+        }
+      }
       return undefined;
+    },
+    async dispose() {
+      await front?.close();
+      front = undefined;
     },
     launch(ctx) {
       const configPath = resolve(ctx.dir, `${name}.yaml`);
-      writeFileSync(configPath, stringify(benchConfig(ctx, format)));
+      writeFileSync(configPath, stringify(benchConfig(ctx, format, undefined, front?.tls)));
       const args = [...benchNodeArgs(), build.entry, 'run', '--config', configPath];
       if (stop === 'exits' && build.stopOption !== undefined) args.push(build.stopOption, String(ctx.n));
       return { cmd: process.execPath, args, stdout: 'ignore', env: { [PASSWORD_ENV]: 'guest' } };

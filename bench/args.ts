@@ -13,6 +13,7 @@ export const DEFAULT_CONSUMERS = [
   'pika_batch',
   'pika_asis',
   'ampstream',
+  'ampstream_tls',
   'ampstream_ecs',
   'ampstream_ocsf',
 ] as const;

@@ -48,8 +48,11 @@ function resolveConsumers(opts: BenchOptions): ConsumerSpec[] {
     const ref = referenceConsumer({ refDir, outDir }, name);
     if (ref !== undefined) return ref;
     if (isSinkConsumer(name)) return sinkConsumer(build, name);
-    const m = /^ampstream(?:_(ecs|ocsf|cef))?$/.exec(name);
-    if (m !== null) return ampstreamConsumer(build, (m[1] as 'ecs' | 'ocsf' | 'cef' | undefined) ?? 'raw');
+    const m = /^ampstream(?:_(ecs|ocsf|cef))?(_tls)?$/.exec(name);
+    if (m !== null)
+      return ampstreamConsumer(build, (m[1] as 'ecs' | 'ocsf' | 'cef' | undefined) ?? 'raw', {
+        tls: m[2] !== undefined,
+      });
     throw new UsageError(`unknown consumer "${name}"`);
   });
 }
