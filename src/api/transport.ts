@@ -80,6 +80,8 @@ export const DEFAULT_RETRY_MAX_MS = 8_000; // 8 s
 export const DEFAULT_MAX_RATE_LIMIT_WAIT_MS = 60_000; // 60 s
 /** Added to a rate-limit reset time so the retry lands after the reset, ms. */
 const RESET_MARGIN_MS = 250;
+/** Shortest wait before retrying a 429, in ms (when the advertised reset is already past). */
+const MIN_PAST_RESET_WAIT_MS = 1_000;
 
 export interface CallOptions {
   readonly query?: URLSearchParams;
@@ -215,7 +217,10 @@ export class ApiTransport {
       });
     }
     const wait = new Date(retryAt).getTime() - this.#now().getTime() + RESET_MARGIN_MS;
-    return wait <= cap ? Math.max(0, wait) : undefined;
+    // a 429 whose reset is already past (clock skew, a window that had not rolled yet): wait a
+    // little rather than spend the retries at once
+    if (wait > cap) return undefined;
+    return wait > RESET_MARGIN_MS ? wait : Math.min(MIN_PAST_RESET_WAIT_MS, cap);
   }
 
   async #send(method: HttpMethod, target: string, body: unknown, attempt: number): Promise<ApiResponse> {

@@ -348,6 +348,18 @@ describe('rate limits', () => {
     expect(m.sleeps).toEqual([12_250]);
   });
 
+  it('waits a second, not zero, when a 429 says the reset is already past', async () => {
+    const m = mocked();
+    m.pool
+      .intercept({ path: '/v1/version', method: 'GET' })
+      .reply(429, errorBody(429, 'Too Many Requests', []), {
+        headers: { 'x-ratelimit-reset': '0', 'x-ratelimit-resetdate': '2024-05-01T11:59:58Z' },
+      });
+    m.pool.intercept({ path: '/v1/version', method: 'GET' }).reply(200, envelope({}));
+    await m.client.version();
+    expect(m.sleeps).toEqual([1_000]);
+  });
+
   it('honours X-Rate-Limit-Reset on 429 as well', async () => {
     const m = mocked();
     m.pool
