@@ -37,6 +37,17 @@ describe.concurrent('ampstream demo', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     for (const line of lines) expect(line).toMatch(/^\{.*"id":\d{16,}[,}]/);
   });
 
+  it('ignores HTTPS_PROXY from the environment: its emulator is local, so a corporate proxy does not break it', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}`;
+    const r = await runCli(['demo', '--count', '2', '--rate', '20'], {
+      HTTPS_PROXY: dead,
+      https_proxy: dead,
+    });
+    expect(r.stderr).not.toContain('PROXY_');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
   it('exits 69 and says what to start when the broker is not reachable', async () => {
     const port = await closedPort();
     const r = await runCli(['demo', '--count', '1', '--broker-url', `amqp://guest:guest@127.0.0.1:${port}`]);

@@ -107,6 +107,9 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       clientId: emu.clientId,
       apiKey: emu.apiKey,
       ca: emu.caPem,
+      // the emulator is in this process, on loopback: a proxy from the environment (a
+      // corporate HTTPS_PROXY) could not reach it and must not break the first command
+      env: {},
       logger,
     });
     const groups = emu.fleet.groups.map((g) => g.guid);
@@ -141,6 +144,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
         mode: 'consume',
         prefetch: 100,
         connectionName: 'ampstream demo',
+        env: {},
         logger,
       },
       json: o.json,
