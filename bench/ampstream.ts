@@ -115,11 +115,12 @@ export interface BenchTls {
 export function benchConfig(
   ctx: DrainContext,
   format: string,
-  sinks: readonly Record<string, unknown>[] = [
-    { name: 'jsonl', type: 'file', path: ctx.outputPath, format, fsync: true, maxBytes: 0 },
-  ],
-  tls?: BenchTls,
+  options: { readonly sinks?: readonly Record<string, unknown>[]; readonly tls?: BenchTls | undefined } = {},
 ): Record<string, unknown> {
+  const { tls } = options;
+  const sinks = options.sinks ?? [
+    { name: 'jsonl', type: 'file', path: ctx.outputPath, format, fsync: true, maxBytes: 0 },
+  ];
   return {
     streams: [
       {
@@ -220,7 +221,7 @@ export function ampstreamConsumer(
     },
     launch(ctx) {
       const configPath = resolve(ctx.dir, `${name}.yaml`);
-      writeFileSync(configPath, stringify(benchConfig(ctx, format, undefined, front?.tls)));
+      writeFileSync(configPath, stringify(benchConfig(ctx, format, { tls: front?.tls })));
       const args = [...benchNodeArgs(), build.entry, 'run', '--config', configPath];
       if (stop === 'exits' && build.stopOption !== undefined) args.push(build.stopOption, String(ctx.n));
       return { cmd: process.execPath, args, stdout: 'ignore', env: { [PASSWORD_ENV]: 'guest' } };

@@ -6,6 +6,8 @@ import type { AddressInfo, Socket } from 'node:net';
  * Light receivers for the sink drain benchmark: they run in the harness process, so they do
  * as little as a real endpoint's front door would (read the body, append it to a file,
  * answer). Splunk cannot run here; an HTTP endpoint is whatever the user points the sink at.
+ * (The tests' HecServer, test/helpers/hec-server.ts, parses and keeps every event losslessly
+ * and injects faults: right for assertions, too heavy to share two cores with a timed drain.)
  *
  * - `BenchHttpReceiver`: accepts any POST/PUT, appends the body (the sink sends ndjson) to
  *   its file, answers 200.

@@ -264,7 +264,7 @@ export function sinkConsumer(build: AmpstreamBuild, name: SinkConsumerName): Con
     launch(ctx) {
       if (sink === undefined) throw new Error(`${name}: before() was not called`);
       const configPath = resolve(ctx.dir, `${name}.yaml`);
-      writeFileSync(configPath, stringify(benchConfig(ctx, 'raw', [sink])), { mode: 0o600 });
+      writeFileSync(configPath, stringify(benchConfig(ctx, 'raw', { sinks: [sink] })), { mode: 0o600 });
       return {
         cmd: process.execPath,
         args: [

@@ -1,11 +1,11 @@
-import net from 'node:net';
-import tls from 'node:tls';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { coalesceReads } from '../../src/source/read-coalescing.js';
+import { coalesceReads, type ReadCoalescingOptions } from '../../src/source/read-coalescing.js';
+import { generateTestPki } from '../helpers/rsyslog.js';
 
 let server: net.Server | undefined;
 afterEach(async () => {
@@ -13,37 +13,42 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** A server that sends `chunks` one socket write at a time, with a short gap between them. */
+/** Writes `chunks` one socket write at a time, with a short gap between them, then ends. */
+async function writeSlowly(s: net.Socket, chunks: readonly Buffer[], gapMs: number): Promise<void> {
+  for (const c of chunks) {
+    s.write(c);
+    await new Promise((r) => setTimeout(r, gapMs));
+  }
+  s.end();
+}
+
+/** A plain TCP server that sends `chunks` with `writeSlowly`. */
 async function sender(chunks: readonly Buffer[], gapMs: number): Promise<number> {
-  server = net.createServer((s) => {
-    void (async () => {
-      for (const c of chunks) {
-        s.write(c);
-        await new Promise((r) => setTimeout(r, gapMs));
-      }
-      s.end();
-    })();
-  });
+  server = net.createServer((s) => void writeSlowly(s, chunks, gapMs));
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
   return (server.address() as net.AddressInfo).port;
 }
 
-async function receive(
-  port: number,
-  pauseMs: number,
+/** Applies coalescing to `socket`, then collects what it reads and counts its pauses until the end. */
+async function observe(
+  socket: net.Socket,
+  options?: ReadCoalescingOptions,
 ): Promise<{ bytes: Buffer; reads: number; paused: number }> {
-  const socket = net.connect(port, '127.0.0.1');
   let paused = 0;
   const pause = socket.pause.bind(socket);
   socket.pause = () => {
     paused++;
     return pause();
   };
-  coalesceReads(socket, { pauseMs });
+  coalesceReads(socket, options);
   const parts: Buffer[] = [];
   socket.on('data', (b: Buffer) => parts.push(b));
   await new Promise((r) => socket.on('end', r));
   return { bytes: Buffer.concat(parts), reads: parts.length, paused };
+}
+
+function receive(port: number, pauseMs: number): Promise<{ bytes: Buffer; reads: number; paused: number }> {
+  return observe(net.connect(port, '127.0.0.1'), { pauseMs });
 }
 
 describe('read coalescing', () => {
@@ -84,73 +89,30 @@ describe('read coalescing', () => {
 
   it('is off by default', async () => {
     const port = await sender(chunks.slice(0, 20), 1);
-    const socket = net.connect(port, '127.0.0.1');
-    let paused = 0;
-    const pause = socket.pause.bind(socket);
-    socket.pause = () => {
-      paused++;
-      return pause();
-    };
-    coalesceReads(socket);
-    const parts: Buffer[] = [];
-    socket.on('data', (b: Buffer) => parts.push(b));
-    await new Promise((r) => socket.on('end', r));
-    expect(Buffer.concat(parts).equals(Buffer.concat(chunks.slice(0, 20)))).toBe(true);
-    expect(paused).toBe(0);
+    const got = await observe(net.connect(port, '127.0.0.1'));
+    expect(got.bytes.equals(Buffer.concat(chunks.slice(0, 20)))).toBe(true);
+    expect(got.paused).toBe(0);
   });
 
   it('never pauses a TLS socket, whose reads are TLS records of at most 16 KB (every one would count as small)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ampstream-coalesce-tls-'));
     try {
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-subj',
-          '/CN=localhost',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          join(dir, 'cert.pem'),
-          '-days',
-          '1',
-        ],
-        { stdio: 'ignore' },
+      const pki = await generateTestPki(dir);
+      const tlsServer = tls.createServer(
+        { cert: readFileSync(pki.certFile), key: readFileSync(pki.keyFile) },
+        (s) => void writeSlowly(s, chunks.slice(0, 20), 1),
       );
-      const cert = readFileSync(join(dir, 'cert.pem'));
-      const tlsServer = tls.createServer({ cert, key: readFileSync(join(dir, 'key.pem')) }, (s) => {
-        void (async () => {
-          for (const c of chunks.slice(0, 20)) {
-            s.write(c);
-            await new Promise((r) => setTimeout(r, 1));
-          }
-          s.end();
-        })();
-      });
       await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', () => r()));
       const socket = tls.connect({
         port: (tlsServer.address() as net.AddressInfo).port,
         host: '127.0.0.1',
-        ca: cert,
+        ca: readFileSync(pki.caFile),
         servername: 'localhost',
       });
-      let paused = 0;
-      const pause = socket.pause.bind(socket);
-      socket.pause = () => {
-        paused++;
-        return pause();
-      };
-      coalesceReads(socket, { pauseMs: 5 });
-      const parts: Buffer[] = [];
-      socket.on('data', (b: Buffer) => parts.push(b));
-      await new Promise((r) => socket.on('end', r));
+      const got = await observe(socket, { pauseMs: 5 });
       await new Promise<void>((r) => tlsServer.close(() => r()));
-      expect(Buffer.concat(parts).equals(Buffer.concat(chunks.slice(0, 20)))).toBe(true);
-      expect(paused).toBe(0);
+      expect(got.bytes.equals(Buffer.concat(chunks.slice(0, 20)))).toBe(true);
+      expect(got.paused).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
