@@ -5,8 +5,12 @@
 #   librabbitmq-dev, gcc:           the C reference consumer of `npm run bench`
 #   openssl:                        the emulator generates its local CA and certificates with it
 #   tinyproxy:                      the outbound proxy tests (API and AMQPS through an HTTP CONNECT tunnel)
+#   rabbitmq-server, postgresql,    the servers `npm test` (scripts/test.sh) starts private instances
+#   nats-server:                    of; a machine of this project's kind has them already
+#   iproute2:                       `ip link set lo up` inside `unshare -n` (the no-network tests)
 set -euo pipefail
-pkgs=(python3-pika python3-requests rsyslog rsyslog-gnutls librabbitmq-dev gcc openssl tinyproxy)
+pkgs=(python3-pika python3-requests rsyslog rsyslog-gnutls librabbitmq-dev gcc openssl tinyproxy
+  rabbitmq-server postgresql nats-server iproute2)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

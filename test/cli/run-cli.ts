@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
+import { RABBIT_URL } from '../helpers/services.js';
 
 /**
  * Waiting budgets are generous on purpose: a forked CLI starts in ~2 s of CPU, but CI runs
@@ -103,7 +104,7 @@ export async function runCli(
 /** Ready messages in a queue (passive declare as guest on the local broker). */
 export async function queueDepth(queue: string): Promise<number> {
   const { AMQPClient } = await import('@cloudamqp/amqp-client');
-  const client = new AMQPClient('amqp://guest:guest@127.0.0.1:5672');
+  const client = new AMQPClient(RABBIT_URL);
   const conn = await client.connect();
   try {
     const ch = await conn.channel();

@@ -11,6 +11,7 @@ import {
   queueDepth,
   queueExists,
 } from './amqp-helpers.js';
+import { RABBIT_MANAGEMENT_API, RABBIT_MANAGEMENT_AUTH } from '../helpers/services.js';
 
 const THREAT_DETECTED = 1090519054;
 const POLICY_UPDATE = 553648130;
@@ -254,9 +255,9 @@ describe('broker connection loss', () => {
       conn = all.find((c) => c.client_properties?.connection_name === `ampstream-emulator ${emu.orgGuid}`);
       return conn !== undefined;
     }, "the emulator's broker connection");
-    const res = await fetch(`http://127.0.0.1:15672/api/connections/${encodeURIComponent(conn!.name)}`, {
+    const res = await fetch(`${RABBIT_MANAGEMENT_API}/connections/${encodeURIComponent(conn!.name)}`, {
       method: 'DELETE',
-      headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+      headers: { authorization: RABBIT_MANAGEMENT_AUTH },
     });
     expect(res.status).toBe(204);
     // the next operations reopen the connection

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_FILE } from '../../src/emulator/state.js';
 import { apiRequest, createStreamViaRest, withEmulator } from '../helpers/emulator.js';
 import { connectAsGuest, connectAsStream, management, queueDepth, queueExists } from './amqp-helpers.js';
+import { RABBIT_MANAGEMENT_API, RABBIT_MANAGEMENT_AUTH } from '../helpers/services.js';
 
 let guest: AMQPClient;
 beforeAll(async () => {
@@ -36,9 +37,9 @@ describe('emulator state', () => {
       expect((await stat(join(dataDir, 'ca', 'ca.key'))).mode & 0o777).toBe(0o600);
 
       // the user is re-created from the stored password even if it vanished meanwhile
-      await fetch(`http://127.0.0.1:15672/api/users/${stream.amqp_credentials.user_name}`, {
+      await fetch(`${RABBIT_MANAGEMENT_API}/users/${stream.amqp_credentials.user_name}`, {
         method: 'DELETE',
-        headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+        headers: { authorization: RABBIT_MANAGEMENT_AUTH },
       });
       const second = await withEmulator({ dataDir, seed: 31 });
       try {

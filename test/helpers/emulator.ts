@@ -1,6 +1,6 @@
 /**
  * Shared test helper for the local Secure Endpoint emulator (src/emulator, docs/emulator.md).
- * Needs RabbitMQ on 127.0.0.1:5672 with the management plugin on :15672 (guest/guest).
+ * Backs its streams with the test RabbitMQ and its management plugin (test/helpers/services.ts).
  *
  *   const emu = await withEmulator();              // in memory, free ports, seed 1
  *   const stream = await createStreamViaRest(emu, { name: `t-${randomUUID()}`, event_type: [1090519054] });
@@ -17,6 +17,7 @@
 import { Agent, request } from 'undici';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { EmulatorOptions, RunningEmulator } from '../../src/emulator/types.js';
+import { RABBIT_MANAGEMENT_URL, RABBIT_URL } from './services.js';
 
 export interface TestEmulator extends RunningEmulator {
   /** undici dispatcher trusting the emulator CA */
@@ -24,7 +25,12 @@ export interface TestEmulator extends RunningEmulator {
 }
 
 export async function withEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
-  const emu = await startEmulator({ seed: 1, ...options });
+  const emu = await startEmulator({
+    seed: 1,
+    brokerUrl: RABBIT_URL,
+    managementUrl: RABBIT_MANAGEMENT_URL,
+    ...options,
+  });
   const dispatcher = new Agent({ connect: { ca: emu.caPem } });
   let closing: Promise<void> | undefined;
   return {

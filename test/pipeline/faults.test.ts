@@ -4,6 +4,7 @@ import { getFormat } from '../../src/formats/index.js';
 import type { SourceEvent } from '../../src/source/types.js';
 import { CuttableRelay, eventBody, forceCloseConnections, waitFor } from './broker.js';
 import { fileSink, gated, harness, slowed, type Harness } from './harness.js';
+import { RABBIT_URL } from '../helpers/services.js';
 
 let h: Harness | undefined;
 let relay: CuttableRelay | undefined;
@@ -121,7 +122,7 @@ describe('pipeline faults: connections', () => {
   });
 
   it('fails at start with AMQP_ACCESS_REFUSED (exit 77) on a wrong password, without retrying', async () => {
-    h = await harness({ source: { url: 'amqp://guest:wrong-password@127.0.0.1:5672' } });
+    h = await harness({ source: { url: RABBIT_URL.replace(':guest@', ':wrong-password@') } });
     const seen: SourceEvent['type'][] = [];
     h.pipeline.subscribe((e) => seen.push(e.type));
     const err = await h.pipeline.start().then(

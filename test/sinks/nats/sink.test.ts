@@ -16,8 +16,9 @@ import { testContext } from '../http/support/context.js';
 import { idsOf, makeEvents, makeRecords } from '../http/support/records.js';
 import { generateTestPki } from '../../helpers/rsyslog.js';
 import { PrivateNats } from './nats-server.js';
+import { NATS_URL } from '../../helpers/services.js';
 
-const SHARED = 'nats://127.0.0.1:4222';
+const SHARED = NATS_URL;
 const run = randomBytes(4).toString('hex');
 let admin: NatsConnection;
 let jsm: JetStreamManager;

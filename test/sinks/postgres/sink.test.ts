@@ -11,8 +11,8 @@ import type { SinkRecord } from '../../../src/sinks/types.js';
 import { testContext } from '../http/support/context.js';
 import { TcpProxy } from '../http/support/net.js';
 import { idsOf, makeRecords, textFormat } from '../http/support/records.js';
+import { PG } from '../../helpers/services.js';
 
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' };
 const schema = `ampstream_t_${randomBytes(5).toString('hex')}`;
 let admin: pg.Client;
 let nextOffset = 0;
@@ -224,7 +224,7 @@ describe('postgres sink', () => {
 
 describe('postgres sink faults', () => {
   it('fails retryably while PostgreSQL is unreachable at start, then migrates and delivers', async () => {
-    const proxy = new TcpProxy({ host: '127.0.0.1', port: 5432 });
+    const proxy = new TcpProxy({ host: PG.host, port: PG.port });
     await proxy.up();
     const port = proxy.port;
     await proxy.down();
@@ -234,7 +234,7 @@ describe('postgres sink faults', () => {
     expect(e.retryable).toBe(true);
     const batch = records(30);
     expect((await rejection(s.write(batch))).retryable).toBe(true);
-    const up = new TcpProxy({ host: '127.0.0.1', port: 5432 }, port);
+    const up = new TcpProxy({ host: PG.host, port: PG.port }, port);
     await up.up();
     try {
       await s.write(batch); // migrations first, then the insert
