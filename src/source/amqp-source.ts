@@ -21,7 +21,6 @@ import {
   type SourceState,
   type SourceStatus,
 } from './types.js';
-import { DEFAULT_COALESCE_PAUSE_MS } from './read-coalescing.js';
 
 /** A delivery as the pipeline sees it: a plain object of fixed shape (monomorphic hot path). */
 class AmqpDelivery implements Delivery {
@@ -93,7 +92,6 @@ export class AmqpSource implements Source {
       heartbeatSeconds: options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       connectionName: options.connectionName ?? 'ampstream',
-      coalesceReadsMs: options.coalesceReadsMs ?? DEFAULT_COALESCE_PAUSE_MS,
       proxy,
     };
     this.#peek = options.mode === 'peek';

@@ -6,7 +6,6 @@ import { AmpError } from '../errors.js';
 import type { ProxySettings } from '../proxy/settings.js';
 import { openTunnel } from '../proxy/tunnel.js';
 import { classifyAmqpError } from './classify.js';
-import { coalesceReads } from './read-coalescing.js';
 import { connectThroughTunnel } from './tunnel-socket.js';
 
 /**
@@ -32,7 +31,6 @@ export interface SessionSettings {
   readonly heartbeatSeconds: number;
   readonly connectTimeoutMs: number;
   readonly connectionName: string;
-  readonly coalesceReadsMs: number;
   /** an HTTP proxy to tunnel through (CONNECT), fresh for every session; undefined: direct */
   readonly proxy: ProxySettings | undefined;
 }
@@ -148,7 +146,6 @@ export class Session {
     const connecting = client.connect();
     connecting.catch(() => undefined); // if the timeout wins, a later rejection must not go unhandled
     client.socket?.on('error', (e: NodeJS.ErrnoException) => (this.#socketError ??= e));
-    if (client.socket !== undefined) coalesceReads(client.socket, { pauseMs: this.#s.coalesceReadsMs });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(

@@ -52,12 +52,6 @@ export interface SourceOptions {
   readonly heartbeatSeconds?: number;
   /** Reconnect backoff (capped full jitter, `src/util/backoff.ts`). Tests shrink it. */
   readonly reconnect?: BackoffOptions;
-  /**
-   * (default=0: off) after a small socket read, pause reading this long so the next read
-   * gathers more (fewer event-loop wake-ups per event; see read-coalescing.ts), in ms. Plain
-   * AMQP only: never applied over TLS, where it cut a drain's rate by 9x.
-   */
-  readonly coalesceReadsMs?: number;
   /** (default=DEFAULT_CONNECT_TIMEOUT_MS=15_000) connect budget per attempt, in ms. */
   readonly connectTimeoutMs?: number;
   /** (default=DEFAULT_WATCHDOG_MS=60_000) see DEFAULT_WATCHDOG_MS; 0 = off. In ms. */
