@@ -9,10 +9,8 @@ import type { BackoffOptions } from '../util/backoff.js';
  * settles them when told to.
  */
 
-/** (default=1000) basic.qos prefetch: the most unacked deliveries the broker sends us. */
-export const DEFAULT_PREFETCH = 1000;
-/** (default=30) AMQP heartbeat, in seconds, proposed to the broker. */
-export const DEFAULT_HEARTBEAT_SECONDS = 30;
+// basic.qos prefetch and the AMQP heartbeat: the daemon's defaults, from config/defaults.ts.
+export { DEFAULT_HEARTBEAT_SECONDS, DEFAULT_PREFETCH } from '../config/defaults.js';
 /** (default=15_000) TCP + TLS + AMQP handshake budget, in ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 /** (default=60_000) connected, queue non-empty, nothing delivered for this long → reconnect, in ms. */
