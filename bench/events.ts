@@ -3,7 +3,7 @@
  * the size the bench README's reference figures were measured with. The default set is the
  * emulator's generator (emulator-events.ts).
  *
- * Shapes follow cisco-api.md §4.4 (E1 Threat Detected, E2 Threat Quarantined, E3 Quarantine
+ * Shapes follow docs/secure-endpoint-api.md §4.4 (E1 Threat Detected, E2 Threat Quarantined, E3 Quarantine
  * Failure, E4 Executed malware, E5 Cloud IOC, E6 Vulnerable Application, E7 Retrospective
  * Detection, E8 Policy Update, E9 Scan Completed, E10 DFC Threat Detected), with full
  * `computer.links` URLs as the cloud sends them. Bodies average ~1.5 KB, as the bench
@@ -15,7 +15,7 @@
  * even integers there, so any consumer that rounds an id through `JSON.parse` changes it.
  */
 
-/** First id of seed 0 (≈ 6.5e18, the magnitude of real ids; cisco-api.md §4.1). */
+/** First id of seed 0 (≈ 6.5e18, the magnitude of real ids; docs/secure-endpoint-api.md §4.1). */
 const ID_BASE = 6_533_241_145_273_614_339n;
 /** Ids of different seeds never overlap below this many events. */
 const ID_SEED_STRIDE = 1_000_000_000_000n;

@@ -1,7 +1,7 @@
 import { AmpError } from '../errors.js';
 
 /**
- * `amqp_credentials` of an event stream (cisco-api.md §2.3, §2.8, §7 gotcha 2):
+ * `amqp_credentials` of an event stream (docs/secure-endpoint-api.md §2.3, §2.8, §5 pitfall 2):
  *
  *   "amqp_credentials": { "user_name": "2051-4be7…", "password": "9f1c…", "queue_name":
  *     "event_stream_2051", "host": "export-streaming.amp.cisco.com", "port": "443",

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { SecureEndpointEvent } from '../event/types.js';
 
 /**
- * The programmatic face of the local Secure Endpoint emulator (design.md §5). The CLI
+ * The programmatic face of the local Secure Endpoint emulator (docs/emulator.md). The CLI
  * (`ampstream emulator`, `ampstream demo`) and the integration tests use only this.
  */
 export interface EmulatorOptions {

@@ -13,10 +13,10 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { BackoffOptions } from '../util/backoff.js';
 
 /**
- * The pipeline (design.md §2): source → decode → dedup → filter → route → format → sink
- * write → ack. A delivery is acked only when every route it goes to has durably written it
- * (or dead-lettered it, for a non-retryable sink refusal); acks go out in delivery order,
- * `multiple=true`, up to the highest fully settled delivery.
+ * The pipeline (docs/architecture.md, Delivery contract): source → decode → dedup → filter → route
+ * → format → sink write → ack. A delivery is acked only when every route it goes to has durably
+ * written it (or dead-lettered it, for a non-retryable sink refusal); acks go out in delivery
+ * order, `multiple=true`, up to the highest fully settled delivery.
  */
 
 // The library's defaults are the daemon's: every value comes from config/defaults.ts.

@@ -35,7 +35,7 @@ class AmqpDelivery implements Delivery {
 }
 
 /**
- * The supervised AMQP consumer (design.md §2 "Reconnect"): reconnects forever with capped
+ * The supervised AMQP consumer (docs/architecture.md, Reconnect): reconnects forever with capped
  * full-jitter backoff on network errors, heartbeat timeouts, broker restarts, forced closes
  * and consumer cancellation; stops for good, with no retry loop, on ACCESS_REFUSED, queue
  * NOT_FOUND (the stream was deleted) and TLS verification failures.

@@ -4,8 +4,8 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { BackoffOptions } from '../util/backoff.js';
 
 /**
- * The AMQP source: one supervised consumer on one Cisco event-stream queue (design.md §2,
- * cisco-api.md §2.7-2.9). It knows nothing of sinks: it hands deliveries to one handler and
+ * The AMQP source: one supervised consumer on one Cisco event-stream queue (docs/architecture.md,
+ * docs/secure-endpoint-api.md §2.7-2.9). It knows nothing of sinks: it hands deliveries to one handler and
  * settles them when told to.
  */
 
