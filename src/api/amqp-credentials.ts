@@ -1,3 +1,4 @@
+import { DEFAULT_AMQP_URL_PORT } from '../config/defaults.js';
 import { AmpError } from '../errors.js';
 
 /**
@@ -36,7 +37,7 @@ export interface AmqpTarget {
 
 /** Default ports when `port` is empty: Cisco serves AMQPS on 443 (§1.1); plain AMQP's IANA port. */
 export const DEFAULT_AMQPS_PORT = 443;
-export const DEFAULT_AMQP_PORT = 5672;
+export const DEFAULT_AMQP_PORT = DEFAULT_AMQP_URL_PORT;
 
 /**
  * Plain AMQP only when the API says so explicitly ("amqp", or "http" by analogy with

@@ -4,6 +4,7 @@ import { AmpError } from '../errors.js';
 import { resolveProxy } from '../proxy/settings.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
+import { amqpEndpoint } from './endpoint.js';
 import { Session, type SessionSettings } from './session.js';
 import { SourceProbe } from './probe.js';
 import {
@@ -71,6 +72,7 @@ export class AmqpSource implements Source {
 
   constructor(options: SourceOptions) {
     const target = new URL(options.url);
+    const endpoint = amqpEndpoint(target);
     // the environment's proxy applies to amqps only (a plain amqp:// broker is a local one)
     const proxy =
       target.protocol !== 'amqps:' && options.proxy === undefined
@@ -78,8 +80,8 @@ export class AmqpSource implements Source {
         : resolveProxy({
             configured: options.proxy,
             origin: 'the stream proxy setting',
-            host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
-            port: target.port === '' ? (target.protocol === 'amqps:' ? 5671 : 5672) : Number(target.port),
+            host: endpoint.host,
+            port: endpoint.port,
             ...(options.env === undefined ? {} : { env: options.env }),
           });
     this.#o = {

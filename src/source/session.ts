@@ -6,6 +6,7 @@ import { AmpError } from '../errors.js';
 import type { ProxySettings } from '../proxy/settings.js';
 import { openTunnel } from '../proxy/tunnel.js';
 import { classifyAmqpError } from './classify.js';
+import { amqpEndpoint } from './endpoint.js';
 import { connectThroughTunnel } from './tunnel-socket.js';
 
 /**
@@ -62,9 +63,9 @@ export class Session {
     this.generation = generation;
     this.lost = new Promise((resolve) => (this.#resolveLost = resolve));
     const u = new URL(settings.url);
-    const port = u.port === '' ? (u.protocol === 'amqps:' ? 5671 : 5672) : Number(u.port);
+    const { host, port } = amqpEndpoint(u);
     this.host = `${u.hostname}:${port}`;
-    this.#target = { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port };
+    this.#target = { host, port };
     u.searchParams.set('heartbeat', String(settings.heartbeatSeconds));
     u.searchParams.set('frameMax', String(FRAME_MAX_BYTES));
     u.searchParams.set('name', settings.connectionName);
