@@ -6,7 +6,7 @@ import type { ConsumerSpec } from './types.js';
 
 const run = promisify(execFile);
 
-/** The reference consumers' parameters, as in the bench README (`../bench/README.md`). */
+/** The reference consumers' parameters, as in bench/reference/README.md. */
 const C_PREFETCH = 2000; // messages
 const C_ACK_EVERY = 500; // messages, ack(multiple=true)
 /** Debian's python: it has python3-pika, a pyenv python does not. */

@@ -1,13 +1,13 @@
 /**
  * The bench's own event set (`--events bench`): realistic Secure Endpoint events of ~1.45 KB,
- * the size the bench README's reference figures were measured with. The default set is the
+ * the size docs/bench.md's reference figures were measured with. The default set is the
  * emulator's generator (emulator-events.ts).
  *
- * Shapes follow cisco-api.md §4.4 (E1 Threat Detected, E2 Threat Quarantined, E3 Quarantine
- * Failure, E4 Executed malware, E5 Cloud IOC, E6 Vulnerable Application, E7 Retrospective
- * Detection, E8 Policy Update, E9 Scan Completed, E10 DFC Threat Detected), with full
- * `computer.links` URLs as the cloud sends them. Bodies average ~1.5 KB, as the bench
- * README's reference figures assume.
+ * Shapes follow docs/secure-endpoint-api.md §4.4 (E1 Threat Detected, E2 Threat Quarantined,
+ * E3 Quarantine Failure, E4 Executed malware, E5 Cloud IOC, E6 Vulnerable Application, E7
+ * Retrospective Detection, E8 Policy Update, E9 Scan Completed, E10 DFC Threat Detected), with full
+ * `computer.links` URLs as the cloud sends them. Bodies average ~1.5 KB, as the reference
+ * figures of docs/bench.md assume.
  *
  * Deterministic: event `i` of seed `s` is always the same bytes, so the harness never keeps
  * N bodies in memory (1,000,000 × 1.5 KB would be 1.5 GB) and can recompute any id later to
@@ -15,7 +15,7 @@
  * even integers there, so any consumer that rounds an id through `JSON.parse` changes it.
  */
 
-/** First id of seed 0 (≈ 6.5e18, the magnitude of real ids; cisco-api.md §4.1). */
+/** First id of seed 0 (≈ 6.5e18, the magnitude of real ids; docs/secure-endpoint-api.md §4.1). */
 const ID_BASE = 6_533_241_145_273_614_339n;
 /** Ids of different seeds never overlap below this many events. */
 const ID_SEED_STRIDE = 1_000_000_000_000n;

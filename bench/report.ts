@@ -3,7 +3,7 @@ import type { Row } from './summary.js';
 /**
  * The bench's printed report: pure functions from summarised rows to markdown.
  *
- * Targets (design.md §7), measured side by side in one run:
+ * Targets (docs/architecture.md, Targets), measured side by side in one run:
  * - drain rate to a JSONL file (lossless ids, fsync-batched acks) ≥ 0.95 × the C reference
  *   and ≥ 1.7 × the seed's pika consumer with acks, on the same backlog;
  * - consumer CPU ≤ 20 µs per event for raw → JSONL; ECS/OCSF ≤ 60 µs; reported per format;
@@ -185,7 +185,7 @@ export function evaluateTargets(rows: readonly Row[]): TargetResult[] {
 }
 
 export function formatTargets(targets: readonly TargetResult[]): string {
-  const head = '| target (design.md §7) | threshold | measured | verdict |\n|---|---|---|---|';
+  const head = '| target | threshold | measured | verdict |\n|---|---|---|---|';
   return [
     head,
     ...targets.map((t) => `| ${t.target} | ${t.threshold} | ${t.measured} | **${t.verdict}** |`),

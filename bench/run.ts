@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the side-by-side drain benchmark (design.md §7, bench/reference/README.md).
+ * `npm run bench`: the side-by-side drain benchmark (docs/bench.md, bench/reference/README.md).
  *
  * For each rep and each consumer: fill a fresh durable queue on the local RabbitMQ with N
  * persistent ~1.5 KB events (publisher confirms; the depth is checked), let the broker settle,

@@ -30,7 +30,7 @@ import type { ConsumerSpec, DrainContext } from './types.js';
 export const SINK_CONSUMERS = DEFAULT_SINK_CONSUMERS;
 export type SinkConsumerName = (typeof SINK_CONSUMERS)[number];
 
-/** PostgreSQL and NATS of this machine (design.md: started before the session and by .ci/run). */
+/** PostgreSQL and NATS of this machine (started by scripts/start-services.sh and by .ci/run). */
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' } as const;
 const NATS_URL = 'nats://127.0.0.1:4222';
 /** The HEC token goes in through a secret reference, as a user's would. */

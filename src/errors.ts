@@ -9,7 +9,7 @@
  * - `details`: structured, secret-free context (HTTP status, sink name, event id, …).
  */
 
-/** sysexits(3): the exit codes the CLI uses (design.md §4). */
+/** sysexits(3): the exit codes the CLI uses (docs/architecture.md, Interfaces). */
 export const ExitCode = {
   OK: 0,
   /** Any failure not classified below. */

@@ -1,6 +1,6 @@
 /**
- * ampstream as a library: the curated public surface (design.md §4). Everything else under
- * src/ is internal and may change between versions.
+ * ampstream as a library: the curated public surface (docs/architecture.md, Interfaces). Everything
+ * else under src/ is internal and may change between versions.
  *
  *   import { SecureEndpointClient, createPipeline, getFormat } from 'ampstream';
  */

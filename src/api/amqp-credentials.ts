@@ -1,7 +1,8 @@
+import { DEFAULT_AMQP_URL_PORT } from '../config/defaults.js';
 import { AmpError } from '../errors.js';
 
 /**
- * `amqp_credentials` of an event stream (cisco-api.md §2.3, §2.8, §7 gotcha 2):
+ * `amqp_credentials` of an event stream (docs/secure-endpoint-api.md §2.3, §2.8, §5 pitfall 2):
  *
  *   "amqp_credentials": { "user_name": "2051-4be7…", "password": "9f1c…", "queue_name":
  *     "event_stream_2051", "host": "export-streaming.amp.cisco.com", "port": "443",
@@ -36,7 +37,7 @@ export interface AmqpTarget {
 
 /** Default ports when `port` is empty: Cisco serves AMQPS on 443 (§1.1); plain AMQP's IANA port. */
 export const DEFAULT_AMQPS_PORT = 443;
-export const DEFAULT_AMQP_PORT = 5672;
+export const DEFAULT_AMQP_PORT = DEFAULT_AMQP_URL_PORT;
 
 /**
  * Plain AMQP only when the API says so explicitly ("amqp", or "http" by analogy with

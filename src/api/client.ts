@@ -27,7 +27,7 @@ import type {
 } from './types.js';
 
 /**
- * The Secure Endpoint REST v1 client (cisco-api.md §1-3): Basic auth, the JSON envelope,
+ * The Secure Endpoint REST v1 client (docs/secure-endpoint-api.md §1-3): Basic auth, the JSON envelope,
  * errors as AmpErrors with hints, rate-limit headers, retries for idempotent calls only, and
  * collections as async iterators that follow `links.next`.
  *

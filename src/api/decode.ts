@@ -5,7 +5,7 @@ import type { ApiComputer, ApiEventType, ApiGroup, CreatedEventStream, EventStre
 
 /**
  * Parse at the edge: each `data` item is checked once, here, against the fields the rest of
- * the code relies on (cisco-api.md §2.3-2.4, §3.2-3.5); unknown fields are kept. Numbers that
+ * the code relies on (docs/secure-endpoint-api.md §2.3-2.4, §3.2-3.5); unknown fields are kept. Numbers that
  * the cloud has been seen to send either as numbers or as numeric strings are accepted both ways.
  */
 

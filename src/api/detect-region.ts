@@ -4,7 +4,7 @@ import { REGIONS, REGION_API_URLS } from './regions.js';
 
 /**
  * Which cloud do these credentials belong to? Cisco's own create-stream script "automatically
- * determines which AMP cloud" (cisco-api.md §1.1): try `GET /v1/version` on NA, EU and APJC
+ * determines which AMP cloud" (docs/secure-endpoint-api.md §1.1): try `GET /v1/version` on NA, EU and APJC
  * in turn and take the first host that does not answer 401. A 403 also counts as a match (the
  * key is known there, just not allowed). Hosts are injectable so tests can use emulators.
  */

@@ -2,7 +2,7 @@ import { AmpError, isAmpError, type ErrorCode } from '../errors.js';
 import type { RateLimitInfo } from './rate-limit.js';
 
 /**
- * Turning API failures into AmpErrors (cisco-api.md §1.4):
+ * Turning API failures into AmpErrors (docs/secure-endpoint-api.md §1.4):
  *
  *   { "version": "v0.1.0", "data": {},
  *     "errors": [ { "error_code": 401, "description": "Unauthorized",

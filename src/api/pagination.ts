@@ -1,7 +1,7 @@
 import type { ApiTransport } from './transport.js';
 
 /**
- * Pagination (cisco-api.md §1.6): `limit`/`offset`, and `metadata.links.next` until it is
+ * Pagination (docs/secure-endpoint-api.md §1.6): `limit`/`offset`, and `metadata.links.next` until it is
  * absent. The next link is followed by its path and query only, applied to our own base URL:
  * responses may name another host for the same API (older ones say api.amp.sourcefire.com), and
  * the Basic-auth header must never be sent to a host the user did not choose.

@@ -1,5 +1,5 @@
 /**
- * Rate-limit headers (cisco-api.md §1.5). The docs name them `X-Rate-Limit-Limit`,
+ * Rate-limit headers (docs/secure-endpoint-api.md §1.5). The docs name them `X-Rate-Limit-Limit`,
  * `X-Rate-Limit-Remaining`, `X-Rate-Limit-Reset` (seconds until reset); live responses send
  *
  *   x-ratelimit-limit: 3000

@@ -1,7 +1,7 @@
 import { AmpError } from '../errors.js';
 
 /**
- * Cisco cloud regions (cisco-api.md §1.1):
+ * Cisco cloud regions (docs/secure-endpoint-api.md §1.1):
  *
  *   North America  https://api.amp.cisco.com        export-streaming.amp.cisco.com:443
  *   Europe         https://api.eu.amp.cisco.com     export-streaming.eu.amp.cisco.com:443

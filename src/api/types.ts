@@ -1,7 +1,7 @@
 import type { AmqpCredentials } from './amqp-credentials.js';
 
 /**
- * Shapes of the Secure Endpoint REST v1 API (cisco-api.md §1.3, §2-3). Only what a stream
+ * Shapes of the Secure Endpoint REST v1 API (docs/secure-endpoint-api.md §1.3, §2-3). Only what a stream
  * client relies on is typed; everything else the cloud sends is kept (index signatures), never
  * dropped.
  */

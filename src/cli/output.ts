@@ -3,7 +3,7 @@ import { AmpError, ExitCode, toAmpError } from '../errors.js';
 import { redactUrls } from '../telemetry/redact.js';
 
 /**
- * CLI output rules (design.md §4): stdout carries data only (tables or `--json`), so
+ * CLI output rules (docs/architecture.md, Interfaces): stdout carries data only (tables or `--json`), so
  * `ampstream … --json | jq` works; progress, notices and errors go to stderr.
  */
 

@@ -11,6 +11,11 @@ export const DEFAULT_PREFETCH = 1000;
 /** AMQP heartbeat, in seconds (idle connections are dropped by Cisco without it). */
 export const DEFAULT_HEARTBEAT_SECONDS = 30;
 
+/** The port of an `amqp://` URL that names none (IANA). */
+export const DEFAULT_AMQP_URL_PORT = 5672;
+/** The port of an `amqps://` URL that names none (IANA). Cisco's credentials name 443. */
+export const DEFAULT_AMQPS_URL_PORT = 5671;
+
 /** A batch is written when it holds this many events… */
 export const DEFAULT_BATCH_MAX_EVENTS = 500;
 /** …or when its first event has waited this long, in ms. */

@@ -4,7 +4,7 @@ import type { SecureEndpointEvent } from '../event/types.js';
 
 /**
  * Per-sink event filter (the `filter:` block of a sink). The same logic as the Cisco events
- * API (cisco-api.md §3.5): criteria of different kinds are ANDed, values of one kind ORed.
+ * API (docs/secure-endpoint-api.md §3.5): criteria of different kinds are ANDed, values of one kind ORed.
  * An empty or absent filter passes everything.
  *
  *   eventTypes: ids (1090519054) or names ("Threat Detected"; former names accepted)

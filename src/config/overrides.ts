@@ -1,5 +1,5 @@
 /**
- * Precedence (design.md §4): flags > env (`AMPSTREAM_*`) > file > defaults. The file is
+ * Precedence (docs/architecture.md, Interfaces): flags > env (`AMPSTREAM_*`) > file > defaults. The file is
  * parsed first; then environment variables and then flags overwrite single settings in the
  * parsed document, before validation, so every value goes through the same schema. Each
  * overwritten path remembers its origin, so an invalid value is reported as

@@ -8,10 +8,10 @@ import { isSecretRef } from '../secrets/refs.js';
 import { secretRef } from './secrets.js';
 
 /**
- * The one schema of `ampstream.yaml` (design.md §4). Built from the sink registry, so a sink
- * added to `src/sinks/registry.ts` appears in the config (and in `ampstream config schema`)
- * without touching this file. Every object is strict: a misspelt key is an error with its line,
- * not a silently ignored setting.
+ * The one schema of `ampstream.yaml` (docs/architecture.md, Interfaces). Built from the sink
+ * registry, so a sink added to `src/sinks/registry.ts` appears in the config (and in `ampstream
+ * config schema`) without touching this file. Every object is strict: a misspelt key is an error
+ * with its line, not a silently ignored setting.
  */
 
 const streamId = z

@@ -14,7 +14,7 @@ export interface LoggedEvent {
   readonly timestamp: number;
 }
 
-/** `/v1/events` filters (cisco-api.md §3.5): AND across kinds, OR within a kind; empty = any. */
+/** `/v1/events` filters (docs/secure-endpoint-api.md §3.5): AND across kinds, OR within one. */
 export interface EventQuery {
   readonly eventTypes: readonly number[];
   readonly groupGuids: readonly string[];

@@ -24,7 +24,7 @@ import type { EmulatorFleet, EmulatorOptions, RunningEmulator } from './types.js
 export type * from './types.js';
 
 /**
- * The local Secure Endpoint (design.md §5): REST API v1 over HTTPS with its own CA, event
+ * The local Secure Endpoint (docs/emulator.md): REST API v1 over HTTPS with its own CA, event
  * streams backed by real queues and users on a real RabbitMQ, an AMQPS (TLS) front piping to
  * the broker, and a seeded event generator. See docs/emulator.md.
  *

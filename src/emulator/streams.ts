@@ -7,7 +7,7 @@ import { bindingDiff, bindingKeys, queueNameFor } from './broker/routing.js';
 import type { StateStore, StoredStream } from './state.js';
 
 /**
- * Event-stream lifecycle (cisco-api.md §2): validation, the 5-per-org limit, unique names,
+ * Event-stream lifecycle (docs/secure-endpoint-api.md §2): validation, the 5-per-org limit, unique names,
  * credentials, and the matching broker objects — a durable queue with the 10-day TTL bound
  * to the stream's filters, and a broker user who may only read that queue.
  *
@@ -16,7 +16,7 @@ import type { StateStore, StoredStream } from './state.js';
  *   API_BAD_REQUEST / API_NAME_TAKEN / API_STREAM_LIMIT → 400, API_NOT_FOUND → 404.
  */
 
-/** The cloud's limit of active event streams per organisation (cisco-api.md §2.7) */
+/** The cloud's limit of active event streams per organisation (docs/secure-endpoint-api.md §2.7) */
 export const MAX_STREAMS_PER_ORG = 5;
 export const TEXT_NOT_FOUND = 'Event stream not found';
 export const TEXT_NAME_TAKEN = 'Name has already been taken';

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { SecureEndpointEvent } from '../event/types.js';
 
 /**
- * The programmatic face of the local Secure Endpoint emulator (design.md §5). The CLI
+ * The programmatic face of the local Secure Endpoint emulator (docs/emulator.md). The CLI
  * (`ampstream emulator`, `ampstream demo`) and the integration tests use only this.
  */
 export interface EmulatorOptions {
@@ -41,17 +41,17 @@ export interface PublishOptions {
   /** only these event type ids (default: the realistic mix) */
   readonly eventTypeIds?: readonly number[];
   /**
-   * Extension: only events of computers in these groups (default: the whole fleet). Lets a
-   * test aim events at a stream's group filter (e.g. the seed script test).
+   * only events of computers in these groups (default: the whole fleet). Lets a test aim
+   * events at a stream's group filter (e.g. the seed script test).
    */
   readonly groupGuids?: readonly string[];
-  /** Extension: only events of these computers (connector GUIDs). */
+  /** only events of these computers (connector GUIDs) */
   readonly connectorGuids?: readonly string[];
 }
 
 /**
- * Extension: the emulated organisation's fleet, so tests can pick a group or computer
- * without a REST round trip (the same data `/v1/groups` and `/v1/computers` serve).
+ * The emulated organisation's fleet, so tests can pick a group or computer without a REST
+ * round trip (the same data `/v1/groups` and `/v1/computers` serve).
  */
 export interface EmulatorFleet {
   readonly groups: readonly { readonly guid: string; readonly name: string }[];
@@ -76,11 +76,11 @@ export interface RunningEmulator extends EmulatorCredentials {
   /** Generate and publish `count` events now (publisher confirms); returns what was published. */
   publish(count: number, options?: PublishOptions): Promise<SecureEndpointEvent[]>;
   /**
-   * Extension: like `publish` but returns only the count, without keeping the event objects
-   * (for filling a queue with 10^5-10^6 events in benchmarks; memory stays flat).
+   * Like `publish` but returns only the count, without keeping the event objects (for filling a
+   * queue with 10^5-10^6 events in benchmarks; memory stays flat).
    */
   publishBulk(count: number, options?: PublishOptions): Promise<number>;
-  /** Extension: groups and computers of the emulated organisation. */
+  /** Groups and computers of the emulated organisation. */
   readonly fleet: EmulatorFleet;
   /** Publish arbitrary bytes through the stream exchange (poison-message tests). */
   publishRaw(body: Buffer, route?: { eventTypeId?: number; groupGuid?: string }): Promise<void>;

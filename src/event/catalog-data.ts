@@ -1,7 +1,7 @@
 /**
  * Secure Endpoint event types: id → current name (and a former name where one is known).
  *
- * Source: cisco-api.md §4.3 (a `/v1/event_types` dump, cross-checked with Cisco scripts; newer
+ * Source: docs/secure-endpoint-api.md §4.3 (a `/v1/event_types` dump, cross-checked with Cisco scripts; newer
  * names from 2021 event data). Names drift over time: key on the id, resolve names from
  * `/v1/event_types` when an API is at hand, and use this table as the offline fallback.
  */

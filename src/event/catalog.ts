@@ -9,7 +9,7 @@ export function eventTypeById(id: number): EventTypeInfo | undefined {
 }
 
 /**
- * The class the top byte of an event type id encodes (cisco-api.md §4.3, [I]):
+ * The class the top byte of an event type id encodes (docs/secure-endpoint-api.md §4.3, [I]):
  * 0x21/0x22 info or success, 0x41/0x42 threat or warning, 0x81/0x82 failure.
  * Ids below 2^24 (1003, 1004, …) are account events: `info`.
  */

@@ -1,6 +1,6 @@
 /**
  * The Secure Endpoint event, as one stream message body (and one `/v1/events` `data[]` item).
- * Field list: cisco-api.md §4.1-4.2. Only the identity and time fields are always present;
+ * Field list: docs/secure-endpoint-api.md §4.1-4.2. Only the identity and time fields are always present;
  * everything else varies by event type and by era, so it is optional here.
  *
  * `id` is a 64-bit integer above 2^53 on the wire. After `decodeEvent` it is a decimal

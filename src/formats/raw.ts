@@ -1,11 +1,12 @@
 import type { Format } from './types.js';
 
 /**
- * `raw`: the original message bytes, untouched (design.md §2: "the raw format forwards the
- * original bytes untouched"), so ids above 2^53 and every field arrive exactly as Cisco sent
- * them. A body that spans several lines (pretty-printed JSON) is still one record: sinks that
- * write JSON lines must not receive embedded newlines, so CR/LF bytes outside strings (JSON
- * whitespace) are dropped; inside JSON strings a raw newline cannot occur (it must be escaped).
+ * `raw`: the original message bytes, untouched (docs/architecture.md, Ids above 2^53: "the raw
+ * format forwards the original bytes untouched"), so ids above 2^53 and every field arrive exactly
+ * as Cisco sent them. A body that spans several lines (pretty-printed JSON) is still one record:
+ * sinks that write JSON lines must not receive embedded newlines, so CR/LF bytes outside strings
+ * (JSON whitespace) are dropped; inside JSON strings a raw newline cannot occur (it must be
+ * escaped).
  */
 export const rawFormat: Format = {
   name: 'raw',

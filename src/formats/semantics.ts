@@ -3,7 +3,7 @@ import { eventTypeClass, type EventTypeClass } from '../event/catalog.js';
 /**
  * What an event type *means*, shared by the ECS, OCSF and CEF mappers so they agree.
  *
- * - `cls`: the class encoded in the top byte of `event_type_id` (cisco-api.md §4.3:
+ * - `cls`: the class encoded in the top byte of `event_type_id` (docs/secure-endpoint-api.md §4.3:
  *   0x21/0x22 info or success, 0x41/0x42 threat or warning, 0x81/0x82 failure).
  * - `domain`: the subject (malware, quarantine, scan, isolation, …).
  * - `action`: what the control did (detected, quarantined, blocked, …).
@@ -55,7 +55,7 @@ export interface Semantics {
 
 type Entry = readonly [Domain, Action];
 
-/** Event type id → meaning. Ids and names: cisco-api.md §4.3. */
+/** Event type id → meaning. Ids and names: docs/secure-endpoint-api.md §4.3. */
 const TABLE: ReadonlyMap<number, Entry> = new Map<number, Entry>([
   // account (org-level, ids below 2^24)
   [1003, ['account', 'none']],

@@ -54,7 +54,7 @@ export interface Mitre {
 const NO_MITRE: Mitre = { tactics: [], techniques: [] };
 
 /**
- * MITRE data from, in order: top-level `tactics`/`techniques` (cisco-api.md §4.1), else
+ * MITRE data from, in order: top-level `tactics`/`techniques` (docs/secure-endpoint-api.md §4.1), else
  * `threat_hunting.tactics`/`techniques` (§4.2), plus exploit-prevention indicators'
  * `tactics`/`techniques` id lists. Items are objects `{name, external_id, mitre_url, …}` or
  * bare id strings; duplicates (by id or name) are dropped.

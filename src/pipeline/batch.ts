@@ -25,10 +25,10 @@ export interface BatchDeps {
 }
 
 /**
- * What happens to one batch between "received" and "may be acked" (design.md §2): decode
- * (the raw fast path only checks the body and builds the lossless event on demand), poison →
- * dead-letter file (fsynced), dedup, then every route writes its records (routes in
- * parallel, each retrying on its own), then the written ids are remembered for dedup.
+ * What happens to one batch between "received" and "may be acked" (docs/architecture.md, Delivery
+ * contract): decode (the raw fast path only checks the body and builds the lossless event on
+ * demand), poison → dead-letter file (fsynced), dedup, then every route writes its records (routes
+ * in parallel, each retrying on its own), then the written ids are remembered for dedup.
  */
 export class BatchWriter {
   readonly counts = { delivered: 0, redelivered: 0, deadLettered: 0, duplicates: 0 };

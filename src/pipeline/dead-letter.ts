@@ -7,7 +7,7 @@ import { AmpError } from '../errors.js';
 const DEAD_LETTER_MODE = 0o600;
 
 /**
- * One dead letter, one JSON line (design.md §2 "Poison messages"):
+ * One dead letter, one JSON line (docs/architecture.md, Poison messages):
  *
  *   {"time":"2026-11-27T12:44:57.123Z","reason":"body is not JSON (…)","kind":"not-json",
  *    "delivery":{"routingKey":"…","exchange":"events_api_stream","redelivered":false},

@@ -20,7 +20,7 @@ export interface DedupStoreOptions {
 }
 
 /**
- * Persistent set of recently delivered event ids (design.md §2 "Duplicates"): better-sqlite3
+ * Persistent set of recently delivered event ids (docs/architecture.md, Duplicates and dedup): better-sqlite3
  * in WAL mode (one table, `id TEXT PRIMARY KEY, at INTEGER`), an LRU in front for the
  * redeliveries that follow a reconnect. Bounded by count and by age (`prune()`, run on a
  * timer by the pipeline).

@@ -29,12 +29,12 @@ const DEDUP_PRUNE_INTERVAL_MS = 60_000;
 const CLOSE_WAIT_MS = 5_000;
 
 /**
- * The at-least-once pipeline (design.md §2). Deliveries are cut into batches (count or
- * time); batches are processed one at a time, in delivery order: decode (poison → dead
- * letter), dedup, then every route writes its records (in parallel across routes, each with
+ * The at-least-once pipeline (docs/architecture.md, Delivery contract). Deliveries are cut into
+ * batches (count or time); batches are processed one at a time, in delivery order: decode (poison →
+ * dead letter), dedup, then every route writes its records (in parallel across routes, each with
  * its own retry); only when all have settled is the batch's last delivery acked with
- * `multiple=true`. Sequential batches make "ack up to the highest fully settled tag" simply
- * "ack the last tag of the batch just settled", and delivery tags rise with delivery order.
+ * `multiple=true`. Sequential batches make "ack up to the highest fully settled tag" simply "ack
+ * the last tag of the batch just settled", and delivery tags rise with delivery order.
  *
  * Memory is bounded by the prefetch window: the broker sends nothing beyond `prefetch`
  * unacked deliveries, so a failing sink stops consumption instead of growing a buffer.

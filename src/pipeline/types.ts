@@ -1,4 +1,9 @@
 import type { Logger } from 'pino';
+import {
+  DEFAULT_DEDUP_WINDOW_EVENTS,
+  DEFAULT_DEDUP_WINDOW_HOURS,
+  DEFAULT_DRAIN_TIMEOUT_SECONDS,
+} from '../config/defaults.js';
 import type { AmpError } from '../errors.js';
 import type { SecureEndpointEvent } from '../event/types.js';
 import type { Format } from '../formats/types.js';
@@ -8,22 +13,20 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { BackoffOptions } from '../util/backoff.js';
 
 /**
- * The pipeline (design.md §2): source → decode → dedup → filter → route → format → sink
- * write → ack. A delivery is acked only when every route it goes to has durably written it
- * (or dead-lettered it, for a non-retryable sink refusal); acks go out in delivery order,
- * `multiple=true`, up to the highest fully settled delivery.
+ * The pipeline (docs/architecture.md, Delivery contract): source → decode → dedup → filter → route
+ * → format → sink write → ack. A delivery is acked only when every route it goes to has durably
+ * written it (or dead-lettered it, for a non-retryable sink refusal); acks go out in delivery
+ * order, `multiple=true`, up to the highest fully settled delivery.
  */
 
-/** (default=500) most events in one sink write. */
-export const DEFAULT_BATCH_MAX_EVENTS = 500;
-/** (default=200) longest a partial batch waits for more events before it is written, in ms. */
-export const DEFAULT_BATCH_MAX_WAIT_MS = 200;
-/** (default=30_000) longest a graceful drain waits for held batches (a failing sink), in ms. */
-export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
-/** (default=100_000) dedup window: the most recent event ids remembered, by count. */
-export const DEFAULT_DEDUP_WINDOW_SIZE = 100_000;
-/** (default=240) dedup window by age, in hours (Cisco keeps events 10 days = 240 h). */
-export const DEFAULT_DEDUP_TTL_HOURS = 240;
+// The library's defaults are the daemon's: every value comes from config/defaults.ts.
+export { DEFAULT_BATCH_MAX_EVENTS, DEFAULT_BATCH_MAX_WAIT_MS } from '../config/defaults.js';
+/** Longest a graceful drain waits for held batches (a failing sink), in ms. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = DEFAULT_DRAIN_TIMEOUT_SECONDS * 1000;
+/** Dedup window: the most recent event ids remembered, by count. */
+export const DEFAULT_DEDUP_WINDOW_SIZE = DEFAULT_DEDUP_WINDOW_EVENTS;
+/** Dedup window by age, in hours (Cisco keeps events 10 days = 240 h). */
+export const DEFAULT_DEDUP_TTL_HOURS = DEFAULT_DEDUP_WINDOW_HOURS;
 
 /** One destination: a sink, the format its records are rendered in, an optional filter. */
 export interface Route {
@@ -45,7 +48,7 @@ export interface BatchOptions {
 export interface DedupOptions {
   /** SQLite database file (WAL mode); created 0600 if missing. */
   readonly path: string;
-  /** (default=DEFAULT_DEDUP_WINDOW_SIZE=100_000) ids kept, by count. */
+  /** (default=DEFAULT_DEDUP_WINDOW_SIZE=1_000_000) ids kept, by count. */
   readonly windowSize?: number;
   /** (default=DEFAULT_DEDUP_TTL_HOURS=240) ids kept, by age, in hours. */
   readonly ttlHours?: number;

@@ -123,10 +123,6 @@ export async function loadApiCredentials(
   };
 }
 
-export async function removeApiCredentials(vault: CredentialVault): Promise<boolean> {
-  return vault.delete(API_CREDENTIALS_ENTRY);
-}
-
 // ---- stream credentials ------------------------------------------------------------------
 
 export interface SaveStreamResult {

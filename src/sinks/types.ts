@@ -12,7 +12,7 @@ export interface SinkRecord {
 }
 
 /**
- * The one interface every sink implements (design.md §2, the delivery contract).
+ * The one interface every sink implements (docs/architecture.md, Delivery contract).
  *
  * Lifecycle: `start()` once (connect, open files, run migrations), then any number of
  * sequential `write()` calls (never concurrent: the pipeline awaits each), then `close()`.

@@ -4,6 +4,7 @@ import { AmpError } from '../errors.js';
 import { resolveProxy } from '../proxy/settings.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
+import { amqpEndpoint } from './endpoint.js';
 import { Session, type SessionSettings } from './session.js';
 import { SourceProbe } from './probe.js';
 import {
@@ -21,7 +22,6 @@ import {
   type SourceState,
   type SourceStatus,
 } from './types.js';
-import { DEFAULT_COALESCE_PAUSE_MS } from './read-coalescing.js';
 
 /** A delivery as the pipeline sees it: a plain object of fixed shape (monomorphic hot path). */
 class AmqpDelivery implements Delivery {
@@ -36,7 +36,7 @@ class AmqpDelivery implements Delivery {
 }
 
 /**
- * The supervised AMQP consumer (design.md §2 "Reconnect"): reconnects forever with capped
+ * The supervised AMQP consumer (docs/architecture.md, Reconnect): reconnects forever with capped
  * full-jitter backoff on network errors, heartbeat timeouts, broker restarts, forced closes
  * and consumer cancellation; stops for good, with no retry loop, on ACCESS_REFUSED, queue
  * NOT_FOUND (the stream was deleted) and TLS verification failures.
@@ -72,6 +72,7 @@ export class AmqpSource implements Source {
 
   constructor(options: SourceOptions) {
     const target = new URL(options.url);
+    const endpoint = amqpEndpoint(target);
     // the environment's proxy applies to amqps only (a plain amqp:// broker is a local one)
     const proxy =
       target.protocol !== 'amqps:' && options.proxy === undefined
@@ -79,8 +80,8 @@ export class AmqpSource implements Source {
         : resolveProxy({
             configured: options.proxy,
             origin: 'the stream proxy setting',
-            host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
-            port: target.port === '' ? (target.protocol === 'amqps:' ? 5671 : 5672) : Number(target.port),
+            host: endpoint.host,
+            port: endpoint.port,
             ...(options.env === undefined ? {} : { env: options.env }),
           });
     this.#o = {
@@ -93,7 +94,6 @@ export class AmqpSource implements Source {
       heartbeatSeconds: options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS,
       connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       connectionName: options.connectionName ?? 'ampstream',
-      coalesceReadsMs: options.coalesceReadsMs ?? DEFAULT_COALESCE_PAUSE_MS,
       proxy,
     };
     this.#peek = options.mode === 'peek';

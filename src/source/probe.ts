@@ -32,7 +32,8 @@ export interface ProbeDeps {
  *
  * - a periodic passive declare (on its own short-lived channel) reporting queue depth and
  *   consumer count; more than one consumer is a warning, because Cisco splits the events
- *   of a stream between its consumers (cisco-api.md §2.7, §7.6); NOT_FOUND here means the
+ *   of a stream between its consumers (docs/secure-endpoint-api.md §2.7, §5 pitfall 6); NOT_FOUND
+ * here means the
  *   stream was deleted while we consumed: fatal.
  * - the watchdog: connected, with room under the prefetch window, the queue not empty, and
  *   still nothing delivered for `watchdogMs` → the consumer is wedged: reconnect. A full

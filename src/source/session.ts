@@ -6,8 +6,8 @@ import { AmpError } from '../errors.js';
 import type { ProxySettings } from '../proxy/settings.js';
 import { openTunnel } from '../proxy/tunnel.js';
 import { classifyAmqpError } from './classify.js';
-import { coalesceReads } from './read-coalescing.js';
 import { connectThroughTunnel, deliverSynchronously } from './amqp-client-internals.js';
+import { amqpEndpoint } from './endpoint.js';
 
 /**
  * One AMQP session: connection + consumer channel + consumer, on one queue. It lives until the
@@ -32,7 +32,6 @@ export interface SessionSettings {
   readonly heartbeatSeconds: number;
   readonly connectTimeoutMs: number;
   readonly connectionName: string;
-  readonly coalesceReadsMs: number;
   /** an HTTP proxy to tunnel through (CONNECT), fresh for every session; undefined: direct */
   readonly proxy: ProxySettings | undefined;
 }
@@ -64,9 +63,9 @@ export class Session {
     this.generation = generation;
     this.lost = new Promise((resolve) => (this.#resolveLost = resolve));
     const u = new URL(settings.url);
-    const port = u.port === '' ? (u.protocol === 'amqps:' ? 5671 : 5672) : Number(u.port);
+    const { host, port } = amqpEndpoint(u);
     this.host = `${u.hostname}:${port}`;
-    this.#target = { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port };
+    this.#target = { host, port };
     u.searchParams.set('heartbeat', String(settings.heartbeatSeconds));
     u.searchParams.set('frameMax', String(FRAME_MAX_BYTES));
     u.searchParams.set('name', settings.connectionName);
@@ -148,7 +147,6 @@ export class Session {
     const connecting = client.connect();
     connecting.catch(() => undefined); // if the timeout wins, a later rejection must not go unhandled
     client.socket?.on('error', (e: NodeJS.ErrnoException) => (this.#socketError ??= e));
-    if (client.socket !== undefined) coalesceReads(client.socket, { pauseMs: this.#s.coalesceReadsMs });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(

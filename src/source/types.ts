@@ -4,15 +4,13 @@ import type { Metrics } from '../telemetry/metrics.js';
 import type { BackoffOptions } from '../util/backoff.js';
 
 /**
- * The AMQP source: one supervised consumer on one Cisco event-stream queue (design.md §2,
- * cisco-api.md §2.7-2.9). It knows nothing of sinks: it hands deliveries to one handler and
+ * The AMQP source: one supervised consumer on one Cisco event-stream queue (docs/architecture.md,
+ * docs/secure-endpoint-api.md §2.7-2.9). It knows nothing of sinks: it hands deliveries to one handler and
  * settles them when told to.
  */
 
-/** (default=1000) basic.qos prefetch: the most unacked deliveries the broker sends us. */
-export const DEFAULT_PREFETCH = 1000;
-/** (default=30) AMQP heartbeat, in seconds, proposed to the broker. */
-export const DEFAULT_HEARTBEAT_SECONDS = 30;
+// basic.qos prefetch and the AMQP heartbeat: the daemon's defaults, from config/defaults.ts.
+export { DEFAULT_HEARTBEAT_SECONDS, DEFAULT_PREFETCH } from '../config/defaults.js';
 /** (default=15_000) TCP + TLS + AMQP handshake budget, in ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 /** (default=60_000) connected, queue non-empty, nothing delivered for this long → reconnect, in ms. */
@@ -52,12 +50,6 @@ export interface SourceOptions {
   readonly heartbeatSeconds?: number;
   /** Reconnect backoff (capped full jitter, `src/util/backoff.ts`). Tests shrink it. */
   readonly reconnect?: BackoffOptions;
-  /**
-   * (default=0: off) after a small socket read, pause reading this long so the next read
-   * gathers more (fewer event-loop wake-ups per event; see read-coalescing.ts), in ms. Plain
-   * AMQP only: never applied over TLS, where it cut a drain's rate by 9x.
-   */
-  readonly coalesceReadsMs?: number;
   /** (default=DEFAULT_CONNECT_TIMEOUT_MS=15_000) connect budget per attempt, in ms. */
   readonly connectTimeoutMs?: number;
   /** (default=DEFAULT_WATCHDOG_MS=60_000) see DEFAULT_WATCHDOG_MS; 0 = off. In ms. */

@@ -6,7 +6,7 @@ import { resolveEventTypes, resolveGroups } from './resolve.js';
 import { MAX_STREAMS_PER_ORG, type StreamsApi, type VaultState } from './types.js';
 
 /**
- * Create an event stream the safe way (design.md §3, cisco-api.md §7 gotcha 1):
+ * Create an event stream the safe way (docs/secure-endpoint-api.md §5 pitfall 1):
  *   1. resolve event type / group names (unknown → error with suggestions, nothing sent);
  *   2. pre-check the 5-stream limit and the name (clear errors before POSTing);
  *   3. POST once (the client never repeats it blindly);

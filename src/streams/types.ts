@@ -33,5 +33,5 @@ export type VaultState =
  */
 export type CredentialsStatus = 'stored' | 'missing' | 'stale' | 'unknown';
 
-/** Maximum event streams per organisation (cisco-api.md §2.7). */
+/** Maximum event streams per organisation (docs/secure-endpoint-api.md §2.7). */
 export const MAX_STREAMS_PER_ORG = 5;

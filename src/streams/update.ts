@@ -5,7 +5,7 @@ import { resolveEventTypes, resolveGroups, resolveStream } from './resolve.js';
 import type { StreamsApi } from './types.js';
 
 /**
- * Change a stream's name, event types or groups (cisco-api.md §2.5: PATCH any subset; an
+ * Change a stream's name, event types or groups (docs/secure-endpoint-api.md §2.5: PATCH any subset; an
  * empty list means "all"). The queue and the AMQP credentials stay the same, so the vault
  * entry remains valid.
  */

@@ -1,10 +1,10 @@
 import type { PipelineStats } from '../pipeline/types.js';
 
 /**
- * `/healthz` (design.md §6): healthy when every pipeline holds a live consumer and no sink
- * has been failing (retrying its batch) for longer than a threshold. A sink that fails now and
- * then is normal (backpressure, retries); one stuck for minutes needs a human. The report is
- * JSON with a reason per problem, so `curl /healthz` says what is wrong.
+ * `/healthz` (docs/architecture.md, Observability): healthy when every pipeline holds a live
+ * consumer and no sink has been failing (retrying its batch) for longer than a threshold. A sink
+ * that fails now and then is normal (backpressure, retries); one stuck for minutes needs a human.
+ * The report is JSON with a reason per problem, so `curl /healthz` says what is wrong.
  */
 
 export interface HealthInput {

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * Prometheus metrics for the delivery core (design.md §6), on a private `Registry` per
+ * Prometheus metrics for the delivery core (docs/architecture.md, Observability), on a private `Registry` per
  * instance (never prom-client's global one), so tests and several daemons in one process stay
  * isolated. The daemon serves `metrics.registry.metrics()` on `/metrics`.
  *

@@ -24,10 +24,3 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+):([^/@\s]+)@/gi;
 export function redactUrls(text: string): string {
   return text.replace(URL_USERINFO, '$1$2:***@');
 }
-
-/** Replace every occurrence of the given secret values in `text`. */
-export function redactValues(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const s of secrets) if (s !== undefined && s.length >= 4) out = out.split(s).join('***');
-  return out;
-}

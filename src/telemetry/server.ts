@@ -7,9 +7,9 @@ import { AmpError } from '../errors.js';
 import type { HealthReport } from './health.js';
 
 /**
- * The daemon's own HTTP listener (design.md §6, stack-and-style.md §3.6): Prometheus
+ * The daemon's own HTTP listener (docs/architecture.md, Observability): Prometheus
  * `/metrics` and `/healthz`, on a port of its own so nothing else can starve a scrape.
- * Bound to 127.0.0.1 unless the config says otherwise (design.md §8).
+ * Bound to 127.0.0.1 unless the config says otherwise (docs/architecture.md, Security).
  *
  *   GET /metrics  200 text/plain; version=0.0.4 (the prom-client registry)
  *   GET /healthz  200 {"status":"ok",…} or 503 {"status":"unhealthy","reasons":[…],…}

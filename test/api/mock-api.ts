@@ -1,6 +1,6 @@
 /**
  * Test helper: a SecureEndpointClient wired to an undici MockAgent, with recorded sleeps and a
- * fixed clock, plus envelope/error body builders in the shapes of cisco-api.md §1.3-1.4.
+ * fixed clock, plus envelope/error body builders in the shapes of docs/secure-endpoint-api.md §1.3-1.4.
  */
 import { MockAgent, type Interceptable } from 'undici';
 import { SecureEndpointClient, type SecureEndpointClientOptions } from '../../src/api/client.js';

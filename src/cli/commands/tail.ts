@@ -8,9 +8,6 @@ import { DEFAULT_PREFETCH } from '../../config/defaults.js';
  * `--consume` acks each event once its line is written.
  */
 
-export const PEEK_NOTICE =
-  'peek mode: events are not acknowledged and stay in the queue; use --consume to remove them';
-
 export function registerTail(program: Command): void {
   program
     .command('tail')

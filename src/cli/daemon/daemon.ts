@@ -53,7 +53,7 @@ interface Running {
 }
 
 /**
- * Cisco stream credentials never change (no rotation, cisco-api.md §2.5): when the broker
+ * Cisco stream credentials never change (no rotation, docs/secure-endpoint-api.md §2.5): when the broker
  * refuses credentials that worked earlier in this run, the stream's user is gone — the stream
  * was deleted (the queue goes with it). Report that, with the "stream gone" exit code (69),
  * rather than a generic access refusal (77), which is kept for credentials that never worked.

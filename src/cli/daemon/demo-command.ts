@@ -3,9 +3,11 @@ import { connect } from 'node:net';
 import pc from 'picocolors';
 import { SecureEndpointClient } from '../../api/client.js';
 import { amqpTargetFromCredentials } from '../../api/amqp-credentials.js';
+import { DEFAULT_AMQP_URL_PORT } from '../../config/defaults.js';
 import { AmpError, ExitCode, isAmpError, toAmpError } from '../../errors.js';
 import { startEmulator } from '../../emulator/index.js';
 import type { RunningEmulator } from '../../emulator/types.js';
+import { amqpEndpoint } from '../../source/endpoint.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { sleep } from '../../util/backoff.js';
 import { redactUrls } from '../../telemetry/redact.js';
@@ -206,11 +208,11 @@ const BROKER_PROBE_TIMEOUT_MS = 3000;
 /** A TCP connect to the broker first: a missing RabbitMQ is reported at once, before any setup. */
 function probeBroker(url: string): Promise<string | undefined> {
   let host = '127.0.0.1';
-  let port = 5672;
+  let port = DEFAULT_AMQP_URL_PORT;
   try {
-    const u = new URL(url);
-    host = u.hostname.replace(/^\[(.*)\]$/, '$1') || host;
-    port = Number(u.port || (u.protocol === 'amqps:' ? 5671 : 5672));
+    const endpoint = amqpEndpoint(new URL(url));
+    host = endpoint.host || host;
+    port = endpoint.port;
   } catch {
     return Promise.resolve('not a URL');
   }

@@ -1,7 +1,7 @@
 import { ExitCode } from '../../errors.js';
 
 /**
- * SIGINT / SIGTERM handling shared by `run`, `tail` and `demo` (design.md §2, Shutdown):
+ * SIGINT / SIGTERM handling shared by `run`, `tail` and `demo` (docs/architecture.md, Shutdown):
  * the first signal asks for a graceful stop (drain: ack what was written, requeue the rest);
  * a second one exits at once with 130 — anything unacked is redelivered by the broker, so
  * even that loses nothing.

@@ -1,5 +1,6 @@
 /**
- * How Secure Endpoint routes stream messages (cisco-api.md §2.9, §8), as pure functions.
+ * How Secure Endpoint routes stream messages (docs/secure-endpoint-api.md §2.9; docs/emulator.md),
+ * as pure functions.
  *
  * Every event is published to the topic exchange `events_api_stream` with
  *   routing key  <org_guid>.<connector_guid>.<event_type_id>
@@ -12,7 +13,7 @@
  */
 
 export const STREAM_EXCHANGE = 'events_api_stream';
-/** 10 days in ms: how long the cloud keeps an event in a stream queue (cisco-api.md §2.7) */
+/** 10 days in ms: how long the cloud keeps an event in a stream queue (docs/secure-endpoint-api.md §2.7) */
 export const STREAM_MESSAGE_TTL_MS = 864_000_000;
 
 export function queueNameFor(streamId: number): string {

@@ -2,13 +2,13 @@ import { type Builder, cleanParent, rngUuid, startFields } from './common.js';
 
 /**
  * Builders for operational events: scans, policy and product updates, isolation,
- * vulnerable applications and threat-hunting incidents (cisco-api.md §4.4 E6, E8, E9 and
+ * vulnerable applications and threat-hunting incidents (docs/secure-endpoint-api.md §4.4 E6, E8, E9 and
  * the §4.1-4.2 objects `scan`, `isolation`, `bp_data`, `vulnerabilities`, `threat_hunting`).
  */
 
 const SCAN_KINDS = ['Flash Scan', 'Full Scan', 'Custom Scan'] as const;
 
-/** Scan Started (554696714): `scan` with the description only ([I] cisco-api.md E9 note) */
+/** Scan Started (554696714): `scan` with the description only ([I] docs/secure-endpoint-api.md §4.4, E9) */
 export const scanStarted: Builder = (input) => ({ scan: { description: input.rng.pick(SCAN_KINDS) } });
 
 function scanCounters(input: Parameters<Builder>[0], detections: number): Record<string, unknown> {

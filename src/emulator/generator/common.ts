@@ -27,7 +27,7 @@ export type EventFields = Record<string, unknown>;
 
 export type Builder = (input: BuildInput) => EventFields;
 
-/** ISO 8601 the way the API writes it: seconds, `+00:00` (cisco-api.md §4.1). */
+/** ISO 8601 the way the API writes it: seconds, `+00:00` (docs/secure-endpoint-api.md §4.1). */
 export function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', '+00:00');
 }
@@ -36,7 +36,7 @@ export function startFields(timeMs: number): EventFields {
   return { start_timestamp: Math.floor(timeMs / 1000), start_date: isoSeconds(timeMs) };
 }
 
-/** The `computer` object of an event (cisco-api.md §4.2). */
+/** The `computer` object of an event (docs/secure-endpoint-api.md §4.2). */
 export function computerJson(c: Computer, apiUrl: string, withUser: boolean): EventFields {
   return {
     connector_guid: c.connectorGuid,

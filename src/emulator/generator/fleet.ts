@@ -4,7 +4,7 @@ import { faker } from '@faker-js/faker/locale/en';
  * The emulated organisation's fleet: groups (each with a policy) and computers with
  * consistent hostnames, users, addresses and connector GUIDs, all drawn from faker seeded
  * with the emulator seed, so the same seed always gives the same fleet. Field names follow
- * cisco-api.md §3.3-3.4.
+ * docs/secure-endpoint-api.md §3.3-3.4.
  *
  * faker's instance is process-global; seeding it and drawing everything happen in one
  * synchronous run here, so nothing else can interleave draws.

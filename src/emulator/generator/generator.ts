@@ -90,7 +90,7 @@ const BUILDERS = new Map<number, Builder>([
   [TYPE.THREAT_HUNTING, a.threatHunting],
 ]);
 
-/** Event types whose body carries no `group_guids` (cisco-api.md §4.1). */
+/** Event types whose body carries no `group_guids` (docs/secure-endpoint-api.md §4.1). */
 const NO_GROUP_GUIDS = new Set<number>([TYPE.THREAT_HUNTING]);
 
 /** Event types whose details only make sense on Windows (Office, PowerShell, exploit prevention). */

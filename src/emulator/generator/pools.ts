@@ -4,7 +4,7 @@ import { faker } from '@faker-js/faker/locale/en';
  * Value pools the event builders draw from: file hashes, malware and clean file names,
  * detection names, remote hosts. Built once with faker right after the fleet (same seed);
  * fixed lists (IOC names, CVEs, MITRE entries) are realistic examples written for the
- * emulator (cisco-api.md §4.2 shapes), not copies of real incidents.
+ * emulator (docs/secure-endpoint-api.md §4.2 shapes), not copies of real incidents.
  */
 
 export interface MalwareSample {

@@ -8,7 +8,7 @@ import {
 } from './common.js';
 
 /**
- * Builders for detection events (cisco-api.md §4.4 E1-E5, E7, E10 and the §4.2 nested
+ * Builders for detection events (docs/secure-endpoint-api.md §4.4 E1-E5, E7, E10 and the §4.2 nested
  * objects). Each returns the type-specific fields in wire order.
  */
 

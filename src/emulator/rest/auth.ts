@@ -3,7 +3,7 @@ import type { EmulatorCredentials } from '../types.js';
 
 /**
  * HTTP Basic authentication with one client id and two API keys (read & write, read-only),
- * and the per-key hourly request budget (cisco-api.md §1.2, §1.5).
+ * and the per-key hourly request budget (docs/secure-endpoint-api.md §1.2, §1.5).
  *
  * Rate-limit headers, on every response, in the spelling live responses use:
  *   x-ratelimit-limit      requests allowed per window

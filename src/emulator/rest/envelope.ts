@@ -1,5 +1,5 @@
 /**
- * The v1 JSON envelope (cisco-api.md §1.3-1.4, §1.6), as pure functions.
+ * The v1 JSON envelope (docs/secure-endpoint-api.md §1.3-1.4, §1.6), as pure functions.
  *
  *   success: {"version":"v1.2.0","metadata":{"links":{"self","next"?,"prev"?},
  *             "results":{"total","current_item_count","index","items_per_page"}},"data":…}

@@ -15,7 +15,7 @@ import {
 import { type Params, integer, list, one, readParams } from './params.js';
 
 /**
- * Read-only organisation endpoints (cisco-api.md §3): `/v1/version`, `/v1/event_types`,
+ * Read-only organisation endpoints (docs/secure-endpoint-api.md §3): `/v1/version`, `/v1/event_types`,
  * `/v1/groups[/{guid}]`, `/v1/computers[/{guid}]`, `/v1/events`. Field names follow §3.2-3.5.
  */
 

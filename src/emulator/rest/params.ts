@@ -1,7 +1,7 @@
 import { AmpError } from '../../errors.js';
 
 /**
- * Request parameters the Rails way (cisco-api.md §1.6-1.7): the same names arrive in the
+ * Request parameters the Rails way (docs/secure-endpoint-api.md §1.6-1.7): the same names arrive in the
  * query string, in a form body or in a JSON body, and list parameters come as
  * `event_type[]=1&event_type[]=2`, as repeated keys without brackets (what python-requests
  * sends for `data={"event_type": [1, 2]}`, the seed's own request), as a single value, or as

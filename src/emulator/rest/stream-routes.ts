@@ -6,7 +6,7 @@ import { API_VERSION, resourceBody } from './envelope.js';
 import { list, one, readParams } from './params.js';
 
 /**
- * `/v1/event_streams` (cisco-api.md §2.1): GET list, POST create (201, the only response with
+ * `/v1/event_streams` (docs/secure-endpoint-api.md §2.1): GET list, POST create (201, the only response with
  * the password), GET/PATCH/DELETE one. Request fields are singular (`event_type`,
  * `group_guid`), response fields plural (`event_types`, `group_guids`).
  */

@@ -39,7 +39,7 @@ export interface VulnerabilityParts {
 }
 
 /**
- * vulnerability.* from `vulnerabilities[]` (cisco-api.md §4.2: the first element carries the
+ * vulnerability.* from `vulnerabilities[]` (docs/secure-endpoint-api.md §4.2: the first element carries the
  * application `name` + `version`, every element a `cve`, `score` (a string such as "9.3") and
  * `url`). ECS: vulnerability.id (keyword: the CVE ids), vulnerability.reference (keyword: the
  * advisory URLs), vulnerability.score.base (float: the highest score), vulnerability.enumeration

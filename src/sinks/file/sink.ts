@@ -19,10 +19,10 @@ export interface FileSinkDeps {
 }
 
 /**
- * JSON lines appended to a file with our own rotation on a `FileHandle`, so a batch is one
- * write(2) + one fdatasync(2) and `write()` resolves only once the bytes are on the disk
- * (design.md §2: "file written and flushed"). Rotation happens between batches (never splits
- * one); gzip and retention run in the background after a rotation.
+ * JSON lines appended to a file with our own rotation on a `FileHandle`, so a batch is one write(2)
+ * + one fdatasync(2) and `write()` resolves only once the bytes are on the disk
+ * (docs/architecture.md, Delivery contract: "written and fdatasynced"). Rotation happens between
+ * batches (never splits one); gzip and retention run in the background after a rotation.
  *
  * Failure model: any I/O error is retryable (`SINK_DISK_FULL` for ENOSPC/EDQUOT,
  * `SINK_WRITE_FAILED` otherwise: path not writable, directory missing, I/O error). A batch

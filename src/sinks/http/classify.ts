@@ -2,7 +2,7 @@ import { AmpError } from '../../errors.js';
 import type { HttpResponse } from './client.js';
 
 /**
- * What an HTTP status means for the delivery contract (design.md §2):
+ * What an HTTP status means for the delivery contract (docs/architecture.md, Delivery contract):
  *   2xx                 durable: the batch may be acked
  *   429, 5xx, 408       retryable (SINK_UNAVAILABLE): the pipeline holds the batch and retries;
  *                       a `Retry-After` header is passed on as `details.retryAfterMs`

@@ -13,7 +13,7 @@ const gzip = promisify(gzipCb);
 type State = 'new' | 'started' | 'closed';
 
 /**
- * POSTs each batch as one JSON array or NDJSON body. Durable = any 2xx (design.md §2).
+ * POSTs each batch as one JSON array or NDJSON body. Durable = any 2xx (docs/architecture.md).
  * Failures are classified by `classifyHttpStatus` and the client's transport errors; the
  * undici pool reconnects by itself on the next write after a failure.
  */

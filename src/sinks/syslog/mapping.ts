@@ -46,7 +46,7 @@ export type SeverityName = keyof typeof SEVERITIES;
 export const severityNames = Object.keys(SEVERITIES) as [SeverityName, ...SeverityName[]];
 
 /**
- * Event severity ("Low" | "Medium" | "High" | "Critical", cisco-api.md §4.1; threat hunting
+ * Event severity ("Low" | "Medium" | "High" | "Critical", docs/secure-endpoint-api.md §4.1; threat hunting
  * uses lower case) → syslog severity. Events without one are informational.
  */
 export const DEFAULT_SEVERITY_MAP: Readonly<Record<string, SeverityName>> = {

@@ -12,7 +12,7 @@ type State = 'new' | 'started' | 'closed';
 
 /**
  * RFC 5424 messages over TCP or TLS (octet-counted frames, one write per batch, durable per
- * design.md §2 once the socket stays open after the write) or UDP (best effort only).
+ * docs/architecture.md once the socket stays open after the write) or UDP (best effort only).
  * `start()` connects; if the receiver is down it fails retryably, and every later `write()`
  * connects again by itself.
  */

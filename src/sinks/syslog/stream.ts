@@ -4,12 +4,12 @@ import { AmpError } from '../../errors.js';
 import { errorCode, isTlsCertificateError, TLS_CERT_HINT, type LoadedTls } from '../http/tls.js';
 
 /**
- * One TCP or TLS connection to a syslog receiver, and the durability rule of design.md §2:
- * a batch is delivered when its bytes were written to a socket that is then still open.
- * `send` writes the whole batch, waits for the write callback (the kernel took every byte),
- * then waits `confirmMs` more: a peer that died meanwhile shows up as an error or a close,
- * and the batch is failed (retryable) so the pipeline sends it again on a new connection.
- * After any failure the socket is dropped; the next `send` connects afresh.
+ * One TCP or TLS connection to a syslog receiver, and the durability rule of docs/architecture.md
+ * (Delivery contract): a batch is delivered when its bytes were written to a socket that is then
+ * still open. `send` writes the whole batch, waits for the write callback (the kernel took every
+ * byte), then waits `confirmMs` more: a peer that died meanwhile shows up as an error or a close,
+ * and the batch is failed (retryable) so the pipeline sends it again on a new connection. After any
+ * failure the socket is dropped; the next `send` connects afresh.
  */
 
 export interface StreamOptions {
