@@ -29,11 +29,17 @@ chmod 755 "$work"
 pids=()
 rabbit_node=""
 pg_data=""
+started_epmd=""
 
 cleanup() {
   set +e
   if [ -n "$rabbit_node" ]; then
     RABBITMQ_NODENAME="$rabbit_node" rabbitmqctl -q stop >/dev/null 2>&1
+  fi
+  # the Erlang port mapper, when this run started it (e.g. inside `unshare -n`)
+  if [ -n "$started_epmd" ]; then
+    epmd_bin=$(command -v epmd || ls /usr/lib/erlang/erts-*/bin/epmd 2>/dev/null | head -1)
+    [ -n "$epmd_bin" ] && "$epmd_bin" -kill >/dev/null 2>&1
   fi
   if [ -n "$pg_data" ]; then
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$pg_data" -m immediate -w stop >/dev/null 2>&1
@@ -94,6 +100,7 @@ export RABBITMQ_ENABLED_PLUGINS_FILE="$rabbit_dir/enabled_plugins"
 export RABBITMQ_MNESIA_BASE="$rabbit_dir/mnesia"
 export RABBITMQ_LOG_BASE="$rabbit_dir/log"
 export RABBITMQ_PID_FILE="$rabbit_dir/node.pid"
+port_open 4369 || started_epmd=1
 log "starting RabbitMQ node $rabbit_node on 127.0.0.1:$amqp_port (management :$mgmt_port)"
 rabbitmq-server -detached >/dev/null 2>&1 || { log "rabbitmq-server did not start"; exit 1; }
 
