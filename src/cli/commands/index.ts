@@ -2,6 +2,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { registerConfig } from './config.js';
 import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
+import { registerDoctor } from './doctor.js';
 import { registerEmulator } from './emulator.js';
 import { registerEventTypes } from './event-types.js';
 import { registerGroups } from './groups.js';
@@ -29,4 +30,5 @@ export const commands: readonly Register[] = [
   registerRun,
   registerTail,
   registerDemo,
+  registerDoctor,
 ];
