@@ -5,8 +5,10 @@
 #   librabbitmq-dev, gcc:           the C reference consumer of `npm run bench`
 #   openssl:                        the emulator generates its local CA and certificates with it
 #   tinyproxy:                      the outbound proxy tests (API and AMQPS through an HTTP CONNECT tunnel)
+#   chromium:                       the dashboard's browser test (driven by playwright-core; no browser download)
+#   systemd:                        `systemd-analyze verify` of the packaged unit file (present on most systems)
 set -euo pipefail
-pkgs=(python3-pika python3-requests rsyslog rsyslog-gnutls librabbitmq-dev gcc openssl tinyproxy)
+pkgs=(python3-pika python3-requests rsyslog rsyslog-gnutls librabbitmq-dev gcc openssl tinyproxy chromium systemd)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
