@@ -103,7 +103,7 @@ function renderEvents(events, payloads) {
     $('events'),
     events.length === 0
       ? [el('li', { class: 'muted' }, 'no event written yet')]
-      : events.map((e) => {
+      : events.slice(0, 15).map((e) => {
           const li = el(
             'li',
             {},

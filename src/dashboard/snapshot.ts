@@ -80,7 +80,9 @@ export class SnapshotBuilder {
       rate: this.#rate(`stream:${stream}`, stats.delivered, now),
       queueDepth: stats.queueDepth ?? null,
       lagSeconds: input.lag.get(stream) ?? null,
-      consumers: stats.consumerCount ?? null,
+      // the declare at connect counts the others only, a later probe counts us too: never show 0 while we consume
+      consumers:
+        stats.consumerCount === undefined ? null : Math.max(stats.consumerCount, stats.connected ? 1 : 0),
       inFlight: stats.inFlight,
       reconnects: stats.reconnects,
     }));
