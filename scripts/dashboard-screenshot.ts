@@ -24,7 +24,7 @@ try {
     await scenario.emu.publish(10);
     await sleep(500);
   }
-  await page.waitForFunction(() => /unhealthy/.test(String(globalThis.document?.body?.textContent ?? '')));
+  await page.getByRole('status').filter({ hasText: 'unhealthy' }).waitFor({ timeout: 30_000 });
   const out = join(ROOT, 'docs', 'dashboard.png');
   await page.screenshot({ path: out, fullPage: true });
   process.stdout.write(`wrote ${out}\n`);

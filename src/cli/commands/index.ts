@@ -1,4 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
+import { registerCompletion } from './completion.js';
 import { registerConfig } from './config.js';
 import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
@@ -31,4 +32,5 @@ export const commands: readonly Register[] = [
   registerTail,
   registerDemo,
   registerDoctor,
+  registerCompletion,
 ];
