@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { Region } from '../api/regions.js';
 import { toAmpError } from '../errors.js';
 import type { ProxySettings } from '../proxy/settings.js';
@@ -62,7 +62,15 @@ export async function checkApi(ep: ApiEndpoint, deps: ApiCheckDeps): Promise<Api
   } else {
     try {
       const addresses = await deps.net.resolve(host);
-      results.push(ok(S, 'dns', `${host} resolves to ${addresses.slice(0, 3).join(', ')}`));
+      results.push(
+        ok(
+          S,
+          'dns',
+          isIP(host) !== 0
+            ? `${host} is an IP address (no lookup)`
+            : `${host} resolves to ${addresses.slice(0, 3).join(', ')}`,
+        ),
+      );
     } catch (e) {
       results.push(
         fail(
