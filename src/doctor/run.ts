@@ -16,7 +16,7 @@ import { defaultNetProbes, type NetProbes } from './net.js';
 import { buildReport } from './report.js';
 import { checkSink } from './sinks.js';
 import { checkStream, type StreamCheckDeps } from './streams.js';
-import { fail, ok, skip, warnResult, type CheckResult, type DoctorReport } from './types.js';
+import { fail, ok, warnResult, type CheckResult, type DoctorReport } from './types.js';
 import { checkVault } from './vault.js';
 
 /**
@@ -211,5 +211,3 @@ async function defaultDetectRegion(conn: ResolvedConnection): Promise<string | u
     return undefined;
   }
 }
-
-export { fail, ok, skip };

@@ -172,14 +172,12 @@ function oldestCheck(S: string, look: QueueLook, deps: StreamCheckDeps): CheckRe
   const left = retention - age;
   const evidence = `the head event is ${hours(age)} old (estimated from its event time); events expire after ${hours(retention)}`;
   if (left < retention * 0.2)
-    return {
-      ...fail(
-        S,
-        'oldest',
-        `${evidence}: about ${hours(Math.max(0, left))} left before events are lost`,
-        'start consuming now (`ampstream run`); then backfill what expired from /v1/events',
-      ),
-    };
+    return fail(
+      S,
+      'oldest',
+      `${evidence}: about ${hours(Math.max(0, left))} left before events are lost`,
+      'start consuming now (`ampstream run`); then backfill what expired from /v1/events',
+    );
   if (age > retention / 2)
     return warnResult(
       S,
