@@ -22,6 +22,22 @@ export default tseslint.config(
     },
   },
   {
+    // the dashboard's browser script: plain JS served as is (no build step), checked without types
+    files: ['assets/**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'script',
+      parserOptions: { projectService: false },
+      globals: { document: 'readonly', EventSource: 'readonly', Node: 'readonly' },
+    },
+  },
+  {
+    // build helpers run by plain node
+    files: ['scripts/**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { parserOptions: { projectService: false }, globals: { process: 'readonly' } },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -4,14 +4,18 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { ExitCode } from '../errors.js';
 import { commands } from './commands/index.js';
 import { reportError } from './output.js';
-import { VERSION } from '../version.js';
+import { buildInfo, formatBuildInfo } from '../build-info.js';
 
 export function buildProgram(): Command {
   const program = new Command('ampstream')
     .description(
       'Cisco Secure Endpoint event streams: manage streams, consume events at least once, deliver them to your tools.',
     )
-    .version(VERSION)
+    .version(
+      formatBuildInfo(buildInfo()),
+      '-V, --version',
+      'print the version, commit, build time and runtime',
+    )
     .showHelpAfterError()
     .exitOverride();
   for (const register of commands) register(program);

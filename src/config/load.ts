@@ -241,7 +241,14 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
     batch: c.batch,
     dedup: { ...c.dedup, path: abs(c.dedup.path) },
     deadLetter: { path: abs(c.deadLetter.path) },
-    metrics: { listen: c.metrics.listen === false ? false : parseListen(c.metrics.listen) },
+    metrics: {
+      listen: c.metrics.listen === false ? false : parseListen(c.metrics.listen),
+      dashboard: {
+        enabled: c.metrics.dashboard.enabled,
+        ...(c.metrics.dashboard.token === undefined ? {} : { token: c.metrics.dashboard.token }),
+        payloads: c.metrics.dashboard.payloads,
+      },
+    },
     health: c.health,
     log: c.log,
     shutdown: c.shutdown,

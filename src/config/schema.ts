@@ -191,6 +191,21 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
           listen: listen
             .default(d.DEFAULT_METRICS_LISTEN)
             .meta({ description: 'HOST:PORT of /metrics and /healthz, or false' }),
+          dashboard: z
+            .strictObject({
+              enabled: z
+                .boolean()
+                .default(false)
+                .meta({ description: 'serve the live dashboard at / on the metrics listener' }),
+              token: secretRef().optional().meta({
+                description:
+                  'bearer token (env:NAME, file:PATH or vault:NAME) the dashboard asks for; required unless the listener is on loopback',
+              }),
+              payloads: z.boolean().default(false).meta({
+                description: 'also show the raw JSON of recent events (default: summary lines only)',
+              }),
+            })
+            .prefault({}),
         })
         .prefault({}),
       health: z
@@ -260,6 +275,27 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
           }
         });
       });
+      const dash = c.metrics.dashboard;
+      if (dash.enabled && c.metrics.listen === false) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['metrics', 'dashboard', 'enabled'],
+          message: 'the dashboard is served on the metrics listener: set metrics.listen to HOST:PORT',
+        });
+      }
+      if (
+        dash.enabled &&
+        c.metrics.listen !== false &&
+        dash.token === undefined &&
+        !isLoopbackListen(c.metrics.listen)
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['metrics', 'dashboard', 'token'],
+          message:
+            'the dashboard on a non-loopback address needs a bearer token (token: env:NAME, file:PATH or vault:NAME)',
+        });
+      }
       if (c.reconnect.maxMs < c.reconnect.initialMs) {
         ctx.addIssue({
           code: 'custom',
@@ -268,6 +304,12 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
         });
       }
     });
+}
+
+/** 127.0.0.1:9464, localhost:9464, [::1]:9464 (an empty host means 127.0.0.1) */
+export function isLoopbackListen(listen: string): boolean {
+  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1');
+  return host === '' || host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 export type ConfigSchema = ReturnType<typeof buildConfigSchema>;

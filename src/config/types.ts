@@ -18,7 +18,17 @@ export interface AmpstreamConfig {
   };
   readonly deadLetter: { readonly path: string };
   /** false: no listener */
-  readonly metrics: { readonly listen: { readonly host: string; readonly port: number } | false };
+  readonly metrics: {
+    readonly listen: { readonly host: string; readonly port: number } | false;
+    /** the live dashboard at / on the metrics listener (off by default) */
+    readonly dashboard: {
+      readonly enabled: boolean;
+      /** a secret reference holding the bearer token */
+      readonly token?: string;
+      /** show the raw JSON of recent events, not only their summary line */
+      readonly payloads: boolean;
+    };
+  };
   readonly health: { readonly maxSinkRetrySeconds: number };
   readonly log: { readonly level: LogLevel };
   readonly shutdown: { readonly drainTimeoutSeconds: number };

@@ -24,6 +24,8 @@ export interface TelemetryServerOptions {
   readonly metrics: { render(): Promise<string>; readonly contentType: string };
   readonly health: () => HealthReport;
   readonly logger?: Logger;
+  /** adds the live dashboard's routes (src/dashboard); absent: `/` is a plain text index */
+  readonly dashboard?: (app: Hono) => void;
 }
 
 export interface TelemetryServer {
@@ -33,8 +35,11 @@ export interface TelemetryServer {
   close(): Promise<void>;
 }
 
-export function telemetryApp(options: Pick<TelemetryServerOptions, 'metrics' | 'health'>): Hono {
+export function telemetryApp(
+  options: Pick<TelemetryServerOptions, 'metrics' | 'health' | 'dashboard'>,
+): Hono {
   const app = new Hono();
+  options.dashboard?.(app);
   app.get('/metrics', async (c) => {
     const body = await options.metrics.render();
     return c.body(body, 200, { 'content-type': options.metrics.contentType });

@@ -32,6 +32,12 @@ export function registerDemo(program: Command): void {
     .addOption(new Option('--seed <n>', 'event generator seed').argParser(Number))
     .option('--json', 'print raw event JSON lines instead of the human view')
     .option('--no-color', 'no colours')
+    .addOption(
+      new Option(
+        '--dashboard [port]',
+        'also serve the live dashboard on 127.0.0.1 (default: a free port)',
+      ).argParser(Number),
+    )
     .action(async (opts) => {
       const { demoCommand, parseDuration } = await import('../daemon/demo-command.js');
       process.exitCode = await demoCommand({
@@ -43,6 +49,9 @@ export function registerDemo(program: Command): void {
         ...(opts.seed === undefined ? {} : { seed: opts.seed }),
         json: opts.json === true,
         color: opts.color,
+        ...(opts.dashboard === undefined
+          ? {}
+          : { dashboardPort: opts.dashboard === true ? 0 : opts.dashboard }),
       });
     });
 }

@@ -1,7 +1,9 @@
 import type { Command } from '@commander-js/extra-typings';
+import { registerCompletion } from './completion.js';
 import { registerConfig } from './config.js';
 import { registerConvert } from './convert.js';
 import { registerDemo } from './demo.js';
+import { registerDoctor } from './doctor.js';
 import { registerEmulator } from './emulator.js';
 import { registerEventTypes } from './event-types.js';
 import { registerGroups } from './groups.js';
@@ -29,4 +31,6 @@ export const commands: readonly Register[] = [
   registerRun,
   registerTail,
   registerDemo,
+  registerDoctor,
+  registerCompletion,
 ];

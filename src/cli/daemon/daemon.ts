@@ -10,7 +10,8 @@ import { AmpError, toAmpError } from '../../errors.js';
 import { getFormat } from '../../formats/index.js';
 import type { Pipeline, PipelineOptions, PipelineStats, Route } from '../../pipeline/types.js';
 import type { SecretResolver } from '../../secrets/refs.js';
-import type { Sink, SinkFactory } from '../../sinks/types.js';
+import type { Sink, SinkFactory, SinkRecord } from '../../sinks/types.js';
+import { observeWrites } from '../../dashboard/observe.js';
 import { evaluateHealth, type HealthReport } from '../../telemetry/health.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { backoffDelay, sleep } from '../../util/backoff.js';
@@ -43,6 +44,8 @@ export interface DaemonDeps extends StreamTargetDeps {
   /** sink start retry backoff (tests shrink it) */
   readonly retry?: { readonly baseMs?: number; readonly maxMs?: number };
   readonly now?: () => number;
+  /** told about every batch a sink accepted (the dashboard's recent events) */
+  readonly onWritten?: (sink: string, batch: readonly SinkRecord[]) => void;
 }
 
 interface Running {
@@ -179,12 +182,13 @@ export class Daemon {
   #createSink(sc: SinkConfig): Sink {
     const factory = this.#deps.factories.find((f) => f.type === sc.type);
     if (factory === undefined) throw new AmpError('CONFIG_INVALID', `unknown sink type "${sc.type}"`);
-    return factory.create(sc.options, {
+    const sink = factory.create(sc.options, {
       name: sc.name,
       format: getFormat(sc.format),
       logger: this.#deps.logger.child({ component: 'sink', sink: sc.name }),
       resolveSecret: this.#deps.resolveSecret,
     });
+    return this.#deps.onWritten === undefined ? sink : observeWrites(sink, this.#deps.onWritten);
   }
 
   /** A sink that is down at start is retried with backoff (the broker keeps the events). */

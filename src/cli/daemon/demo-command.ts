@@ -7,8 +7,13 @@ import { DEFAULT_AMQP_URL_PORT } from '../../config/defaults.js';
 import { AmpError, ExitCode, isAmpError, toAmpError } from '../../errors.js';
 import { startEmulator } from '../../emulator/index.js';
 import type { RunningEmulator } from '../../emulator/types.js';
+import { mountDashboard, RecentEvents } from '../../dashboard/index.js';
+import type { PipelineStats } from '../../pipeline/types.js';
 import { amqpEndpoint } from '../../source/endpoint.js';
-import { createLogger } from '../../telemetry/logger.js';
+import { evaluateHealth, type HealthReport } from '../../telemetry/health.js';
+import { createLogger, type Logger } from '../../telemetry/logger.js';
+import { createMetrics } from '../../telemetry/metrics.js';
+import { startTelemetryServer, type TelemetryServer } from '../../telemetry/server.js';
 import { sleep } from '../../util/backoff.js';
 import { redactUrls } from '../../telemetry/redact.js';
 import { createPipeline } from './pipeline.js';
@@ -44,6 +49,8 @@ export interface DemoOptions {
   readonly seed?: number;
   readonly json: boolean;
   readonly color: boolean;
+  /** serve the live dashboard on 127.0.0.1 (this port; 0 = a free one) */
+  readonly dashboardPort?: number;
 }
 
 export async function demoCommand(o: DemoOptions): Promise<number> {
@@ -56,6 +63,8 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
   let client: SecureEndpointClient | undefined;
   let streamId: number | undefined;
   let view: LiveView | undefined;
+  let dashboard: TelemetryServer | undefined;
+  const recent = o.dashboardPort === undefined ? undefined : new RecentEvents({ payloads: false });
   let stopPublishing = (): void => undefined;
   // set by a second Ctrl+C: the signal handler cleans up and exits; the normal path stands down
   let aborting = false;
@@ -155,8 +164,15 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       ...(o.durationMs === undefined ? {} : { durationMs: o.durationMs }),
       logger,
       createPipeline,
+      ...(recent === undefined
+        ? {}
+        : { onWritten: (sink, batch) => recent.written(sink, batch, Date.now()) }),
     });
     const live = view;
+    if (recent !== undefined) {
+      dashboard = await startDemoDashboard(live, recent, o.dashboardPort ?? 0, logger);
+      say(`   ${c.bold('dashboard:')} ${c.cyan(`${dashboard.url}/`)} (live; open it in a browser)`);
+    }
     if (stopRequested) void live.stop();
     stopPublishing = publishAtRate(emu, o.rate, (e) => {
       logger.warn({ err: e.message }, 'demo generator: publish failed');
@@ -187,11 +203,37 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     await view?.close().catch(() => undefined);
     return finish(reportError(e));
   } finally {
+    await dashboard?.close().catch(() => undefined);
     if (streamId !== undefined) await client?.deleteEventStream(streamId).catch(() => undefined);
     await client?.close().catch(() => undefined);
     await emu?.close().catch(() => undefined);
     offSignals();
   }
+}
+
+/** The daemon's dashboard on the demo's one pipeline (loopback only, no token). */
+async function startDemoDashboard(
+  live: LiveView,
+  recent: RecentEvents,
+  port: number,
+  logger: Logger,
+): Promise<TelemetryServer> {
+  const stats = (): { stream: string; stats: PipelineStats }[] => [
+    { stream: 'demo', stats: live.pipeline.stats() },
+  ];
+  const health = (): HealthReport => evaluateHealth(stats(), { maxSinkRetryMs: 120_000 });
+  return startTelemetryServer({
+    host: '127.0.0.1',
+    port,
+    metrics: createMetrics(),
+    health,
+    logger,
+    dashboard: (app) =>
+      mountDashboard(app, {
+        source: { stats, health, lag: async () => new Map(), recent },
+        payloads: false,
+      }),
+  });
 }
 
 function finish(code: number): number {

@@ -9,6 +9,7 @@ import type { SourceEvent, SourceOptions } from '../../source/types.js';
 import type { SinkRecord } from '../../sinks/types.js';
 import { renderTailLine } from '../tail-line.js';
 import { LineSink } from './line-sink.js';
+import { observeWrites } from '../../dashboard/observe.js';
 
 /**
  * The live view behind `ampstream tail` and `ampstream demo`: one pipeline, one route to
@@ -34,6 +35,8 @@ export interface LiveOptions {
   readonly notice?: (message: string) => void;
   readonly onSourceEvent?: (event: SourceEvent) => void;
   readonly reconnect?: SourceOptions['reconnect'];
+  /** told about every batch written (the demo's dashboard) */
+  readonly onWritten?: (sink: string, batch: readonly SinkRecord[]) => void;
 }
 
 export interface LiveResult {
@@ -87,7 +90,13 @@ export async function startLive(options: LiveOptions): Promise<LiveView> {
       ...options.source,
       ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
     },
-    routes: [{ name: 'tail', sink, format: getFormat('raw') }],
+    routes: [
+      {
+        name: 'tail',
+        sink: options.onWritten === undefined ? sink : observeWrites(sink, options.onWritten),
+        format: getFormat('raw'),
+      },
+    ],
     batch:
       options.count === undefined
         ? { maxEvents: LIVE_BATCH_MAX_EVENTS, maxWaitMs: LIVE_BATCH_MAX_WAIT_MS }

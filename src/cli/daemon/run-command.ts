@@ -6,6 +6,7 @@ import type { CredentialVaultReader } from '../../secrets/credentials.js';
 import { createLogger, type Logger } from '../../telemetry/logger.js';
 import { createMetrics } from '../../telemetry/metrics.js';
 import { startTelemetryServer, type TelemetryServer } from '../../telemetry/server.js';
+import { dashboardFor } from '../../dashboard/index.js';
 import { Daemon } from './daemon.js';
 import { resolveGroupsViaApi } from './groups.js';
 import { createPipeline } from './pipeline.js';
@@ -44,14 +45,17 @@ export async function runCommand(options: RunOptions): Promise<number> {
     logger.level = config.log.level; // flags > env > file: the resolved level wins over the logger's own env lookup
     const metrics = createMetrics({ defaultMetrics: true });
     const vault = lazyVault();
+    const resolveSecret = createSecretResolver({ vault: openVaultReader() });
+    const dashboard = await dashboardFor(config, { metrics, resolveSecret });
     const d = new Daemon(config, {
       createPipeline,
       factories: registeredSinks,
-      resolveSecret: createSecretResolver({ vault: openVaultReader() }),
+      resolveSecret,
       vault,
       logger,
       metrics,
       resolveGroups: (names) => resolveGroupsViaApi(names, vault),
+      ...(dashboard === undefined ? {} : { onWritten: dashboard.onWritten }),
     });
     daemon = d;
     if (config.metrics.listen !== false) {
@@ -60,7 +64,9 @@ export async function runCommand(options: RunOptions): Promise<number> {
         metrics,
         health: () => d.health(),
         logger,
+        ...(dashboard === undefined ? {} : { dashboard: (app) => dashboard.mount(app, d) }),
       });
+      if (dashboard !== undefined) logger.info({ url: `${server.url}/` }, 'dashboard');
     }
     const log = logger;
     const off = onStopSignals({
