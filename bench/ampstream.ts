@@ -164,8 +164,7 @@ async function startTlsFront(): Promise<{ tls: BenchTls; close: () => Promise<vo
     port: 0,
     certPem: ca.certPem,
     keyPem: ca.keyPem,
-    brokerHost: '127.0.0.1',
-    brokerPort: 5672,
+    target: { kind: 'forward', host: '127.0.0.1', port: 5672 },
     logger: silentLogger,
   });
   return {

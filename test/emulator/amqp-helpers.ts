@@ -1,11 +1,12 @@
 import { AMQPClient, type AMQPChannel } from '@cloudamqp/amqp-client';
 import type { CreatedStream, TestEmulator } from '../helpers/emulator.js';
 import { amqpsUrl } from '../helpers/emulator.js';
+import { RABBIT_MANAGEMENT_API, RABBIT_MANAGEMENT_AUTH, RABBIT_URL } from '../helpers/services.js';
 
-/** Small AMQP helpers for the emulator's broker tests (guest on :5672, stream users via AMQPS). */
+/** Small AMQP helpers for the emulator's broker tests (RabbitMQ admin, stream users via AMQPS). */
 
-export const MANAGEMENT = 'http://127.0.0.1:15672/api';
-const GUEST_AUTH = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
+export const MANAGEMENT = RABBIT_MANAGEMENT_API;
+const GUEST_AUTH = RABBIT_MANAGEMENT_AUTH;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- management API JSON, asserted field by field
 export async function management(path: string): Promise<{ status: number; body: any }> {
@@ -22,7 +23,7 @@ export async function connectAsStream(emu: TestEmulator, stream: CreatedStream):
 }
 
 export async function connectAsGuest(): Promise<AMQPClient> {
-  const client = new AMQPClient('amqp://guest:guest@127.0.0.1:5672', undefined, null);
+  const client = new AMQPClient(RABBIT_URL, undefined, null);
   await client.connect();
   return client;
 }

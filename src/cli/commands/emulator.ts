@@ -4,7 +4,7 @@ import type { RunningEmulator } from '../../emulator/types.js';
 
 /**
  * `ampstream emulator`: run the local Secure Endpoint (REST API + AMQPS event streams on the
- * local RabbitMQ) until SIGINT/SIGTERM. Human mode prints where everything is to stderr;
+ * built-in broker, or on a RabbitMQ with --broker-url) until SIGINT/SIGTERM. Human mode prints where everything is to stderr;
  * `--json` prints one JSON line on stdout once ready, for scripts:
  *   {"apiUrl","amqpHost","amqpPort","caPath","clientId","apiKey","readOnlyApiKey"}
  */
@@ -68,7 +68,7 @@ export function registerEmulator(program: Command): void {
   program
     .command('emulator')
     .description(
-      'run a local Secure Endpoint: REST API over HTTPS and event streams over AMQPS, backed by RabbitMQ',
+      'run a local Secure Endpoint: REST API over HTTPS and event streams over AMQPS (built-in broker, or RabbitMQ with --broker-url)',
     )
     .option(
       '--api-port <port>',
@@ -78,12 +78,24 @@ export function registerEmulator(program: Command): void {
     )
     .option('--amqps-port <port>', 'AMQPS port (0 = a free port)', nonNegativeInt('--amqps-port', 65535), 0)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--data-dir <dir>', 'keep streams, keys and the CA here across restarts (default: in memory)')
-    .option('--broker-url <url>', 'RabbitMQ behind the streams', 'amqp://guest:guest@127.0.0.1:5672')
+    .option(
+      '--data-dir <dir>',
+      'keep streams, keys, the CA and (built-in broker) queued events here across restarts (default: in memory)',
+    )
+    .option(
+      '--broker-url <url>',
+      'a RabbitMQ behind the streams instead of the built-in broker, e.g. amqp://guest:guest@127.0.0.1:5672',
+    )
     .option(
       '--management-url <url>',
-      'RabbitMQ management API (per-stream users)',
+      'with --broker-url: its management API (per-stream users)',
       'http://guest:guest@127.0.0.1:15672',
+    )
+    .option(
+      '--max-queue-length <n>',
+      'built-in broker: most events per stream queue (ready + unacknowledged); an injection over it gets 409',
+      nonNegativeInt('--max-queue-length', 1e9),
+      1_000_000,
     )
     .option('--rate <events/s>', 'publish generated events continuously at this rate', positiveNumber, 0)
     .option('--seed <n>', 'seed of the generated fleet and events', nonNegativeInt('--seed', 2 ** 31), 1)
@@ -109,6 +121,7 @@ export function registerEmulator(program: Command): void {
         host: opts.host,
         brokerUrl: opts.brokerUrl,
         managementUrl: opts.managementUrl,
+        maxQueueLength: opts.maxQueueLength,
         rate: opts.rate,
         seed: opts.seed,
         rateLimitPerHour: opts.rateLimit,
