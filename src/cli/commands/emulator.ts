@@ -1,6 +1,8 @@
 import { type Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { writeFile } from 'node:fs/promises';
 import pc from 'picocolors';
 import type { RunningEmulator } from '../../emulator/types.js';
+import { registerEmulatorInject } from './emulator-inject.js';
 
 /**
  * `ampstream emulator`: run the local Secure Endpoint (REST API + AMQPS event streams on the
@@ -65,7 +67,7 @@ function onSignals(): { first: Promise<NodeJS.Signals>; dispose: () => void } {
 }
 
 export function registerEmulator(program: Command): void {
-  program
+  const emulator = program
     .command('emulator')
     .description(
       'run a local Secure Endpoint: REST API over HTTPS and event streams over AMQPS (built-in broker, or RabbitMQ with --broker-url)',
@@ -106,6 +108,10 @@ export function registerEmulator(program: Command): void {
       3000,
     )
     .option('--json', 'print one JSON line with the endpoints and credentials on stdout once ready')
+    .option(
+      '--ready-file <file>',
+      'also write that JSON line to this file (mode 0600), e.g. for `emulator inject`',
+    )
     .action(async (opts) => {
       const json = opts.json === true;
       // loaded on demand: other commands do not pay for hono, faker and the AMQP client
@@ -131,6 +137,8 @@ export function registerEmulator(program: Command): void {
         signals.dispose();
         throw e;
       });
+      if (opts.readyFile !== undefined)
+        await writeFile(opts.readyFile, `${readyLine(emu)}\n`, { mode: 0o600 });
       if (json) process.stdout.write(`${readyLine(emu)}\n`);
       else {
         const where =
@@ -145,4 +153,5 @@ export function registerEmulator(program: Command): void {
       signals.dispose();
       logger.flush();
     });
+  registerEmulatorInject(emulator);
 }
