@@ -338,17 +338,23 @@ export class BrokerConnection implements ChannelHost {
         user = parts[1]!;
         ok = this.#ctx.authenticate(user, parts[2]!);
       }
-    } else {
+    }
+    if (!ok) {
+      // as RabbitMQ: a connection.close only for clients that announce
+      // authentication_failure_close, the others see the socket close (a handshake error)
+      const caps = this.clientProperties['capabilities'];
+      const wantsClose =
+        typeof caps === 'object' &&
+        caps !== null &&
+        (caps as FieldTable)['authentication_failure_close'] === true;
+      if (!wantsClose) return this.#handshakeFailed();
       return this.close(
         CONSTANTS.ACCESS_REFUSED,
-        `ACCESS_REFUSED - unsupported authentication mechanism '${mechanism}' (only PLAIN)`,
+        mechanism === 'PLAIN'
+          ? 'ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.'
+          : `ACCESS_REFUSED - unsupported authentication mechanism '${mechanism}' (only PLAIN)`,
       );
     }
-    if (!ok)
-      return this.close(
-        CONSTANTS.ACCESS_REFUSED,
-        'ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN. For details see the broker logfile.',
-      );
     this.user = user;
     this.#state = 'tune';
     this.send(
@@ -365,21 +371,22 @@ export class BrokerConnection implements ChannelHost {
     const frameMax = num(a['frameMax']);
     const channelMax = num(a['channelMax']);
     const heartbeat = num(a['heartbeat']);
-    if (frameMax !== 0 && frameMax < CONSTANTS.FRAME_MIN_SIZE)
-      return this.close(
-        CONSTANTS.NOT_ALLOWED,
-        `NOT_ALLOWED - frame_max=${frameMax} < ${CONSTANTS.FRAME_MIN_SIZE} min size`,
-      );
-    if (frameMax > this.#ctx.frameMax)
-      return this.close(
-        CONSTANTS.NOT_ALLOWED,
-        `NOT_ALLOWED - frame_max=${frameMax} > ${this.#ctx.frameMax} max size`,
-      );
+    // as RabbitMQ: an error while tuning is a handshake error, the socket closes without a frame
+    if (frameMax !== 0 && frameMax < CONSTANTS.FRAME_MIN_SIZE) return this.#handshakeFailed();
+    if (frameMax > this.#ctx.frameMax) return this.#handshakeFailed();
     this.frameMax = frameMax === 0 ? this.#ctx.frameMax : frameMax;
     this.#parser.frameMax = this.frameMax;
     this.channelMax = channelMax === 0 ? this.#ctx.channelMax : Math.min(channelMax, this.#ctx.channelMax);
     this.#state = 'open';
     if (heartbeat > 0) this.#startHeartbeat(heartbeat);
+  }
+
+  /** Before the connection is open, errors close the socket without a close frame (RabbitMQ's handshake_error). */
+  #handshakeFailed(): void {
+    this.#state = 'closing';
+    this.#flush();
+    this.#socket.end();
+    setTimeout(() => this.#socket.destroy(), CLOSE_TIMEOUT_MS).unref();
   }
 
   #startHeartbeat(seconds: number): void {
