@@ -8,6 +8,7 @@ import {
   PROTOCOL_HEADER,
   decodeMethod,
   encodeMethod,
+  str,
 } from '../../src/emulator/broker/builtin/codec.js';
 import { CONSTANTS, METHOD } from '../../src/emulator/broker/builtin/protocol.generated.js';
 import {
@@ -138,7 +139,7 @@ describe.each(BROKERS)('AMQP connection negotiation (%s broker)', (broker) => {
     const start = await c.login(s.amqp_credentials.user_name, s.amqp_credentials.password);
     expect(start['versionMajor']).toBe(0);
     expect(start['versionMinor']).toBe(9);
-    expect(String(start['mechanisms']).split(' ')).toContain('PLAIN');
+    expect(str(start['mechanisms']).split(' ')).toContain('PLAIN');
     const caps = (start['serverProperties'] as { capabilities: Record<string, unknown> }).capabilities;
     for (const cap of [
       'publisher_confirms',
@@ -163,7 +164,7 @@ describe.each(BROKERS)('AMQP connection negotiation (%s broker)', (broker) => {
     const close = await c.method();
     expect(close.name).toBe('connection.close');
     expect(close.args['replyCode']).toBe(403);
-    expect(String(close.args['replyText'])).toMatch(/^ACCESS_REFUSED/);
+    expect(str(close.args['replyText'])).toMatch(/^ACCESS_REFUSED/);
   });
 
   it('sends heartbeats and drops a client that sends none for two intervals', async () => {
