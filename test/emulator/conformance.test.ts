@@ -243,6 +243,23 @@ describe.each(BROKERS)('AMQP conformance (%s broker)', (broker) => {
       expect(await ended).toMatch(/cancel/i);
     });
 
+    it('tells the consumer with basic.cancel when its stream is deleted through the API', async () => {
+      const s = await createStreamViaRest(emu, { name: `conf ${randomUUID()}` });
+      const c = await client(s);
+      const ch = await c.channel();
+      const consumer = await ch.basicConsume(s.amqp_credentials.queue_name, {}, () => undefined);
+      const ended = consumer.wait().then(
+        () => 'ended',
+        (e: Error) => e.message,
+      );
+      const { apiRequest } = await import('../helpers/emulator.js');
+      expect((await apiRequest(emu, 'DELETE', `/v1/event_streams/${s.id}`)).status).toBe(200);
+      expect(await ended).toMatch(/cancel/i);
+      // and the deleted user cannot come back
+      const again = new AMQPClient(amqpsUrl(s.amqp_credentials), { ca: emu.caPem }, null);
+      expect(await failureOf(() => again.connect())).toMatch(/ACCESS_REFUSED|403/);
+    });
+
     it('closes every connection of the stream user on request (320 CONNECTION_FORCED)', async () => {
       const s = await stream();
       const c = await client(s);

@@ -96,7 +96,11 @@ export function registerEmulator(program: Command): void {
     .option(
       '--max-queue-length <n>',
       'built-in broker: most events per stream queue (ready + unacknowledged); an injection over it gets 409',
-      nonNegativeInt('--max-queue-length', 1e9),
+      (v: string) => {
+        const n = nonNegativeInt('--max-queue-length', 1e9)(v);
+        if (n < 1) throw new InvalidArgumentError('--max-queue-length must be at least 1');
+        return n;
+      },
       1_000_000,
     )
     .option('--rate <events/s>', 'publish generated events continuously at this rate', positiveNumber, 0)

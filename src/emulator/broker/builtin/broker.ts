@@ -185,12 +185,25 @@ export class BuiltinBroker {
         if (q.enqueue(m.exchange, m.routingKey, props, m.body)) {
           any = true;
           touched.add(q);
-        } else this.#o.logger.warn({ queue }, 'emulator broker: queue full, message not enqueued');
+        } else this.#warnFull(queue);
       }
       if (any) routed++;
     }
     for (const q of touched) q.sync();
     return routed;
+  }
+
+  readonly #lastFullWarning = new Map<string, number>();
+
+  /** At most one warning per queue every 10 s (a --rate publisher would repeat it per event). */
+  #warnFull(queue: string): void {
+    const now = Date.now();
+    if (now - (this.#lastFullWarning.get(queue) ?? 0) < 10_000) return;
+    this.#lastFullWarning.set(queue, now);
+    this.#o.logger.warn(
+      { queue, maxQueueLength: this.#o.maxQueueLength },
+      'emulator broker: queue full (--max-queue-length), events for it are not queued',
+    );
   }
 
   #matches(bindings: Map<string, (key: string) => boolean>, m: RoutedMessage): boolean {
@@ -211,7 +224,8 @@ export class BuiltinBroker {
     const q = this.#queues.get(queue);
     if (q === undefined || q.room < bodies.length) return false;
     const props = encodeProperties(properties);
-    for (const b of bodies) q.enqueue('', queue, props, b);
+    // copied: a message must not keep its whole request body alive until it is acknowledged
+    for (const b of bodies) q.enqueue('', queue, props, Buffer.from(b));
     q.sync();
     return true;
   }

@@ -209,11 +209,13 @@ export class Channel {
   }
 
   #qos(a: MethodArgs): void {
-    if (num(a['prefetchSize']) !== 0)
+    if (num(a['prefetchSize']) !== 0) {
       this.#host.fail(
         CONSTANTS.NOT_IMPLEMENTED,
-        'NOT_IMPLEMENTED - prefetch_size!=0 (' + str(a['prefetchSize']) + ')',
+        `NOT_IMPLEMENTED - prefetch_size!=0 (${num(a['prefetchSize'])})`,
       );
+      return;
+    }
     const count = num(a['prefetchCount']);
     if (a['global'] === true) this.#channelPrefetch = count;
     else this.#consumerPrefetch = count;
