@@ -66,7 +66,15 @@ export function registerInjectRoutes(app: Hono, deps: RestDeps): void {
     if (!/^\d{1,15}$/.test(raw)) return jsonResponse(c, 404, errorBody(404, [TEXT_NOT_FOUND]));
     const id = Number(raw);
     deps.streams.get(id); // 404 before reading the body
-    const lines = splitLines(await readLimited(c.req.raw));
+    let body: Buffer;
+    try {
+      body = await readLimited(c.req.raw);
+    } catch (e) {
+      // the rest of the upload is not read: the connection cannot carry another request
+      c.header('connection', 'close');
+      throw e;
+    }
+    const lines = splitLines(body);
     const published = await deps.streams.inject(id, lines);
     deps.logger.info({ streamId: id, published }, 'emulator: events injected');
     return jsonResponse(c, 202, JSON.stringify({ data: { published } }));
