@@ -9,12 +9,18 @@
  *   {"op":"depth","queue":Q}                                           → {"depth":D}
  *   {"op":"delete","queue":Q}
  * The first line written is {"port":P,"caPath":PATH}.
+ *
+ * AMPSTREAM_BENCH_BUILTIN_PIPE=1 measures the alternative the emulator did not take: the TLS
+ * front piping each connection to a plain local listener of the broker (a second socket
+ * pair), instead of handing the decrypted stream to the broker directly.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type AddressInfo, type Server, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { BuiltinBroker } from '../src/emulator/broker/builtin/broker.js';
+import type { FrontTarget } from '../src/emulator/broker/stream-broker.js';
 import { ensureLocalCa } from '../src/emulator/ca.js';
 import { startAmqpsFront } from '../src/emulator/front.js';
 import { silentLogger } from '../src/telemetry/logger.js';
@@ -28,12 +34,20 @@ const broker = new BuiltinBroker({
   maxQueueLength: 10_000_000,
   version: 'bench',
 });
+let plain: Server | undefined;
+let target: FrontTarget = { kind: 'adopt', adopt: (s) => broker.adopt(s) };
+if (process.env['AMPSTREAM_BENCH_BUILTIN_PIPE'] === '1') {
+  const server = createServer((s) => broker.adopt(s));
+  plain = server;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  target = { kind: 'forward', host: '127.0.0.1', port: (server.address() as AddressInfo).port };
+}
 const front = await startAmqpsFront({
   host: '127.0.0.1',
   port: 0,
   certPem: ca.certPem,
   keyPem: ca.keyPem,
-  target: { kind: 'adopt', adopt: (s) => broker.adopt(s) },
+  target,
   logger: silentLogger,
 });
 const reply = (o: unknown): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -74,5 +88,6 @@ for await (const line of lines) {
   }
 }
 await front.close();
+plain?.close();
 broker.close();
 await rm(dir, { recursive: true, force: true });
