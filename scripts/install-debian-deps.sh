@@ -5,8 +5,10 @@
 #   librabbitmq-dev, gcc:           the C reference consumer of `npm run bench`
 #   openssl:                        the emulator generates its local CA and certificates with it
 #   tinyproxy:                      the outbound proxy tests (API and AMQPS through an HTTP CONNECT tunnel)
+#   iproute2, util-linux:           `ip` and `unshare`: the demo and the emulator are tested with no RabbitMQ
+#                                   inside a network namespace with only loopback (needs root)
 set -euo pipefail
-pkgs=(python3-pika python3-requests rsyslog rsyslog-gnutls librabbitmq-dev gcc openssl tinyproxy)
+pkgs=(python3-pika python3-requests rsyslog rsyslog-gnutls librabbitmq-dev gcc openssl tinyproxy iproute2 util-linux)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
