@@ -110,6 +110,8 @@ describe.concurrent('ampstream emulator', { timeout: 120_000 }, () => {
     const text = run.stderr();
     for (const label of ['API', 'AMQPS', 'CA', 'client id', 'API key', 'read-only key'])
       expect(text).toContain(label);
+    expect(text).toMatch(/broker +built-in \(in this process\)/);
+    expect(text).toMatch(/ampstream emulator inject --stream <id> --api-url https:/);
     expect(text).toMatch(/https:\/\/127\.0\.0\.1:\d+/);
     expect(text).toMatch(/curl --cacert \S+ca\.pem -u \S+:\S+/);
     run.child.kill('SIGINT');

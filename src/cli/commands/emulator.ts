@@ -6,7 +6,8 @@ import { registerEmulatorInject } from './emulator-inject.js';
 
 /**
  * `ampstream emulator`: run the local Secure Endpoint (REST API + AMQPS event streams on the
- * built-in broker, or on a RabbitMQ with --broker-url) until SIGINT/SIGTERM. Human mode prints where everything is to stderr;
+ * built-in broker, or on a RabbitMQ with --broker-url) until SIGINT/SIGTERM. Human mode
+ * prints where everything is to stderr;
  * `--json` prints one JSON line on stdout once ready, for scripts:
  *   {"apiUrl","amqpHost","amqpPort","caPath","clientId","apiKey","readOnlyApiKey"}
  */
@@ -36,6 +37,7 @@ export function humanBlock(emu: RunningEmulator, where: string): string {
     `${pc.bold('ampstream emulator')} ready (${where})`,
     row('API', emu.apiUrl),
     row('AMQPS', `${emu.amqpHost}:${emu.amqpPort}`),
+    row('broker', emu.broker === 'builtin' ? 'built-in (in this process)' : 'RabbitMQ (--broker-url)'),
     row('CA', emu.caPath),
     row('client id', emu.clientId),
     row('API key', `${emu.apiKey}  (read & write)`),
@@ -44,6 +46,10 @@ export function humanBlock(emu: RunningEmulator, where: string): string {
     'Create a stream:',
     `  curl --cacert ${emu.caPath} -u ${emu.clientId}:${emu.apiKey} \\`,
     `    -H 'content-type: application/json' -d '{"name":"demo"}' ${emu.apiUrl}/v1/event_streams`,
+    '',
+    'Inject your own events (JSON lines) into a stream:',
+    `  ampstream emulator inject --stream <id> --api-url ${emu.apiUrl} --client-id ${emu.clientId} \\`,
+    `    --api-key ${emu.apiKey} --ca ${emu.caPath} events.ndjson`,
     '',
     'Ctrl+C stops the emulator.',
   ].join('\n');
