@@ -149,6 +149,18 @@ describe.each(BROKERS)('AMQP conformance (%s broker)', (broker) => {
       await got[4]!.ack();
     });
 
+    it('requeues every unacked delivery of the channel on nack(0, multiple, requeue), as ampstream does when it stops', async () => {
+      const s = await stream();
+      await emu.inject(s.id, lines(4));
+      const c = await client(s);
+      const ch = await c.channel();
+      const { got, cancel } = await collect(ch, s.amqp_credentials.queue_name);
+      await until(() => got.length === 4, 'four deliveries');
+      await cancel();
+      await ch.basicNack(0, true, true);
+      await until(async () => (await emu.queueDepth(s.id)) === 4, 'all four back');
+    });
+
     it('drops a message rejected without requeue, and requeues one rejected with requeue', async () => {
       const s = await stream();
       await emu.inject(s.id, lines(2));
