@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { ensureLocalCa } from '../src/emulator/ca.js';
 import { startAmqpsFront } from '../src/emulator/front.js';
+import type { Broker } from './broker.js';
+import { startBuiltinBrokerProcess } from './builtin-broker.js';
 import { silentLogger } from '../src/telemetry/logger.js';
 import type { ConsumerSpec, DrainContext, StopMode } from './types.js';
 
@@ -164,8 +166,7 @@ async function startTlsFront(): Promise<{ tls: BenchTls; close: () => Promise<vo
     port: 0,
     certPem: ca.certPem,
     keyPem: ca.keyPem,
-    brokerHost: '127.0.0.1',
-    brokerPort: 5672,
+    target: { kind: 'forward', host: '127.0.0.1', port: 5672 },
     logger: silentLogger,
   });
   return {
@@ -177,14 +178,35 @@ async function startTlsFront(): Promise<{ tls: BenchTls; close: () => Promise<vo
   };
 }
 
+/**
+ * `ampstream_builtin`: the `ampstream_tls` drain through the emulator's built-in broker and
+ * its AMQPS front instead of RabbitMQ (bench/builtin-broker-process.ts, a process of its own:
+ * its CPU and RSS are this row's broker columns).
+ */
+async function startBuiltinFront(): Promise<{
+  tls: BenchTls;
+  close: () => Promise<void>;
+  own: { broker: Broker; pid: number };
+}> {
+  const p = await startBuiltinBrokerProcess();
+  return {
+    tls: { port: p.port, caPath: p.caPath },
+    close: () => p.stop(),
+    own: { broker: p.broker, pid: p.pid },
+  };
+}
+
 export function ampstreamConsumer(
   build: AmpstreamBuild,
   format: 'raw' | 'ecs' | 'ocsf' | 'cef',
-  options: { readonly tls?: boolean } = {},
+  options: { readonly tls?: boolean; readonly builtin?: boolean } = {},
 ): ConsumerSpec {
-  const name = `ampstream${format === 'raw' ? '' : `_${format}`}${options.tls === true ? '_tls' : ''}`;
+  const name =
+    options.builtin === true
+      ? 'ampstream_builtin'
+      : `ampstream${format === 'raw' ? '' : `_${format}`}${options.tls === true ? '_tls' : ''}`;
   let stop: StopMode = 'sigterm-at-n';
-  let front: Awaited<ReturnType<typeof startTlsFront>> | undefined;
+  let front: { tls: BenchTls; close: () => Promise<void>; own?: { broker: Broker; pid: number } } | undefined;
   const spec: ConsumerSpec = {
     name,
     get description() {
@@ -193,7 +215,11 @@ export function ampstreamConsumer(
           ? `stops by itself (${build.stopOption} N)`
           : 'SIGTERM once the file has N lines (shutdown not timed)';
       const over =
-        options.tls === true ? ', over AMQPS through a TLS front in the harness (certificate verified)' : '';
+        options.builtin === true
+          ? ", over AMQPS from the emulator's built-in broker (own process, TLS terminated there, certificate verified)"
+          : options.tls === true
+            ? ', over AMQPS through a TLS front in the harness (certificate verified)'
+            : '';
       return `ampstream run (compiled, node), default prefetch and batching, file sink, format ${format}, fsync on, dedup off${over}; ${how}`;
     },
     acks: true,
@@ -208,7 +234,7 @@ export function ampstreamConsumer(
       stop = build.stopOption === undefined ? 'sigterm-at-n' : 'exits';
       if (options.tls === true) {
         try {
-          front = await startTlsFront();
+          front = options.builtin === true ? await startBuiltinFront() : await startTlsFront();
         } catch (e) {
           return `cannot start the AMQPS front (needs openssl): ${(e as Error).message.split('\n')[0]}`;
         }
@@ -219,6 +245,7 @@ export function ampstreamConsumer(
       await front?.close();
       front = undefined;
     },
+    ownBroker: () => front?.own,
     launch(ctx) {
       const configPath = resolve(ctx.dir, `${name}.yaml`);
       writeFileSync(configPath, stringify(benchConfig(ctx, format, { tls: front?.tls })));

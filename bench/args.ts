@@ -14,6 +14,7 @@ export const DEFAULT_CONSUMERS = [
   'pika_asis',
   'ampstream',
   'ampstream_tls',
+  'ampstream_builtin',
   'ampstream_ecs',
   'ampstream_ocsf',
 ] as const;

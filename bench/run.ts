@@ -48,6 +48,7 @@ function resolveConsumers(opts: BenchOptions): ConsumerSpec[] {
     const ref = referenceConsumer({ refDir, outDir }, name);
     if (ref !== undefined) return ref;
     if (isSinkConsumer(name)) return sinkConsumer(build, name);
+    if (name === 'ampstream_builtin') return ampstreamConsumer(build, 'raw', { tls: true, builtin: true });
     const m = /^ampstream(?:_(ecs|ocsf|cef))?(_tls)?$/.exec(name);
     if (m !== null)
       return ampstreamConsumer(build, (m[1] as 'ecs' | 'ocsf' | 'cef' | undefined) ?? 'raw', {
@@ -211,8 +212,11 @@ async function main(): Promise<number> {
         }
         try {
           // looked up each time: a broker restarted by someone else's test has a new VM
-          const brokerPid = findBrokerPid();
-          results.push(await oneDrain(c, rep, { broker, brokerPid, queue, runDir, opts, events }));
+          const own = c.ownBroker?.();
+          const brokerPid = own?.pid ?? findBrokerPid();
+          results.push(
+            await oneDrain(c, rep, { broker: own?.broker ?? broker, brokerPid, queue, runDir, opts, events }),
+          );
         } catch (e) {
           // the broker went away under us (another test restarted it): this drain does not
           // count, the next one reconnects

@@ -1,3 +1,4 @@
+import type { Broker } from './broker.js';
 /** Shared shapes of the drain benchmark (`npm run bench`). */
 
 /** Where one drain of one consumer runs: the queue it drains and the files it writes. */
@@ -48,6 +49,11 @@ export interface ConsumerSpec {
   collect?(ctx: DrainContext): Promise<void>;
   /** Stop what `prepare` or `before` started (servers, connections). */
   dispose?(): Promise<void>;
+  /**
+   * The broker this consumer drains from when it is not the local RabbitMQ (the built-in
+   * broker's process for `ampstream_builtin`): filled, probed and measured instead of it.
+   */
+  ownBroker?(): { readonly broker: Broker; readonly pid: number } | undefined;
 }
 
 export type DrainStatus = 'ok' | 'stalled' | 'timeout' | 'failed' | 'unavailable' | 'fill-failed';

@@ -7,12 +7,13 @@
 #   tinyproxy:                      the outbound proxy tests (API and AMQPS through an HTTP CONNECT tunnel)
 #   rabbitmq-server, postgresql,    the servers `npm test` (scripts/test.sh) starts private instances
 #   nats-server:                    of; a machine of this project's kind has them already
-#   iproute2:                       `ip link set lo up` inside `unshare -n` (the no-network tests)
+#   iproute2, util-linux:           `ip` and `unshare`: the demo and the emulator are tested with no RabbitMQ
+#                                   inside a network namespace with only loopback (needs root)
 #   chromium:                       the dashboard's browser test (driven by playwright-core; no browser download)
 #   systemd:                        `systemd-analyze verify` of the packaged unit file (present on most systems)
 set -euo pipefail
 pkgs=(python3-pika python3-requests rsyslog rsyslog-gnutls librabbitmq-dev gcc openssl tinyproxy
-  rabbitmq-server postgresql nats-server iproute2 chromium systemd)
+  rabbitmq-server postgresql nats-server iproute2 util-linux chromium systemd)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,13 +1,16 @@
 import { connect, type Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
+import type { FrontTarget } from './broker/stream-broker.js';
 
 /**
- * The AMQPS front: a TLS server (certificate from the local CA) that pipes every client
- * connection to the broker's plain AMQP port, byte for byte. This is what
+ * The AMQPS front: a TLS server (certificate from the local CA). This is what
  * `export-streaming.amp.cisco.com:443` is to a Secure Endpoint customer: TLS outside, AMQP
- * 0-9-1 inside, and the broker's own authentication and permissions apply.
- * `dropConnections()` destroys every piped pair (fault injection for consumer tests).
+ * 0-9-1 inside. With the built-in broker the decrypted stream is handed to the broker in
+ * this process (no second hop); with RabbitMQ every client connection is piped to the
+ * broker's plain AMQP port, byte for byte, and the broker's own authentication and
+ * permissions apply. `dropConnections()` destroys every client socket (fault injection: a
+ * network cut, no AMQP close).
  */
 
 export interface AmqpsFrontOptions {
@@ -15,31 +18,37 @@ export interface AmqpsFrontOptions {
   readonly port: number;
   readonly certPem: string;
   readonly keyPem: string;
-  readonly brokerHost: string;
-  readonly brokerPort: number;
+  readonly target: FrontTarget;
   readonly logger: Logger;
 }
 
 export interface AmqpsFront {
   readonly port: number;
-  /** client connections currently piped */
+  /** client connections currently open */
   readonly connectionCount: number;
   dropConnections(): void;
   close(): Promise<void>;
 }
 
 export async function startAmqpsFront(options: AmqpsFrontOptions): Promise<AmqpsFront> {
-  const pairs = new Set<{ client: TLSSocket; upstream: Socket }>();
+  const pairs = new Set<{ client: TLSSocket; upstream: Socket | undefined }>();
+  const target = options.target;
   const server: Server = createServer({ cert: options.certPem, key: options.keyPem }, (client) => {
-    const upstream = connect({ host: options.brokerHost, port: options.brokerPort });
+    const upstream =
+      target.kind === 'forward' ? connect({ host: target.host, port: target.port }) : undefined;
     const pair = { client, upstream };
     pairs.add(pair);
     const end = (): void => {
       pairs.delete(pair);
       client.destroy();
-      upstream.destroy();
+      upstream?.destroy();
     };
     client.on('error', end).on('close', end);
+    if (upstream === undefined) {
+      client.setNoDelay(true); // the broker coalesces its own writes
+      if (target.kind === 'adopt') target.adopt(client);
+      return;
+    }
     upstream.on('error', (err) => {
       options.logger.warn({ err: err.message }, 'AMQPS front: broker connection failed');
       end();
@@ -64,7 +73,7 @@ export async function startAmqpsFront(options: AmqpsFrontOptions): Promise<Amqps
   const dropConnections = (): void => {
     for (const { client, upstream } of [...pairs]) {
       client.destroy();
-      upstream.destroy();
+      upstream?.destroy();
     }
     pairs.clear();
   };

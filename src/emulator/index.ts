@@ -4,11 +4,12 @@ import type { Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import type { Logger } from 'pino';
 import { EVENT_TYPES } from '../event/catalog.js';
 import { silentLogger } from '../telemetry/logger.js';
-import { Broker } from './broker/amqp.js';
-import { type ManagementClient, createManagementClient } from './broker/management.js';
+import { VERSION } from '../version.js';
+import { createBuiltinBroker } from './broker/builtin/index.js';
+import { startRabbitMqBroker } from './broker/rabbitmq/rabbitmq-broker.js';
+import type { StreamBroker } from './broker/stream-broker.js';
 import { type LocalCa, ensureLocalCa } from './ca.js';
 import { EventLog } from './event-log.js';
 import { type AmqpsFront, startAmqpsFront } from './front.js';
@@ -24,17 +25,18 @@ import type { EmulatorFleet, EmulatorOptions, RunningEmulator } from './types.js
 export type * from './types.js';
 
 /**
- * The local Secure Endpoint (docs/emulator.md): REST API v1 over HTTPS with its own CA, event
- * streams backed by real queues and users on a real RabbitMQ, an AMQPS (TLS) front piping to
- * the broker, and a seeded event generator. See docs/emulator.md.
+ * The local Secure Endpoint: REST API v1 over HTTPS with its own CA, event streams backed by
+ * queues and per-stream users on a broker — the built-in AMQP 0-9-1 broker in this process
+ * (default) or a real RabbitMQ (`brokerUrl`) — an AMQPS (TLS) front, and a seeded event
+ * generator. See docs/emulator.md.
  *
  * Lifecycle: `startEmulator` brings everything up (and tears down what it started if a step
  * fails); `close()` stops publishing, closes the listeners and connections, and — for an
  * in-memory emulator only — deletes the queues and broker users it created. With a
- * `dataDir`, streams, keys and the CA persist and are re-provisioned on the next start.
+ * `dataDir`, streams, keys, the CA and (built-in broker) the queued messages persist and are
+ * re-provisioned on the next start.
  */
 
-export const DEFAULT_BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672';
 export const DEFAULT_MANAGEMENT_URL = 'http://guest:guest@127.0.0.1:15672';
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_SEED = 1;
@@ -89,7 +91,6 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const logger = options.logger ?? silentLogger;
   const host = options.host ?? DEFAULT_HOST;
-  const brokerUrl = options.brokerUrl ?? DEFAULT_BROKER_URL;
   const seed = options.seed ?? DEFAULT_SEED;
   const undo: (() => Promise<unknown>)[] = [];
   const runUndo = async (): Promise<void> => {
@@ -105,20 +106,31 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (options.dataDir === undefined) undo.push(() => rm(caDir, { recursive: true, force: true }));
     const ca = await ensureLocalCa(caDir, host);
 
-    // one name per organisation, so an operator (or a test) can tell emulators apart
-    const broker = new Broker(brokerUrl, logger, `ampstream-emulator ${store.state.orgGuid}`);
+    const brokerUrl = options.brokerUrl;
+    const broker: StreamBroker =
+      brokerUrl === undefined
+        ? createBuiltinBroker({
+            logger,
+            dataDir: options.dataDir === undefined ? undefined : join(options.dataDir, 'queues'),
+            maxQueueLength: options.maxQueueLength,
+            version: VERSION,
+          })
+        : await startRabbitMqBroker({
+            brokerUrl,
+            managementUrl: options.managementUrl ?? DEFAULT_MANAGEMENT_URL,
+            // one name per organisation, so an operator (or a test) can tell emulators apart
+            connectionName: `ampstream-emulator ${store.state.orgGuid}`,
+            logger,
+          });
     undo.push(() => broker.close());
-    await broker.start();
-    const management = await connectManagement(options.managementUrl ?? DEFAULT_MANAGEMENT_URL, logger);
+    const brokerAddress = new URL(brokerUrl ?? 'amqp://guest:guest@localhost');
 
-    const brokerAddress = new URL(brokerUrl);
     const front: AmqpsFront = await startAmqpsFront({
       host,
       port: options.amqpsPort ?? 0,
       certPem: ca.certPem,
       keyPem: ca.keyPem,
-      brokerHost: brokerAddress.hostname || '127.0.0.1',
-      brokerPort: Number(brokerAddress.port || 5672),
+      target: broker.frontTarget,
       logger,
     });
     undo.push(() => front.close());
@@ -131,7 +143,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const streams = new StreamService({
       store,
       broker,
-      management,
       brokerCredentials: {
         user: decodeURIComponent(brokerAddress.username || 'guest'),
         password: decodeURIComponent(brokerAddress.password || 'guest'),
@@ -183,7 +194,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       publish: (count, opts) => publisher.publish(count, opts),
       publishBulk: (count, opts) => publisher.publishBulk(count, opts),
       publishRaw: (body, route) => publisher.publishRaw(body, route),
+      broker: broker.kind,
       dropConnections: () => front.dropConnections(),
+      closeStreamConnections: (id) => streams.closeConnections(id),
+      deleteStreamQueue: (id) => streams.deleteQueue(id),
+      queueDepth: (id) => streams.queueDepth(id),
+      inject: (id, bodies) => streams.inject(id, bodies),
       close() {
         closing ??= runUndo().then(() => logger.info('emulator: closed'));
         return closing;
@@ -193,16 +209,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     await runUndo();
     throw e;
   }
-}
-
-async function connectManagement(url: string, logger: Logger): Promise<ManagementClient | undefined> {
-  const client = createManagementClient(url);
-  if (await client.ping()) return client;
-  logger.warn(
-    { managementUrl: new URL(url).origin },
-    'emulator: RabbitMQ management API unreachable; streams get the broker credentials instead of their own users (enable rabbitmq_management for per-stream users)',
-  );
-  return undefined;
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { SecureEndpointEvent } from '../event/types.js';
-import type { Broker, OutgoingMessage } from './broker/amqp.js';
+import type { OutgoingMessage, StreamBroker } from './broker/stream-broker.js';
 import { ccKeys, routingKey } from './broker/routing.js';
 import type { EventLog } from './event-log.js';
 import type { EventGenerator, GeneratedEvent } from './generator/generator.js';
@@ -16,7 +16,7 @@ import type { PublishOptions } from './types.js';
 
 export interface PublisherDeps {
   readonly generator: EventGenerator;
-  readonly broker: Broker;
+  readonly broker: StreamBroker;
   readonly eventLog: EventLog;
   readonly orgGuid: string;
   readonly logger: Logger;

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AmpError } from '../errors.js';
-import type { Broker } from './broker/amqp.js';
-import type { ManagementClient } from './broker/management.js';
 import { bindingDiff, bindingKeys, queueNameFor } from './broker/routing.js';
+import type { StreamBroker } from './broker/stream-broker.js';
 import type { StateStore, StoredStream } from './state.js';
 
 /**
@@ -46,20 +45,14 @@ export interface StreamView {
 
 export interface StreamServiceOptions {
   readonly store: StateStore;
-  readonly broker: Broker;
-  /** undefined: management API unreachable, hand out the broker's own credentials */
-  readonly management: ManagementClient | undefined;
+  readonly broker: StreamBroker;
+  /** handed out instead of per-stream users when the broker has none (RabbitMQ without management) */
   readonly brokerCredentials: { readonly user: string; readonly password: string };
   readonly validEventTypes: ReadonlySet<number>;
   readonly validGroupGuids: ReadonlySet<string>;
   readonly amqpHost: string;
   readonly amqpPort: number;
   readonly logger: Logger;
-}
-
-/** Broker permissions of a stream user: read its own queue, nothing else (see docs/emulator.md). */
-export function streamUserPermissions(queue: string): { configure: string; write: string; read: string } {
-  return { configure: '^$', write: '^$', read: `^${queue}$` };
 }
 
 function badRequest(
@@ -103,7 +96,7 @@ export class StreamService {
   }
 
   #view(s: StoredStream, withPassword: boolean): StreamView {
-    const fallback = this.#o.management === undefined;
+    const fallback = !this.#o.broker.perStreamUsers;
     const user = fallback ? this.#o.brokerCredentials.user : s.userName;
     const password = fallback ? this.#o.brokerCredentials.password : s.password;
     return {
@@ -233,15 +226,38 @@ export class StreamService {
     const queue = queueNameFor(s.id);
     await this.#o.broker.declareStreamQueue(queue);
     await this.#o.broker.bind(queue, bindingKeys(this.#o.store.state.orgGuid, s.eventTypes, s.groupGuids));
-    if (this.#o.management !== undefined) {
-      await this.#o.management.putUser(s.userName, s.password);
-      await this.#o.management.setPermissions('/', s.userName, streamUserPermissions(queue));
-    }
+    await this.#o.broker.putStreamUser(s.userName, s.password, queue);
   }
 
+  /** Consumers get basic.cancel (queue deleted), then the user and its connections go. */
   async #deprovision(s: StoredStream): Promise<void> {
     await this.#o.broker.deleteQueue(queueNameFor(s.id));
-    if (this.#o.management !== undefined) await this.#o.management.deleteUser(s.userName);
+    await this.#o.broker.deleteStreamUser(s.userName);
+  }
+
+  /**
+   * The injection endpoint: each body into the stream's queue as one message, bytes
+   * unchanged, all or nothing; resolves once durable (API_NOT_FOUND for an unknown stream).
+   */
+  async inject(id: number, bodies: readonly Buffer[]): Promise<number> {
+    const s = this.#find(id);
+    if (bodies.length > 0) await this.#o.broker.inject(queueNameFor(s.id), bodies);
+    return bodies.length;
+  }
+
+  /** Fault injection: close every broker connection of the stream's user (320 CONNECTION_FORCED). */
+  async closeConnections(id: number): Promise<number> {
+    return this.#o.broker.closeConnectionsOf(this.#find(id).userName);
+  }
+
+  /** Fault injection: delete the stream's queue under its consumers (the stream stays listed). */
+  async deleteQueue(id: number): Promise<void> {
+    await this.#o.broker.deleteQueue(queueNameFor(this.#find(id).id));
+  }
+
+  /** Messages ready in the stream's queue (undefined: the queue is gone). */
+  async queueDepth(id: number): Promise<number | undefined> {
+    return this.#o.broker.queueDepth(queueNameFor(this.#find(id).id));
   }
 
   /** On start with a data dir: re-create queues, bindings and users of the stored streams. */

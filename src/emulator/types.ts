@@ -6,8 +6,16 @@ import type { SecureEndpointEvent } from '../event/types.js';
  * (`ampstream emulator`, `ampstream demo`) and the integration tests use only this.
  */
 export interface EmulatorOptions {
-  /** (default='amqp://guest:guest@127.0.0.1:5672') the real RabbitMQ that backs the streams */
-  readonly brokerUrl?: string;
+  /**
+   * (default=undefined: the built-in broker, in this process) a real RabbitMQ to back the
+   * streams instead, e.g. 'amqp://guest:guest@127.0.0.1:5672'
+   */
+  readonly brokerUrl?: string | undefined;
+  /**
+   * (default=1_000_000) built-in broker: most messages (ready + unacknowledged) per stream
+   * queue; generated events over it are not queued, an injection over it is refused (409)
+   */
+  readonly maxQueueLength?: number | undefined;
   /** (default='http://guest:guest@127.0.0.1:15672') RabbitMQ management API, for per-stream users */
   readonly managementUrl?: string;
   /** (default='127.0.0.1') address the REST API and the AMQPS front listen on */
@@ -84,7 +92,20 @@ export interface RunningEmulator extends EmulatorCredentials {
   readonly fleet: EmulatorFleet;
   /** Publish arbitrary bytes through the stream exchange (poison-message tests). */
   publishRaw(body: Buffer, route?: { eventTypeId?: number; groupGuid?: string }): Promise<void>;
+  /** Which broker backs the streams. */
+  readonly broker: 'builtin' | 'rabbitmq';
   /** Destroy every client connection through the AMQPS front (fault injection). */
   dropConnections(): void;
+  /**
+   * Fault injection: connection.close 320 CONNECTION_FORCED to every connection of the
+   * stream's user (RabbitMQ: through the management API); resolves with how many.
+   */
+  closeStreamConnections(streamId: number): Promise<number>;
+  /** Fault injection: delete the stream's queue under its consumers (they get basic.cancel). */
+  deleteStreamQueue(streamId: number): Promise<void>;
+  /** Messages ready in the stream's queue (undefined: the queue is gone). */
+  queueDepth(streamId: number): Promise<number | undefined>;
+  /** What the injection endpoint does: each body one message in the stream's queue, unchanged. */
+  inject(streamId: number, bodies: readonly Buffer[]): Promise<number>;
   close(): Promise<void>;
 }

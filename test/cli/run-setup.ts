@@ -7,6 +7,7 @@ import {
   apiRequest,
   createStreamViaRest,
   withEmulator,
+  type BrokerKind,
   type CreatedStream,
   type TestEmulator,
 } from '../helpers/emulator.js';
@@ -32,12 +33,12 @@ export interface RunSetup {
   readonly env: NodeJS.ProcessEnv;
 }
 
-export function useRunFixture(): RunFixture {
+export function useRunFixture(broker: BrokerKind = 'rabbitmq'): RunFixture {
   let emu: TestEmulator | undefined;
   const root = mkdtempSync(join(tmpdir(), 'ampstream-run-'));
   const created: number[] = [];
   beforeAll(async () => {
-    emu = await withEmulator();
+    emu = await withEmulator({}, broker);
   });
   afterEach(async () => {
     for (const id of created.splice(0))

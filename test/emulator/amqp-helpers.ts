@@ -3,7 +3,7 @@ import type { CreatedStream, TestEmulator } from '../helpers/emulator.js';
 import { amqpsUrl } from '../helpers/emulator.js';
 import { RABBIT_MANAGEMENT_API, RABBIT_MANAGEMENT_AUTH, RABBIT_URL } from '../helpers/services.js';
 
-/** Small AMQP helpers for the emulator's broker tests (guest on the test RabbitMQ, stream users via AMQPS). */
+/** Small AMQP helpers for the emulator's broker tests (RabbitMQ admin, stream users via AMQPS). */
 
 export const MANAGEMENT = RABBIT_MANAGEMENT_API;
 const GUEST_AUTH = RABBIT_MANAGEMENT_AUTH;

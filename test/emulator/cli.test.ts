@@ -4,6 +4,7 @@ import { Agent, request } from 'undici';
 import { readFile } from 'node:fs/promises';
 import type { AMQPClient } from '@cloudamqp/amqp-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RABBIT_MANAGEMENT_URL, RABBIT_URL } from '../helpers/services.js';
 import { connectAsGuest, queueExists } from './amqp-helpers.js';
 
 /** `ampstream emulator` as a real process (tsx loader, no build needed). */
@@ -54,8 +55,18 @@ async function until(check: () => boolean, what: string, exited: Promise<unknown
 // the processes are independent; running them side by side keeps the file short
 // generous timeouts: a tsx-loaded CLI can take many seconds to start on a busy 2-core CI box
 describe.concurrent('ampstream emulator', { timeout: 120_000 }, () => {
-  it('prints one JSON line when ready, serves the API, and closes cleanly on SIGTERM', async () => {
-    const run = runCli(['--json', '--seed', '5', '--rate-limit', '100']);
+  it('prints one JSON line when ready, serves the API, and closes cleanly on SIGTERM (RabbitMQ mode)', async () => {
+    const run = runCli([
+      '--json',
+      '--seed',
+      '5',
+      '--rate-limit',
+      '100',
+      '--broker-url',
+      RABBIT_URL,
+      '--management-url',
+      RABBIT_MANAGEMENT_URL,
+    ]);
     await until(() => run.stdout().includes('\n'), 'the ready line', run.exited);
     const lines = run.stdout().trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -99,6 +110,8 @@ describe.concurrent('ampstream emulator', { timeout: 120_000 }, () => {
     const text = run.stderr();
     for (const label of ['API', 'AMQPS', 'CA', 'client id', 'API key', 'read-only key'])
       expect(text).toContain(label);
+    expect(text).toMatch(/broker +built-in \(in this process\)/);
+    expect(text).toMatch(/ampstream emulator inject --stream <id> --api-url https:/);
     expect(text).toMatch(/https:\/\/127\.0\.0\.1:\d+/);
     expect(text).toMatch(/curl --cacert \S+ca\.pem -u \S+:\S+/);
     run.child.kill('SIGINT');

@@ -1,27 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestEmulator, apiRequest, withEmulator } from '../helpers/emulator.js';
+import { BROKERS, type TestEmulator, apiRequest, withEmulator } from '../helpers/emulator.js';
 
 /**
  * The seed tech note's own Python (test/fixtures/seed_script.py: requests POST with a form
- * body, pika over amqps) against the emulator. Debian's /usr/bin/python3 has pika and requests.
+ * body, pika over amqps) against the emulator, on the built-in broker and on RabbitMQ.
+ * Debian's /usr/bin/python3 has pika and requests.
  */
 
 const SCRIPT = fileURLToPath(new URL('../fixtures/seed_script.py', import.meta.url));
 const PYTHON = '/usr/bin/python3';
 const THREAT_DETECTED = 1090519054;
 const EVENTS = 5;
-
-let emu: TestEmulator;
-let child: ChildProcess | undefined;
-beforeAll(async () => {
-  emu = await withEmulator({ seed: 41 });
-});
-afterAll(async () => {
-  child?.kill('SIGKILL');
-  await emu?.close();
-});
 
 /** Resolves with stdout once `done(stdout)` holds; rejects if the process exits first. */
 function waitForOutput(
@@ -45,7 +36,17 @@ function waitForOutput(
   });
 }
 
-describe("the seed tech note's Python script", () => {
+describe.each(BROKERS)("the seed tech note's Python script (%s broker)", (broker) => {
+  let emu: TestEmulator;
+  let child: ChildProcess | undefined;
+  beforeAll(async () => {
+    emu = await withEmulator({ seed: 41 }, broker);
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await emu?.close();
+  });
+
   it('creates a stream (201), connects over amqps and prints the events it receives', async () => {
     const group = emu.fleet.groups[1]!;
     let stderr = '';

@@ -1,8 +1,9 @@
 /**
  * Shared test helper for the local Secure Endpoint emulator (src/emulator, docs/emulator.md).
- * Backs its streams with the test RabbitMQ and its management plugin (test/helpers/services.ts).
+ * By default the emulator is backed by the test RabbitMQ (test/helpers/services.ts, with its
+ * management API); `withEmulator(options, 'builtin')` uses the emulator's built-in broker.
  *
- *   const emu = await withEmulator();              // in memory, free ports, seed 1
+ *   const emu = await withEmulator();              // in memory, free ports, seed 1, RabbitMQ
  *   const stream = await createStreamViaRest(emu, { name: `t-${randomUUID()}`, event_type: [1090519054] });
  *   // stream.amqp_credentials = { user_name, password, queue_name, host: 'localhost', port: '<n>', proto: 'https' }
  *   await emu.publish(50, { eventTypeIds: [1090519054] });
@@ -19,18 +20,21 @@ import { startEmulator } from '../../src/emulator/index.js';
 import type { EmulatorOptions, RunningEmulator } from '../../src/emulator/types.js';
 import { RABBIT_MANAGEMENT_URL, RABBIT_URL } from './services.js';
 
+export type BrokerKind = 'rabbitmq' | 'builtin';
+export const BROKERS: readonly BrokerKind[] = ['builtin', 'rabbitmq'];
+
 export interface TestEmulator extends RunningEmulator {
   /** undici dispatcher trusting the emulator CA */
   readonly dispatcher: Agent;
 }
 
-export async function withEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
-  const emu = await startEmulator({
-    seed: 1,
-    brokerUrl: RABBIT_URL,
-    managementUrl: RABBIT_MANAGEMENT_URL,
-    ...options,
-  });
+export async function withEmulator(
+  options: EmulatorOptions = {},
+  broker: BrokerKind = 'rabbitmq',
+): Promise<TestEmulator> {
+  const brokerOptions =
+    broker === 'rabbitmq' ? { brokerUrl: RABBIT_URL, managementUrl: RABBIT_MANAGEMENT_URL } : {};
+  const emu = await startEmulator({ seed: 1, ...brokerOptions, ...options });
   const dispatcher = new Agent({ connect: { ca: emu.caPem } });
   let closing: Promise<void> | undefined;
   return {

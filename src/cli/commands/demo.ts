@@ -10,13 +10,12 @@ import { Option, type Command } from '@commander-js/extra-typings';
 
 /** (default=5) generated events per second. */
 export const DEFAULT_DEMO_RATE = 5;
-export const DEFAULT_DEMO_BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672';
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'watch events flow end to end from the built-in Secure Endpoint emulator (needs a local RabbitMQ)',
+      'watch events flow end to end from the built-in Secure Endpoint emulator (nothing to install: it has its own broker)',
     )
     .addOption(
       new Option('--rate <n>', `events per second (default: ${DEFAULT_DEMO_RATE})`).argParser(Number),
@@ -24,11 +23,12 @@ export function registerDemo(program: Command): void {
     .addOption(new Option('-n, --count <n>', 'stop after N events').argParser(Number))
     .option('--duration <time>', 'stop after this long (e.g. 30s, 2m)')
     .addOption(
-      new Option('--broker-url <url>', 'the RabbitMQ behind the emulator')
-        .default(DEFAULT_DEMO_BROKER_URL)
-        .env('AMPSTREAM_BROKER_URL'),
+      new Option(
+        '--broker-url <url>',
+        'a RabbitMQ behind the emulator instead of its built-in broker, e.g. amqp://guest:guest@127.0.0.1:5672',
+      ).env('AMPSTREAM_BROKER_URL'),
     )
-    .option('--management-url <url>', 'RabbitMQ management API (per-stream users)')
+    .option('--management-url <url>', 'with --broker-url: its management API (per-stream users)')
     .addOption(new Option('--seed <n>', 'event generator seed').argParser(Number))
     .option('--json', 'print raw event JSON lines instead of the human view')
     .option('--no-color', 'no colours')
@@ -44,7 +44,7 @@ export function registerDemo(program: Command): void {
         rate: opts.rate ?? DEFAULT_DEMO_RATE,
         ...(opts.count === undefined ? {} : { count: opts.count }),
         ...(opts.duration === undefined ? {} : { durationMs: parseDuration(opts.duration) }),
-        brokerUrl: opts.brokerUrl,
+        ...(opts.brokerUrl === undefined ? {} : { brokerUrl: opts.brokerUrl }),
         ...(opts.managementUrl === undefined ? {} : { managementUrl: opts.managementUrl }),
         ...(opts.seed === undefined ? {} : { seed: opts.seed }),
         json: opts.json === true,

@@ -1,10 +1,13 @@
 import { type Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { writeFile } from 'node:fs/promises';
 import pc from 'picocolors';
 import type { RunningEmulator } from '../../emulator/types.js';
+import { registerEmulatorInject } from './emulator-inject.js';
 
 /**
  * `ampstream emulator`: run the local Secure Endpoint (REST API + AMQPS event streams on the
- * local RabbitMQ) until SIGINT/SIGTERM. Human mode prints where everything is to stderr;
+ * built-in broker, or on a RabbitMQ with --broker-url) until SIGINT/SIGTERM. Human mode
+ * prints where everything is to stderr;
  * `--json` prints one JSON line on stdout once ready, for scripts:
  *   {"apiUrl","amqpHost","amqpPort","caPath","clientId","apiKey","readOnlyApiKey"}
  */
@@ -34,6 +37,7 @@ export function humanBlock(emu: RunningEmulator, where: string): string {
     `${pc.bold('ampstream emulator')} ready (${where})`,
     row('API', emu.apiUrl),
     row('AMQPS', `${emu.amqpHost}:${emu.amqpPort}`),
+    row('broker', emu.broker === 'builtin' ? 'built-in (in this process)' : 'RabbitMQ (--broker-url)'),
     row('CA', emu.caPath),
     row('client id', emu.clientId),
     row('API key', `${emu.apiKey}  (read & write)`),
@@ -42,6 +46,10 @@ export function humanBlock(emu: RunningEmulator, where: string): string {
     'Create a stream:',
     `  curl --cacert ${emu.caPath} -u ${emu.clientId}:${emu.apiKey} \\`,
     `    -H 'content-type: application/json' -d '{"name":"demo"}' ${emu.apiUrl}/v1/event_streams`,
+    '',
+    'Inject your own events (JSON lines) into a stream:',
+    `  ampstream emulator inject --stream <id> --api-url ${emu.apiUrl} --client-id ${emu.clientId} \\`,
+    `    --api-key ${emu.apiKey} --ca ${emu.caPath} events.ndjson`,
     '',
     'Ctrl+C stops the emulator.',
   ].join('\n');
@@ -65,10 +73,10 @@ function onSignals(): { first: Promise<NodeJS.Signals>; dispose: () => void } {
 }
 
 export function registerEmulator(program: Command): void {
-  program
+  const emulator = program
     .command('emulator')
     .description(
-      'run a local Secure Endpoint: REST API over HTTPS and event streams over AMQPS, backed by RabbitMQ',
+      'run a local Secure Endpoint: REST API over HTTPS and event streams over AMQPS (built-in broker, or RabbitMQ with --broker-url)',
     )
     .option(
       '--api-port <port>',
@@ -78,12 +86,28 @@ export function registerEmulator(program: Command): void {
     )
     .option('--amqps-port <port>', 'AMQPS port (0 = a free port)', nonNegativeInt('--amqps-port', 65535), 0)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--data-dir <dir>', 'keep streams, keys and the CA here across restarts (default: in memory)')
-    .option('--broker-url <url>', 'RabbitMQ behind the streams', 'amqp://guest:guest@127.0.0.1:5672')
+    .option(
+      '--data-dir <dir>',
+      'keep streams, keys, the CA and (built-in broker) queued events here across restarts (default: in memory)',
+    )
+    .option(
+      '--broker-url <url>',
+      'a RabbitMQ behind the streams instead of the built-in broker, e.g. amqp://guest:guest@127.0.0.1:5672',
+    )
     .option(
       '--management-url <url>',
-      'RabbitMQ management API (per-stream users)',
+      'with --broker-url: its management API (per-stream users)',
       'http://guest:guest@127.0.0.1:15672',
+    )
+    .option(
+      '--max-queue-length <n>',
+      'built-in broker: most events per stream queue (ready + unacknowledged); an injection over it gets 409',
+      (v: string) => {
+        const n = nonNegativeInt('--max-queue-length', 1e9)(v);
+        if (n < 1) throw new InvalidArgumentError('--max-queue-length must be at least 1');
+        return n;
+      },
+      1_000_000,
     )
     .option('--rate <events/s>', 'publish generated events continuously at this rate', positiveNumber, 0)
     .option('--seed <n>', 'seed of the generated fleet and events', nonNegativeInt('--seed', 2 ** 31), 1)
@@ -94,6 +118,10 @@ export function registerEmulator(program: Command): void {
       3000,
     )
     .option('--json', 'print one JSON line with the endpoints and credentials on stdout once ready')
+    .option(
+      '--ready-file <file>',
+      'also write that JSON line to this file (mode 0600), e.g. for `emulator inject`',
+    )
     .action(async (opts) => {
       const json = opts.json === true;
       // loaded on demand: other commands do not pay for hono, faker and the AMQP client
@@ -109,6 +137,7 @@ export function registerEmulator(program: Command): void {
         host: opts.host,
         brokerUrl: opts.brokerUrl,
         managementUrl: opts.managementUrl,
+        maxQueueLength: opts.maxQueueLength,
         rate: opts.rate,
         seed: opts.seed,
         rateLimitPerHour: opts.rateLimit,
@@ -118,6 +147,8 @@ export function registerEmulator(program: Command): void {
         signals.dispose();
         throw e;
       });
+      if (opts.readyFile !== undefined)
+        await writeFile(opts.readyFile, `${readyLine(emu)}\n`, { mode: 0o600 });
       if (json) process.stdout.write(`${readyLine(emu)}\n`);
       else {
         const where =
@@ -132,4 +163,5 @@ export function registerEmulator(program: Command): void {
       signals.dispose();
       logger.flush();
     });
+  registerEmulatorInject(emulator);
 }

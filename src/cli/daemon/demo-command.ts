@@ -44,7 +44,8 @@ export interface DemoOptions {
   readonly rate: number;
   readonly count?: number;
   readonly durationMs?: number;
-  readonly brokerUrl: string;
+  /** undefined: the emulator's built-in broker (nothing to install or start) */
+  readonly brokerUrl?: string | undefined;
   readonly managementUrl?: string;
   readonly seed?: number;
   readonly json: boolean;
@@ -271,8 +272,8 @@ function probeBroker(url: string): Promise<string | undefined> {
 }
 
 async function startEmulatorOrExplain(o: DemoOptions): Promise<RunningEmulator> {
-  const problem = await probeBroker(o.brokerUrl);
-  if (problem !== undefined) {
+  const problem = o.brokerUrl === undefined ? undefined : await probeBroker(o.brokerUrl);
+  if (o.brokerUrl !== undefined && problem !== undefined) {
     throw new AmpError(
       'BROKER_UNREACHABLE',
       `no RabbitMQ answers at ${redactUrls(o.brokerUrl)} (${problem}): the demo needs one`,
@@ -283,7 +284,7 @@ async function startEmulatorOrExplain(o: DemoOptions): Promise<RunningEmulator> 
   }
   try {
     return await startEmulator({
-      brokerUrl: o.brokerUrl,
+      ...(o.brokerUrl === undefined ? {} : { brokerUrl: o.brokerUrl }),
       ...(o.managementUrl === undefined ? {} : { managementUrl: o.managementUrl }),
       ...(o.seed === undefined ? {} : { seed: o.seed }),
     });
@@ -299,7 +300,7 @@ async function startEmulatorOrExplain(o: DemoOptions): Promise<RunningEmulator> 
 }
 
 const DEMO_BROKER_HINT =
-  'start it with `rabbitmq-server -detached` (Debian: apt-get install rabbitmq-server), or point the demo at one with --broker-url amqp://user:pass@host:5672';
+  'start it with `rabbitmq-server -detached`, point the demo at another with --broker-url amqp://user:pass@host:5672, or leave out --broker-url (and AMPSTREAM_BROKER_URL) to use the built-in broker';
 
 /** Publish `rate` events per second through the emulator, in ticks; returns the stop function. */
 function publishAtRate(emu: RunningEmulator, rate: number, onError: (e: Error) => void): () => void {

@@ -9,6 +9,7 @@ import {
   jsonResponse,
 } from './context.js';
 import { errorBody } from './envelope.js';
+import { registerInjectRoutes } from './inject-routes.js';
 import { registerOrgRoutes } from './org-routes.js';
 import { registerStreamRoutes } from './stream-routes.js';
 
@@ -39,6 +40,7 @@ export function createRestApp(deps: RestDeps): Hono {
 
   registerOrgRoutes(app, deps);
   registerStreamRoutes(app, deps);
+  registerInjectRoutes(app, deps);
 
   app.notFound((c) =>
     jsonResponse(c, 404, errorBody(404, [`No route for ${c.req.method} ${new URL(c.req.url).pathname}`])),

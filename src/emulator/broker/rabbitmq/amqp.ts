@@ -1,8 +1,9 @@
 import { AMQPClient, type AMQPChannel } from '@cloudamqp/amqp-client';
 import type { Logger } from 'pino';
-import { AmpError } from '../../errors.js';
-import { redactUrls } from '../../telemetry/redact.js';
-import { STREAM_EXCHANGE, STREAM_MESSAGE_TTL_MS } from './routing.js';
+import { AmpError } from '../../../errors.js';
+import { redactUrls } from '../../../telemetry/redact.js';
+import { STREAM_EXCHANGE, STREAM_MESSAGE_TTL_MS } from '../routing.js';
+import type { OutgoingMessage } from '../stream-broker.js';
 
 /**
  * The emulator's own AMQP connection to the real broker (as the broker's admin user): it
@@ -11,13 +12,6 @@ import { STREAM_EXCHANGE, STREAM_MESSAGE_TTL_MS } from './routing.js';
  * it, so it is reopened on demand) and one in confirm mode for publishing. A lost
  * connection is re-established on the next call.
  */
-
-export interface OutgoingMessage {
-  readonly routingKey: string;
-  /** sender-selected distribution keys (the `CC` header) */
-  readonly cc: readonly string[];
-  readonly body: Buffer;
-}
 
 /** Publishes in flight per confirm batch; several batches overlap (pipelining). */
 const CONFIRM_BATCH = 500;
@@ -117,6 +111,20 @@ export class Broker {
     }
   }
 
+  /** Messages ready in the queue (passive declare), undefined when it does not exist. */
+  async queueDepth(name: string): Promise<number | undefined> {
+    const conn = await this.#connection();
+    const ch = await conn.channel();
+    ch.onerror = () => undefined;
+    try {
+      const ok = await ch.queueDeclare(name, { passive: true });
+      await ch.close();
+      return ok.messageCount;
+    } catch {
+      return undefined;
+    }
+  }
+
   async bind(queue: string, keys: readonly string[]): Promise<void> {
     const ch = await this.#adminChannel();
     for (const key of keys) await ch.queueBind(queue, STREAM_EXCHANGE, key);
@@ -137,7 +145,7 @@ export class Broker {
    * confirmed every one. Publishes are pipelined: up to BATCHES_IN_FLIGHT batches of
    * CONFIRM_BATCH are outstanding at once, so the broker is never idle waiting for us.
    */
-  async publish(messages: Iterable<OutgoingMessage>): Promise<number> {
+  async publish(messages: Iterable<OutgoingMessage>, exchange = STREAM_EXCHANGE): Promise<number> {
     const ch = await this.#publishChannel();
     const inFlight: Promise<unknown>[] = [];
     let batch: Promise<number>[] = [];
@@ -151,11 +159,11 @@ export class Broker {
     try {
       for (const m of messages) {
         batch.push(
-          ch.basicPublish(STREAM_EXCHANGE, m.routingKey, m.body, {
+          ch.basicPublish(exchange, m.routingKey, m.body, {
             contentType: 'application/octet-stream',
             deliveryMode: 2,
             priority: 0,
-            headers: { CC: [...m.cc] },
+            ...(m.cc.length > 0 ? { headers: { CC: [...m.cc] } } : {}),
           }),
         );
         count++;

@@ -1,4 +1,4 @@
-import { AmpError } from '../../errors.js';
+import { AmpError } from '../../../errors.js';
 
 /**
  * A minimal client of the RabbitMQ management HTTP API, for per-stream broker users
@@ -26,6 +26,8 @@ export interface ManagementClient {
   setPermissions(vhost: string, user: string, permissions: Permissions): Promise<void>;
   /** idempotent: a missing user is not an error */
   deleteUser(name: string): Promise<void>;
+  /** close every connection of `user` (connection.close 320 CONNECTION_FORCED); how many */
+  closeConnectionsOf(user: string, reason: string): Promise<number>;
 }
 
 const REQUEST_TIMEOUT_MS = 10_000; // 10 s per management call
@@ -84,6 +86,25 @@ export function createManagementClient(managementUrl: string, fetchFn: FetchLike
     async setPermissions(vhost, name, permissions) {
       const path = `/permissions/${encodeURIComponent(vhost)}/${encodeURIComponent(name)}`;
       await expectOk(await call('PUT', path, permissions), 'set permissions');
+    },
+    async closeConnectionsOf(user, reason) {
+      const res = await call('GET', '/connections?columns=name,user');
+      if (!res.ok) {
+        await expectOk(res, 'list connections');
+        return 0;
+      }
+      const list = (await res.json()) as { name: string; user: string }[];
+      let n = 0;
+      for (const c of list.filter((x) => x.user === user)) {
+        const del = await fetchFn(`${base}/api/connections/${encodeURIComponent(c.name)}`, {
+          method: 'DELETE',
+          headers: { authorization, 'x-reason': reason },
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+        await expectOk(del, 'close connection', true);
+        n++;
+      }
+      return n;
     },
     async deleteUser(name) {
       await expectOk(await call('DELETE', `/users/${encodeURIComponent(name)}`), 'delete user', true);
