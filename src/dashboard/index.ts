@@ -3,14 +3,14 @@ import type { AmpstreamConfig } from '../config/types.js';
 import type { PipelineStats } from '../pipeline/types.js';
 import type { SecretResolver } from '../secrets/refs.js';
 import type { SinkRecord } from '../sinks/types.js';
-import type { HealthReport } from '../telemetry/health.js';
+import type { HealthReport } from '../daemon/health.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { RecentEvents } from './recent.js';
 import { mountDashboard } from './routes.js';
 
 export { mountDashboard, type DashboardSource } from './routes.js';
 export { RecentEvents } from './recent.js';
-export { observeWrites } from './observe.js';
+export { observeWrites } from '../daemon/observe.js';
 
 /**
  * The daemon's side of the dashboard, when `metrics.dashboard.enabled`: `onWritten` feeds the

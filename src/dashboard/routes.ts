@@ -4,7 +4,7 @@ import type { Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';
 import type { PipelineStats } from '../pipeline/types.js';
-import type { HealthReport } from '../telemetry/health.js';
+import type { HealthReport } from '../daemon/health.js';
 import { DeadLetterTail } from './dead-letters.js';
 import type { RecentEvents } from './recent.js';
 import { SnapshotBuilder, type DashboardSnapshot } from './snapshot.js';

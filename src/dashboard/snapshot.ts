@@ -1,4 +1,4 @@
-import type { HealthReport } from '../telemetry/health.js';
+import type { HealthReport } from '../daemon/health.js';
 import type { PipelineStats } from '../pipeline/types.js';
 import type { DeadLetterReason } from './dead-letters.js';
 import type { RecentEvent } from './recent.js';

@@ -1,4 +1,4 @@
-import type { StreamTarget } from '../cli/daemon/stream-target.js';
+import type { StreamTarget } from '../daemon/stream-target.js';
 import type { StreamConfig } from '../config/types.js';
 import { toAmpError } from '../errors.js';
 import { resolveProxy } from '../proxy/settings.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { AmpError } from '../errors.js';
-import type { HealthReport } from './health.js';
+import type { HealthReport } from '../daemon/health.js';
 
 /**
  * The daemon's own HTTP listener (docs/architecture.md, Observability): Prometheus

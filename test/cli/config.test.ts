@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkCommand, printSchema } from '../../src/cli/daemon/config-check.js';
+import { checkCommand, printSchema } from '../../src/cli/commands/config-check.js';
 import { saveStreamCredentials } from '../../src/secrets/credentials.js';
 import { Vault } from '../../src/secrets/vault.js';
 import { inProcess, runCli, CLI_TEST_TIMEOUT_MS } from './run-cli.js';

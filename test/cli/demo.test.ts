@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../src/cli/daemon/demo-command.js';
+import { parseDuration } from '../../src/cli/commands/demo-command.js';
 import { runCli, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
 
 /** `ampstream demo`, the README's first command, run non-interactively as CI does. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
-import { Daemon } from '../../src/cli/daemon/daemon.js';
-import { SerialSink } from '../../src/cli/daemon/shared-sink.js';
+import { Daemon } from '../../src/daemon/daemon.js';
+import { SerialSink } from '../../src/daemon/shared-sink.js';
 import { AmpError } from '../../src/errors.js';
 import type { Pipeline, PipelineOptions, PipelineOutcome, PipelineStats } from '../../src/pipeline/types.js';
 import type { Sink, SinkRecord } from '../../src/sinks/types.js';

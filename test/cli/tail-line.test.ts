@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clean, renderTailLine } from '../../src/cli/tail-line.js';
+import { clean, renderTailLine } from '../../src/cli/live/tail-line.js';
 import type { SecureEndpointEvent } from '../../src/event/types.js';
 import { loadEventFixtures } from '../fixtures/events/load.js';
 

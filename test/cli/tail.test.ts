@@ -151,7 +151,7 @@ describe('ampstream tail', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
   });
 
   it('fails with a usage error naming the fix when no stream is given', async () => {
-    const { tailCommand } = await import('../../src/cli/daemon/tail-command.js');
+    const { tailCommand } = await import('../../src/cli/commands/tail-command.js');
     const r = await inProcess(() => tailCommand(undefined, { color: false }));
     expect(r.code).toBe(64);
     expect(r.stderr).toMatch(/which stream\?/);

@@ -7,7 +7,7 @@ import type { PipelineStats } from '../../src/pipeline/types.js';
 import { AmpError } from '../../src/errors.js';
 import { telemetryApp } from '../../src/telemetry/server.js';
 import { fakeFactories } from '../config/fake-sinks.js';
-import { evaluateHealth } from '../../src/telemetry/health.js';
+import { evaluateHealth } from '../../src/daemon/health.js';
 import { loadEventFixtures } from '../fixtures/events/load.js';
 
 function stats(delivered: number, retrying?: { since: number; code: string }): PipelineStats {

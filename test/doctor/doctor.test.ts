@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AMQPClient } from '@cloudamqp/amqp-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runDoctor } from '../../src/doctor/run.js';
+import { runDoctor } from '../../src/cli/commands/doctor-run.js';
 import type { CheckResult, DoctorReport } from '../../src/doctor/types.js';
 import {
   amqpsUrl,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StreamTarget } from '../../src/cli/daemon/stream-target.js';
+import type { StreamTarget } from '../../src/daemon/stream-target.js';
 import type { StreamConfig } from '../../src/config/types.js';
 import type { QueueLook } from '../../src/doctor/amqp-probe.js';
 import { checkStream, type StreamCheckDeps } from '../../src/doctor/streams.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AmpError } from '../../src/errors.js';
 import type { PipelineStats } from '../../src/pipeline/types.js';
-import { evaluateHealth, type HealthReport } from '../../src/telemetry/health.js';
+import { evaluateHealth, type HealthReport } from '../../src/daemon/health.js';
 import { createMetrics } from '../../src/telemetry/metrics.js';
 import { startTelemetryServer, type TelemetryServer } from '../../src/telemetry/server.js';
 

@@ -18,7 +18,7 @@ export function registerConfig(program: Command): void {
     .option('--offline', 'do not resolve secret references or open the vault')
     .option('--json', 'print the result as JSON on stdout')
     .action(async (opts) => {
-      const { checkCommand } = await import('../daemon/config-check.js');
+      const { checkCommand } = await import('./config-check.js');
       process.exitCode = await checkCommand({
         ...(opts.config === undefined ? {} : { path: opts.config }),
         offline: opts.offline === true,
@@ -29,7 +29,7 @@ export function registerConfig(program: Command): void {
     .command('schema')
     .description('print the JSON Schema of ampstream.yaml (for editor completion and validation)')
     .action(async () => {
-      const { printSchema } = await import('../daemon/config-check.js');
+      const { printSchema } = await import('./config-check.js');
       printSchema();
     });
 }

@@ -39,7 +39,7 @@ export function registerDemo(program: Command): void {
       ).argParser(Number),
     )
     .action(async (opts) => {
-      const { demoCommand, parseDuration } = await import('../daemon/demo-command.js');
+      const { demoCommand, parseDuration } = await import('./demo-command.js');
       process.exitCode = await demoCommand({
         rate: opts.rate ?? DEFAULT_DEMO_RATE,
         ...(opts.count === undefined ? {} : { count: opts.count }),

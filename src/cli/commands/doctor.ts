@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import pc from 'picocolors';
 import { formatReport } from '../../doctor/report.js';
-import { runDoctor } from '../../doctor/run.js';
+import { runDoctor } from './doctor-run.js';
 import type { CheckStatus } from '../../doctor/types.js';
 import { addConnectionOptions } from '../connection.js';
 

@@ -51,7 +51,7 @@ export function registerRun(program: Command): void {
           ? {}
           : { maxSinkRetrySeconds: opts.healthMaxSinkRetrySeconds }),
       };
-      const { runCommand } = await import('../daemon/run-command.js');
+      const { runCommand } = await import('./run-command.js');
       process.exitCode = await runCommand({
         ...(opts.config === undefined ? {} : { path: opts.config }),
         flags,

@@ -32,7 +32,7 @@ export function registerTail(program: Command): void {
     .option('--no-color', 'no colours')
     .action(async (stream, opts, cmd) => {
       const fromCommandLine = cmd.getOptionValueSource('amqpUrl') === 'cli';
-      const { tailCommand } = await import('../daemon/tail-command.js');
+      const { tailCommand } = await import('./tail-command.js');
       process.exitCode = await tailCommand(stream, { ...opts, amqpUrlOnCommandLine: fromCommandLine });
     });
 }

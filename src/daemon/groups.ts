@@ -1,6 +1,6 @@
-import { SecureEndpointClient } from '../../api/client.js';
-import { AmpError } from '../../errors.js';
-import { loadApiCredentials, type CredentialVaultReader } from '../../secrets/credentials.js';
+import { SecureEndpointClient } from '../api/client.js';
+import { AmpError } from '../errors.js';
+import { loadApiCredentials, type CredentialVaultReader } from '../secrets/credentials.js';
 
 /**
  * Group names in sink filters → GUIDs, through the API login stored in the vault

@@ -7,11 +7,11 @@ import { openUserVault } from '../../secrets/open.js';
 import { createSecretResolver, openVaultReader } from '../../secrets/refs.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { redactUrls } from '../../telemetry/redact.js';
-import { createPipeline } from './pipeline.js';
-import { assertCount, startLive, type LiveView } from './live.js';
-import { explainFatal } from './daemon.js';
-import { exitSoon, onStopSignals } from './signals.js';
-import { resolveStreamTarget } from './stream-target.js';
+import { createPipeline } from '../../pipeline/index.js';
+import { assertCount, startLive, type LiveView } from '../live/live.js';
+import { explainFatal } from '../../daemon/daemon.js';
+import { exitSoon, onStopSignals } from '../../daemon/signals.js';
+import { resolveStreamTarget } from '../../daemon/stream-target.js';
 import { notice, reportError, warn } from '../output.js';
 
 /**

@@ -7,9 +7,9 @@ import { getFormat } from '../../formats/index.js';
 import type { Pipeline, PipelineOptions, PipelineOutcome } from '../../pipeline/types.js';
 import type { SourceEvent, SourceOptions } from '../../source/types.js';
 import type { SinkRecord } from '../../sinks/types.js';
-import { renderTailLine } from '../tail-line.js';
+import { renderTailLine } from './tail-line.js';
 import { LineSink } from './line-sink.js';
-import { observeWrites } from '../../dashboard/observe.js';
+import { observeWrites } from '../../daemon/observe.js';
 
 /**
  * The live view behind `ampstream tail` and `ampstream demo`: one pipeline, one route to

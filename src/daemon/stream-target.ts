@@ -1,17 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { amqpTargetFromCredentials, isTlsProto } from '../../api/amqp-credentials.js';
-import { REGION_API_URLS, parseRegion } from '../../api/regions.js';
-import type { StreamConfig } from '../../config/types.js';
-import { AmpError } from '../../errors.js';
-import { parseProxyUrl } from '../../proxy/settings.js';
-import { isSecretRef } from '../../secrets/refs.js';
+import { amqpTargetFromCredentials, isTlsProto } from '../api/amqp-credentials.js';
+import { REGION_API_URLS, parseRegion } from '../api/regions.js';
+import type { StreamConfig } from '../config/types.js';
+import { AmpError } from '../errors.js';
+import { parseProxyUrl } from '../proxy/settings.js';
+import { isSecretRef } from '../secrets/refs.js';
 import {
   loadApiCredentials,
   loadStreamCredentials,
   type CredentialVaultReader,
-} from '../../secrets/credentials.js';
-import type { SecretResolver } from '../../secrets/refs.js';
-import { redactUrls } from '../../telemetry/redact.js';
+} from '../secrets/credentials.js';
+import type { SecretResolver } from '../secrets/refs.js';
+import { redactUrls } from '../telemetry/redact.js';
 
 /**
  * Where one configured stream is consumed from: the AMQP URL (with the password, secret),

@@ -1,4 +1,4 @@
-import { ExitCode } from '../../errors.js';
+import { ExitCode } from '../errors.js';
 
 /**
  * SIGINT / SIGTERM handling shared by `run`, `tail` and `demo` (docs/architecture.md, Shutdown):

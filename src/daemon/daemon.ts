@@ -5,16 +5,16 @@ import {
   type AmpstreamConfig,
   type SinkConfig,
   type StreamConfig,
-} from '../../config/index.js';
-import { AmpError, toAmpError } from '../../errors.js';
-import { getFormat } from '../../formats/index.js';
-import type { Pipeline, PipelineOptions, PipelineStats, Route } from '../../pipeline/types.js';
-import type { SecretResolver } from '../../secrets/refs.js';
-import type { Sink, SinkFactory, SinkRecord } from '../../sinks/types.js';
-import { observeWrites } from '../../dashboard/observe.js';
-import { evaluateHealth, type HealthReport } from '../../telemetry/health.js';
-import type { Metrics } from '../../telemetry/metrics.js';
-import { backoffDelay, sleep } from '../../util/backoff.js';
+} from '../config/index.js';
+import { AmpError, toAmpError } from '../errors.js';
+import { getFormat } from '../formats/index.js';
+import type { Pipeline, PipelineOptions, PipelineStats, Route } from '../pipeline/types.js';
+import type { SecretResolver } from '../secrets/refs.js';
+import type { Sink, SinkFactory, SinkRecord } from '../sinks/types.js';
+import { observeWrites } from './observe.js';
+import { evaluateHealth, type HealthReport } from './health.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { backoffDelay, sleep } from '../util/backoff.js';
 import { SerialSink } from './shared-sink.js';
 import { resolveStreamTarget, type StreamTargetDeps } from './stream-target.js';
 

@@ -1,23 +1,23 @@
-import { detectRegion } from '../api/detect-region.js';
-import { REGIONS, REGION_API_URLS } from '../api/regions.js';
-import { resolveStreamTarget } from '../cli/daemon/stream-target.js';
-import { registeredSinks } from '../cli/daemon/config-check.js';
-import { resolveConnection, type ConnectionFlags, type ResolvedConnection } from '../cli/connection.js';
-import { loadConfig, type AmpstreamConfig } from '../config/index.js';
-import { toAmpError } from '../errors.js';
-import { resolveProxy } from '../proxy/settings.js';
-import { createSecretResolver } from '../secrets/refs.js';
-import { VaultSession, type VaultStatus } from '../secrets/session.js';
-import { lookAtQueue } from './amqp-probe.js';
-import { checkApi } from './api.js';
-import { checkDaemon } from './daemon.js';
-import { apiHttpProbe } from './http.js';
-import { defaultNetProbes, type NetProbes } from './net.js';
-import { buildReport } from './report.js';
-import { checkSink } from './sinks.js';
-import { checkStream, type StreamCheckDeps } from './streams.js';
-import { fail, ok, warnResult, type CheckResult, type DoctorReport } from './types.js';
-import { checkVault } from './vault.js';
+import { detectRegion } from '../../api/detect-region.js';
+import { REGIONS, REGION_API_URLS } from '../../api/regions.js';
+import { resolveStreamTarget } from '../../daemon/stream-target.js';
+import { registeredSinks } from './config-check.js';
+import { resolveConnection, type ConnectionFlags, type ResolvedConnection } from '../connection.js';
+import { loadConfig, type AmpstreamConfig } from '../../config/index.js';
+import { toAmpError } from '../../errors.js';
+import { resolveProxy } from '../../proxy/settings.js';
+import { createSecretResolver } from '../../secrets/refs.js';
+import { VaultSession, type VaultStatus } from '../../secrets/session.js';
+import { lookAtQueue } from '../../doctor/amqp-probe.js';
+import { checkApi } from '../../doctor/api.js';
+import { checkDaemon } from '../../doctor/daemon.js';
+import { apiHttpProbe } from '../../doctor/http.js';
+import { defaultNetProbes, type NetProbes } from '../../doctor/net.js';
+import { buildReport } from '../../doctor/report.js';
+import { checkSink } from '../../doctor/sinks.js';
+import { checkStream, type StreamCheckDeps } from '../../doctor/streams.js';
+import { fail, ok, warnResult, type CheckResult, type DoctorReport } from '../../doctor/types.js';
+import { checkVault } from '../../doctor/vault.js';
 
 /**
  * `ampstream doctor`: runs every check in order (config, API, vault, daemon, streams, sinks)

@@ -1,4 +1,4 @@
-import type { Sink, SinkRecord } from '../../sinks/types.js';
+import type { Sink, SinkRecord } from '../sinks/types.js';
 
 /**
  * One sink instance shared by the pipelines of several streams (one file, one HEC channel,

@@ -1,6 +1,6 @@
 import pc from 'picocolors';
-import { eventTypeClass } from '../event/catalog.js';
-import type { SecureEndpointEvent } from '../event/types.js';
+import { eventTypeClass } from '../../event/catalog.js';
+import type { SecureEndpointEvent } from '../../event/types.js';
 
 /**
  * The human one-line view of an event (`ampstream tail`, `ampstream demo`):

@@ -7,11 +7,11 @@ import { createLogger, type Logger } from '../../telemetry/logger.js';
 import { createMetrics } from '../../telemetry/metrics.js';
 import { startTelemetryServer, type TelemetryServer } from '../../telemetry/server.js';
 import { dashboardFor } from '../../dashboard/index.js';
-import { Daemon } from './daemon.js';
-import { resolveGroupsViaApi } from './groups.js';
-import { createPipeline } from './pipeline.js';
-import { exitSoon, onStopSignals } from './signals.js';
-import { watchStopConditions } from './stop.js';
+import { Daemon } from '../../daemon/daemon.js';
+import { resolveGroupsViaApi } from '../../daemon/groups.js';
+import { createPipeline } from '../../pipeline/index.js';
+import { exitSoon, onStopSignals } from '../../daemon/signals.js';
+import { watchStopConditions } from '../../daemon/stop.js';
 import { reportError } from '../output.js';
 import { registeredSinks } from './config-check.js';
 

@@ -1,4 +1,4 @@
-import type { PipelineStats } from '../../pipeline/types.js';
+import type { PipelineStats } from '../pipeline/types.js';
 
 /**
  * Optional stop conditions of `ampstream run` for benchmarks and batch jobs ("drain the

@@ -10,15 +10,15 @@ import type { RunningEmulator } from '../../emulator/types.js';
 import { mountDashboard, RecentEvents } from '../../dashboard/index.js';
 import type { PipelineStats } from '../../pipeline/types.js';
 import { amqpEndpoint } from '../../source/endpoint.js';
-import { evaluateHealth, type HealthReport } from '../../telemetry/health.js';
+import { evaluateHealth, type HealthReport } from '../../daemon/health.js';
 import { createLogger, type Logger } from '../../telemetry/logger.js';
 import { createMetrics } from '../../telemetry/metrics.js';
 import { startTelemetryServer, type TelemetryServer } from '../../telemetry/server.js';
 import { sleep } from '../../util/backoff.js';
 import { redactUrls } from '../../telemetry/redact.js';
-import { createPipeline } from './pipeline.js';
-import { assertCount, startLive, type LiveView } from './live.js';
-import { exitSoon, onStopSignals } from './signals.js';
+import { createPipeline } from '../../pipeline/index.js';
+import { assertCount, startLive, type LiveView } from '../live/live.js';
+import { exitSoon, onStopSignals } from '../../daemon/signals.js';
 import { reportError } from '../output.js';
 
 /**
