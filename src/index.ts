@@ -42,12 +42,24 @@ export { createSource, type Source, type SourceOptions } from './source/index.js
 export { createPipeline, type Pipeline, type PipelineOptions, type Route } from './pipeline/index.js';
 export { createMetrics, type Metrics } from './telemetry/metrics.js';
 export { getFormat, formatNames, type Format, type FormatName } from './formats/index.js';
-export { sinkFactories, getSinkFactory } from './sinks/registry.js';
+export { sinkFactories, registeredSinks, getSinkFactory } from './sinks/registry.js';
 export type { Sink, SinkRecord, SinkFactory, SinkContext } from './sinks/types.js';
 
 // configuration
 export { loadConfig, parseConfig } from './config/load.js';
 export type { AmpstreamConfig } from './config/types.js';
+
+// the runtime: run a config without the CLI (what `ampstream run` does, minus the process)
+export {
+  Daemon,
+  watchStopConditions,
+  onStopSignals,
+  evaluateHealth,
+  type DaemonDeps,
+  type DaemonOutcome,
+  type HealthReport,
+  type StopConditions,
+} from './daemon/index.js';
 
 // The local emulator is a separate entry point (`import { startEmulator } from
 // 'ampstream/emulator'`), so library users do not load the event generator.

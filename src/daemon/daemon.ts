@@ -10,6 +10,7 @@ import { AmpError, toAmpError } from '../errors.js';
 import { getFormat } from '../formats/index.js';
 import type { Pipeline, PipelineOptions, PipelineStats, Route } from '../pipeline/types.js';
 import type { SecretResolver } from '../secrets/refs.js';
+import { getSinkFactory } from '../sinks/registry.js';
 import type { Sink, SinkFactory, SinkRecord } from '../sinks/types.js';
 import { observeWrites } from './observe.js';
 import { evaluateHealth, type HealthReport } from './health.js';
@@ -180,8 +181,7 @@ export class Daemon {
   }
 
   #createSink(sc: SinkConfig): Sink {
-    const factory = this.#deps.factories.find((f) => f.type === sc.type);
-    if (factory === undefined) throw new AmpError('CONFIG_INVALID', `unknown sink type "${sc.type}"`);
+    const factory = getSinkFactory(sc.type, this.#deps.factories);
     const sink = factory.create(sc.options, {
       name: sc.name,
       format: getFormat(sc.format),

@@ -26,11 +26,18 @@ export const sinkFactories = [
 
 export type SinkType = (typeof sinkFactories)[number]['type'];
 
-export function getSinkFactory(type: string): SinkFactory {
-  const f = (sinkFactories as readonly SinkFactory[]).find((s) => s.type === type);
+/** The same list, seen through the sink contract (what the config loader and the daemon take). */
+export const registeredSinks = sinkFactories as unknown as readonly SinkFactory[];
+
+/** The one sink lookup by `type` (in the registered sinks, or in the factories a caller injects). */
+export function getSinkFactory(
+  type: string,
+  factories: readonly SinkFactory[] = registeredSinks,
+): SinkFactory {
+  const f = factories.find((s) => s.type === type);
   if (f === undefined) {
     throw new AmpError('CONFIG_INVALID', `unknown sink type "${type}"`, {
-      hint: `use one of: ${sinkFactories.map((s) => s.type).join(', ')}`,
+      hint: `use one of: ${factories.map((s) => s.type).join(', ')}`,
     });
   }
   return f;

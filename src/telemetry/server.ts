@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { AmpError } from '../errors.js';
-import type { HealthReport } from '../daemon/health.js';
 
 /**
  * The daemon's own HTTP listener (docs/architecture.md, Observability): Prometheus
@@ -22,7 +21,8 @@ export interface TelemetryServerOptions {
   readonly port: number;
   /** the Prometheus text exposition and its content type */
   readonly metrics: { render(): Promise<string>; readonly contentType: string };
-  readonly health: () => HealthReport;
+  /** the daemon's health report (src/daemon/health.ts), served as JSON; 503 when unhealthy */
+  readonly health: () => { readonly status: 'ok' | 'unhealthy' };
   readonly logger?: Logger;
   /** adds the live dashboard's routes (src/dashboard); absent: `/` is a plain text index */
   readonly dashboard?: (app: Hono) => void;

@@ -11,13 +11,10 @@ import { AmpError, ExitCode, isAmpError, toAmpError } from '../../errors.js';
 import { loadStreamCredentials } from '../../secrets/credentials.js';
 import { openUserVault } from '../../secrets/open.js';
 import { createSecretResolver, openVaultReader } from '../../secrets/refs.js';
-import { sinkFactories } from '../../sinks/registry.js';
-import type { SinkFactory } from '../../sinks/types.js';
+import { registeredSinks } from '../../sinks/registry.js';
 import { reportError } from '../output.js';
 
 /** The implementation of `ampstream config check` and `config schema` (loaded on demand). */
-
-export const registeredSinks = sinkFactories as unknown as readonly SinkFactory[];
 
 export function printSchema(): void {
   process.stdout.write(`${JSON.stringify(configJsonSchema(registeredSinks), null, 2)}\n`);

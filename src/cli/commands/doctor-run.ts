@@ -1,7 +1,7 @@
 import { detectRegion } from '../../api/detect-region.js';
 import { REGIONS, REGION_API_URLS } from '../../api/regions.js';
 import { resolveStreamTarget } from '../../daemon/stream-target.js';
-import { registeredSinks } from './config-check.js';
+import { registeredSinks } from '../../sinks/registry.js';
 import { resolveConnection, type ConnectionFlags, type ResolvedConnection } from '../connection.js';
 import { loadConfig, type AmpstreamConfig } from '../../config/index.js';
 import { toAmpError } from '../../errors.js';

@@ -13,7 +13,7 @@ import { createPipeline } from '../../pipeline/index.js';
 import { exitSoon, onStopSignals } from '../../daemon/signals.js';
 import { watchStopConditions } from '../../daemon/stop.js';
 import { reportError } from '../output.js';
-import { registeredSinks } from './config-check.js';
+import { registeredSinks } from '../../sinks/registry.js';
 
 /**
  * `ampstream run --config ampstream.yaml`: the daemon. One pipeline per stream, the
