@@ -8,7 +8,7 @@ import { Agent, request } from 'undici';
 import type { SinkConfig } from '../config/types.js';
 import { toAmpError } from '../errors.js';
 import type { SecretResolver } from '../secrets/refs.js';
-import { loadTls, type LoadedTls, type TlsOptions } from '../sinks/http/tls.js';
+import { loadTls, type LoadedTls, type TlsOptions } from '../sinks/shared/tls.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { errnoOf, type NetProbes } from './net.js';
 import { fail, ok, skip, warnResult, type CheckResult } from './types.js';

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { AmpError } from '../../errors.js';
 import type { Sink, SinkRecord } from '../types.js';
 import type { FileSinkOptions } from './config.js';
-import { joinLines } from './lines.js';
+import { joinLines } from '../shared/lines.js';
 import { gzipFile, moveAside, prune, syncDir } from './rotate.js';
 
 /** (default=8 MiB) the largest batch buffer kept for reuse between writes, in bytes. */

@@ -2,11 +2,11 @@ import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { AmpError } from '../../errors.js';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';
-import { encodeBody } from './body.js';
-import { classifyHttpStatus } from './classify.js';
-import { describeTarget, HttpClient } from './client.js';
+import { encodeBody } from '../shared/http/body.js';
+import { classifyHttpStatus } from '../shared/http/classify.js';
+import { describeTarget, HttpClient } from '../shared/http/client.js';
 import type { HttpSinkOptions } from './config.js';
-import { loadTls } from './tls.js';
+import { loadTls } from '../shared/tls.js';
 
 const gzip = promisify(gzipCb);
 

@@ -1,7 +1,7 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { errors, RequestError } from '@nats-io/transport-node';
 import { AmpError } from '../../errors.js';
-import { errorCode, isTlsCertificateError, TLS_CERT_HINT } from '../http/tls.js';
+import { errorCode, isTlsCertificateError, TLS_CERT_HINT } from '../shared/tls.js';
 
 /**
  * NATS / JetStream failures → the delivery contract:

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { secretRefSchema } from '../http/secret.js';
-import { tlsSchema } from '../http/tls.js';
+import { secretRefSchema } from '../shared/secret.js';
+import { tlsSchema } from '../shared/tls.js';
 
 /** (default='ampstream.events') */
 export const DEFAULT_SUBJECT = 'ampstream.events';

@@ -3,7 +3,7 @@ import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-
 import { AmpError } from '../../errors.js';
 import { sleep } from '../../util/backoff.js';
 import { closedError, notStarted } from '../http/sink.js';
-import { loadTls, type LoadedTls } from '../http/tls.js';
+import { loadTls, type LoadedTls } from '../shared/tls.js';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';
 import { classifyNatsError } from './classify.js';
 import type { NatsSinkOptions } from './config.js';

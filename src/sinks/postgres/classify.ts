@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { AmpError, type ErrorCode } from '../../errors.js';
-import { errorCode, isTlsCertificateError, TLS_CERT_HINT } from '../http/tls.js';
+import { errorCode, isTlsCertificateError, TLS_CERT_HINT } from '../shared/tls.js';
 
 /**
  * PostgreSQL failures → the delivery contract, by SQLSTATE (PostgreSQL docs, Appendix A):

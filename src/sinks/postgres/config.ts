@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { secretRefSchema } from '../http/secret.js';
-import { tlsSchema } from '../http/tls.js';
+import { secretRefSchema } from '../shared/secret.js';
+import { tlsSchema } from '../shared/tls.js';
 
 /** 65535: the most bind parameters one PostgreSQL statement may carry (Int16 count in Bind). */
 export const PG_MAX_PARAMS = 65_535;

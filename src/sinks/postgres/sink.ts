@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { closedError, notStarted } from '../http/sink.js';
-import { loadTls } from '../http/tls.js';
+import { loadTls } from '../shared/tls.js';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';
 import { classifyPgError, isUndefinedTable } from './classify.js';
 import type { PostgresSinkOptions } from './config.js';

@@ -1,6 +1,6 @@
 import { AmpError, type ErrorCode } from '../../errors.js';
-import { classifyHttpStatus, type StatusContext } from '../http/classify.js';
-import type { HttpResponse } from '../http/client.js';
+import { classifyHttpStatus, type StatusContext } from '../shared/http/classify.js';
+import type { HttpResponse } from '../shared/http/client.js';
 
 /**
  * HEC answers `{"text": "...", "code": N}` (plus `ackId`, `invalid-event-number`). Splunk's

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../http/client.js';
-import { secretRefSchema } from '../http/secret.js';
-import { tlsSchema } from '../http/tls.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/http/client.js';
+import { secretRefSchema } from '../shared/secret.js';
+import { tlsSchema } from '../shared/tls.js';
 
 /** (default='cisco:amp:event') the sourcetype Splunk's Cisco AMP add-ons use for these events */
 export const DEFAULT_SOURCETYPE = 'cisco:amp:event';

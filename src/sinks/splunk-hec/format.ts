@@ -1,4 +1,4 @@
-import { recordJson } from '../http/body.js';
+import { recordJson } from '../shared/http/body.js';
 import type { SinkRecord } from '../types.js';
 
 /**

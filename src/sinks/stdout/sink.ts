@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { AmpError, ExitCode } from '../../errors.js';
-import { joinLines } from '../file/lines.js';
+import { joinLines } from '../shared/lines.js';
 import type { Sink, SinkRecord } from '../types.js';
 
 export interface StdoutSinkDeps {

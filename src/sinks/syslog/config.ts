@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tlsSchema } from '../http/tls.js';
+import { tlsSchema } from '../shared/tls.js';
 import { facilityNames, severityNames } from './mapping.js';
 
 /** (default=6514) syslog over TLS, RFC 5425 §4.1 */

@@ -1,6 +1,6 @@
 import { AmpError } from '../../errors.js';
 import { closedError, notStarted } from '../http/sink.js';
-import { loadTls } from '../http/tls.js';
+import { loadTls } from '../shared/tls.js';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';
 import { defaultPort, type SyslogSinkOptions } from './config.js';
 import { recordToMessage } from './message.js';

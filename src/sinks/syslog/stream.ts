@@ -1,7 +1,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { AmpError } from '../../errors.js';
-import { errorCode, isTlsCertificateError, TLS_CERT_HINT, type LoadedTls } from '../http/tls.js';
+import { errorCode, isTlsCertificateError, TLS_CERT_HINT, type LoadedTls } from '../shared/tls.js';
 
 /**
  * One TCP or TLS connection to a syslog receiver, and the durability rule of docs/architecture.md

@@ -2,7 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { AmpError } from '../../errors.js';
-import { errorCode } from '../http/tls.js';
+import { errorCode } from '../shared/tls.js';
 
 /**
  * Syslog over UDP (RFC 5426): one message per datagram, no framing. Fire and forget — a

@@ -6,7 +6,7 @@ import { parseLossless } from '../../../src/event/decode.js';
 import { isAmpError, type AmpError } from '../../../src/errors.js';
 import { httpOptionsSchema, type HttpSinkOptions } from '../../../src/sinks/http/config.js';
 import { HttpSink } from '../../../src/sinks/http/sink.js';
-import { parseRetryAfter } from '../../../src/sinks/http/classify.js';
+import { parseRetryAfter } from '../../../src/sinks/shared/http/classify.js';
 import type { Format } from '../../../src/formats/types.js';
 import { generateTestPki, type TestPki } from '../../helpers/rsyslog.js';
 import { testContext } from './support/context.js';

@@ -1,6 +1,6 @@
 import { Agent, request } from 'undici';
-import { AmpError } from '../../errors.js';
-import { errorCode, isTlsCertificateError, TLS_CERT_HINT, type LoadedTls } from './tls.js';
+import { AmpError } from '../../../errors.js';
+import { errorCode, isTlsCertificateError, TLS_CERT_HINT, type LoadedTls } from '../tls.js';
 
 /**
  * A small HTTP client for the sinks that POST (http, splunk-hec): one undici Agent (keep-alive

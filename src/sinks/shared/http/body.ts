@@ -1,4 +1,4 @@
-import type { SinkRecord } from '../types.js';
+import type { SinkRecord } from '../../types.js';
 
 /**
  * Builds one request body from a batch, splicing each record's text in as it is: a

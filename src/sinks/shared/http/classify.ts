@@ -1,4 +1,4 @@
-import { AmpError } from '../../errors.js';
+import { AmpError } from '../../../errors.js';
 import type { HttpResponse } from './client.js';
 
 /**
