@@ -1,16 +1,14 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import { AmpError } from '../../errors.js';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';
 import { encodeBody } from '../shared/http/body.js';
 import { classifyHttpStatus } from '../shared/http/classify.js';
 import { describeTarget, HttpClient } from '../shared/http/client.js';
 import type { HttpSinkOptions } from './config.js';
 import { loadTls } from '../shared/tls.js';
+import { closedError, notStarted, type SinkState as State } from '../shared/lifecycle.js';
 
 const gzip = promisify(gzipCb);
-
-type State = 'new' | 'started' | 'closed';
 
 /**
  * POSTs each batch as one JSON array or NDJSON body. Durable = any 2xx (docs/architecture.md).
@@ -80,14 +78,4 @@ export class HttpSink implements Sink {
     this.#client = undefined;
     await client?.close();
   }
-}
-
-export function closedError(sinkName: string): AmpError {
-  return new AmpError('INTERNAL', `sink "${sinkName}" is closed`, { details: {} });
-}
-
-export function notStarted(sinkName: string): AmpError {
-  return new AmpError('INTERNAL', `sink "${sinkName}" was written to before start()`, {
-    details: {},
-  });
 }

@@ -2,14 +2,12 @@ import { jetstream, jetstreamManager, type JetStreamClient, type StreamConfig } 
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { AmpError } from '../../errors.js';
 import { sleep } from '../../util/backoff.js';
-import { closedError, notStarted } from '../http/sink.js';
+import { closedError, notStarted, type SinkState as State } from '../shared/lifecycle.js';
 import { loadTls, type LoadedTls } from '../shared/tls.js';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';
 import { classifyNatsError } from './classify.js';
 import type { NatsSinkOptions } from './config.js';
 import { renderSubject, subjectFilter, unknownPlaceholders } from './subject.js';
-
-type State = 'new' | 'started' | 'closed';
 
 /** (default=5_000) longest close() waits for pending publishes to flush, in ms */
 const CLOSE_DRAIN_MS = 5_000;

@@ -1,13 +1,11 @@
 import pg from 'pg';
-import { closedError, notStarted } from '../http/sink.js';
+import { closedError, notStarted, type SinkState as State } from '../shared/lifecycle.js';
 import { loadTls } from '../shared/tls.js';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';
 import { classifyPgError, isUndefinedTable } from './classify.js';
 import type { PostgresSinkOptions } from './config.js';
 import { migrate } from './migrations.js';
 import { chunk, insertSql, rowValues, type TableRef } from './sql.js';
-
-type State = 'new' | 'started' | 'closed';
 
 /** Pooled clients that already carry our 'error' listener (see #connect). */
 const guarded = new WeakSet<pg.PoolClient>();

@@ -4,7 +4,7 @@ import { gzip as gzipCb } from 'node:zlib';
 import { AmpError } from '../../errors.js';
 import { sleep } from '../../util/backoff.js';
 import { describeTarget, HttpClient, type HttpRequest } from '../shared/http/client.js';
-import { closedError, notStarted } from '../http/sink.js';
+import { closedError, notStarted, type SinkState as State } from '../shared/lifecycle.js';
 import { loadTls } from '../shared/tls.js';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';
 import { classifyHecResponse, parseHecBody } from './classify.js';
@@ -12,8 +12,6 @@ import type { SplunkHecOptions } from './config.js';
 import { chunkBodies, hecEvent } from './format.js';
 
 const gzip = promisify(gzipCb);
-
-type State = 'new' | 'started' | 'closed';
 
 export interface HecDeps {
   /** (default=Date.now) in ms */

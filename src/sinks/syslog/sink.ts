@@ -1,5 +1,5 @@
 import { AmpError } from '../../errors.js';
-import { closedError, notStarted } from '../http/sink.js';
+import { closedError, notStarted, type SinkState as State } from '../shared/lifecycle.js';
 import { loadTls } from '../shared/tls.js';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';
 import { defaultPort, type SyslogSinkOptions } from './config.js';
@@ -7,8 +7,6 @@ import { recordToMessage } from './message.js';
 import { frame } from './rfc5424.js';
 import { SyslogStream } from './stream.js';
 import { SyslogUdp } from './udp.js';
-
-type State = 'new' | 'started' | 'closed';
 
 /**
  * RFC 5424 messages over TCP or TLS (octet-counted frames, one write per batch, durable per
