@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecureEndpointClient } from '../../src/api/client.js';
 import { detectRegion } from '../../src/api/detect-region.js';
 import { listAll } from '../../src/api/pagination.js';
-import { isAmpError, type AmpError } from '../../src/errors.js';
+import type { AmpError } from '../../src/errors.js';
 import { withEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { failure } from '../helpers/failure.js';
 
 /** The client over real HTTPS against the local emulator, trusting its CA. */
 
@@ -30,16 +31,6 @@ function client(
     ca: emu.caPem,
     ...options,
   });
-}
-
-async function failure(p: Promise<unknown>): Promise<AmpError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isAmpError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('against the emulator over HTTPS', () => {

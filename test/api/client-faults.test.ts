@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SecureEndpointClient } from '../../src/api/client.js';
-import { isAmpError, type AmpError } from '../../src/errors.js';
+import type { AmpError } from '../../src/errors.js';
+import { failure } from '../helpers/failure.js';
 
 /**
  * Fault injection over real sockets: a tiny in-test HTTP server that creates the stream and
@@ -60,16 +61,6 @@ const creds = {
   port: '443',
   proto: 'https',
 };
-
-async function failure(p: Promise<unknown>): Promise<AmpError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isAmpError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('ambiguous create over a real connection', () => {
   it('returns the stream as recovered when the server created it and then dropped the connection', async () => {

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecureEndpointClient } from '../../src/api/client.js';
-import { isAmpError, type AmpError } from '../../src/errors.js';
+import type { AmpError } from '../../src/errors.js';
 import { createStreamViaRest, withEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { startTinyproxy, type RunningTinyproxy } from '../helpers/tinyproxy.js';
 import { freePort } from '../sinks/http/support/net.js';
+import { failure } from '../helpers/failure.js';
 
 /** The API client through a real HTTP proxy (tinyproxy), CONNECT tunnel, TLS end to end. */
 
@@ -37,16 +38,6 @@ function client(
     env: {},
     ...options,
   });
-}
-
-async function failure(p: Promise<unknown>): Promise<AmpError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isAmpError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
 }
 
 async function connectsLogged(p: RunningTinyproxy): Promise<number> {

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { errors as undiciErrors } from 'undici';
 import { listAll } from '../../src/api/pagination.js';
 import { SecureEndpointClient } from '../../src/api/client.js';
-import { isAmpError, type AmpError } from '../../src/errors.js';
 import { BASE, CREATED, STREAM, envelope, errorBody, mockedClient, type MockedClient } from './mock-api.js';
+import { failure } from '../helpers/failure.js';
 
 let m: MockedClient | undefined;
 afterEach(async () => {
@@ -16,16 +16,6 @@ afterEach(async () => {
 function mocked(...args: Parameters<typeof mockedClient>): MockedClient {
   m = mockedClient(...args);
   return m;
-}
-
-async function failure(p: Promise<unknown>): Promise<AmpError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isAmpError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('requests and the envelope', () => {

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConnection } from '../../src/cli/connection.js';
-import { isAmpError, type AmpError } from '../../src/errors.js';
 import { saveApiCredentials } from '../../src/secrets/credentials.js';
 import { VaultSession } from '../../src/secrets/session.js';
 import { Vault } from '../../src/secrets/vault.js';
+import { failure } from '../helpers/failure.js';
 
 /** Connection settings: flags, then env, then the vault login — field by field. */
 
@@ -32,16 +32,6 @@ async function storeLogin(login: Parameters<typeof saveApiCredentials>[1]): Prom
 
 function session(e: NodeJS.ProcessEnv = env): VaultSession {
   return new VaultSession({ env: e, interactive: false });
-}
-
-async function failure(p: Promise<unknown>): Promise<AmpError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isAmpError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('resolveConnection', () => {

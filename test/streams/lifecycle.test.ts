@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SecureEndpointClient } from '../../src/api/client.js';
-import { AmpError, isAmpError } from '../../src/errors.js';
+import { AmpError } from '../../src/errors.js';
 import { loadStreamCredentials, saveStreamCredentials } from '../../src/secrets/credentials.js';
 import { Vault } from '../../src/secrets/vault.js';
 import { createStream } from '../../src/streams/create.js';
@@ -12,6 +12,7 @@ import type { StreamsApi, VaultState } from '../../src/streams/types.js';
 import { updateStream } from '../../src/streams/update.js';
 import { describeStreams } from '../../src/streams/view.js';
 import { createStreamViaRest, withEmulator, type TestEmulator } from '../helpers/emulator.js';
+import { failure } from '../helpers/failure.js';
 
 let emu: TestEmulator;
 let client: SecureEndpointClient;
@@ -47,16 +48,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function failure(p: Promise<unknown>): Promise<AmpError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isAmpError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('createStream', () => {
   it('resolves names, creates the stream, and has the password in the vault file when it returns', async () => {
