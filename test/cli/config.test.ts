@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCommand, printSchema } from '../../src/cli/commands/config-check.js';
 import { saveStreamCredentials } from '../../src/secrets/credentials.js';
-import { Vault } from '../../src/secrets/vault.js';
+import { testVault } from '../helpers/vault.js';
 import { inProcess, runCli, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ampstream-config-cli-'));
@@ -19,11 +19,7 @@ function write(name: string, text: string): string {
 }
 
 beforeAll(async () => {
-  const { vault } = await Vault.openOrCreate({
-    path: vaultPath,
-    passphrase,
-    kdf: { n: 2 ** 10, r: 8, p: 1 },
-  });
+  const { vault } = await testVault(vaultPath, passphrase);
   await saveStreamCredentials(vault, 7, {
     apiBase: 'https://api.example',
     user_name: '7-aaaaaaaaaaaaaaaaaaaa',

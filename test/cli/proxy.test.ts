@@ -8,6 +8,7 @@ import {
   saveStreamCredentials,
 } from '../../src/secrets/credentials.js';
 import { Vault } from '../../src/secrets/vault.js';
+import { testVault, type TestVault } from '../helpers/vault.js';
 import { startTinyproxy, type RunningTinyproxy } from '../helpers/tinyproxy.js';
 import { freePort } from '../sinks/http/support/net.js';
 import { spawnCli, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
@@ -38,16 +39,8 @@ async function connects(p: RunningTinyproxy, hostPort: string): Promise<number> 
   return (await p.log()).split('\n').filter((l) => l.includes(`CONNECT ${hostPort}`)).length;
 }
 
-async function vaultWith(
-  name: string,
-): Promise<{ env: Record<string, string>; vault: Awaited<ReturnType<typeof Vault.openOrCreate>>['vault'] }> {
-  const env = { AMPSTREAM_VAULT: join(dir, `${name}.json`), AMPSTREAM_VAULT_PASSPHRASE: PASSPHRASE };
-  const { vault } = await Vault.openOrCreate({
-    path: env.AMPSTREAM_VAULT,
-    passphrase: PASSPHRASE,
-    kdf: { n: 2 ** 10, r: 8, p: 1 },
-  });
-  return { env, vault };
+async function vaultWith(name: string): Promise<TestVault> {
+  return testVault(join(dir, `${name}.json`), PASSPHRASE);
 }
 
 describe('the CLI through an HTTP proxy', { timeout: CLI_TEST_TIMEOUT_MS }, () => {

@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { saveApiCredentials, saveStreamCredentials } from '../../src/secrets/credentials.js';
-import { Vault } from '../../src/secrets/vault.js';
 import { apiRequest } from '../helpers/emulator.js';
+import { seedEmulatorVault, testVault } from '../helpers/vault.js';
 import { queueDepth, spawnCli, until, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
 import { lines, metricsUrl, startRun, useRunFixture } from './run-setup.js';
 
@@ -46,26 +45,8 @@ describe('ampstream run', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     const emu = f.emu();
     const dir = mkdtempSync(join(tmpdir(), 'ampstream-run-vault-'));
     try {
-      const env = {
-        AMPSTREAM_VAULT: join(dir, 'vault.json'),
-        AMPSTREAM_VAULT_PASSPHRASE: 'run test passphrase',
-      };
-      const { vault } = await Vault.openOrCreate({
-        path: env.AMPSTREAM_VAULT,
-        passphrase: env.AMPSTREAM_VAULT_PASSPHRASE,
-        kdf: { n: 2 ** 10, r: 8, p: 1 },
-      });
-      await saveApiCredentials(vault, {
-        clientId: emu.clientId,
-        apiKey: emu.apiKey,
-        baseUrl: emu.apiUrl,
-        ca: emu.caPem,
-      });
-      await saveStreamCredentials(vault, s.stream.id, {
-        apiBase: emu.apiUrl,
-        ...s.stream.amqp_credentials,
-        name: s.stream.name,
-      });
+      const { vault, env } = await testVault(join(dir, 'vault.json'), 'run test passphrase');
+      await seedEmulatorVault(vault, emu, s.stream);
       const config = join(s.dir, 'vault.yaml');
       const group = emu.fleet.groups[0]!;
       writeFileSync(

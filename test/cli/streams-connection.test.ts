@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConnection } from '../../src/cli/connection.js';
 import { saveApiCredentials } from '../../src/secrets/credentials.js';
 import { VaultSession } from '../../src/secrets/session.js';
-import { Vault } from '../../src/secrets/vault.js';
+import { testVault } from '../helpers/vault.js';
 import { failure } from '../helpers/failure.js';
 
 /** Connection settings: flags, then env, then the vault login — field by field. */
@@ -22,11 +22,7 @@ afterEach(async () => {
 });
 
 async function storeLogin(login: Parameters<typeof saveApiCredentials>[1]): Promise<void> {
-  const { vault } = await Vault.openOrCreate({
-    path: join(dir, 'vault.json'),
-    passphrase: 'pw',
-    kdf: { n: 1024, r: 8, p: 1 },
-  });
+  const { vault } = await testVault(join(dir, 'vault.json'), 'pw');
   await saveApiCredentials(vault, login);
 }
 

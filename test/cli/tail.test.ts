@@ -3,8 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { saveApiCredentials, saveStreamCredentials } from '../../src/secrets/credentials.js';
-import { Vault } from '../../src/secrets/vault.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   amqpsUrl,
@@ -14,6 +12,7 @@ import {
   type CreatedStream,
   type TestEmulator,
 } from '../helpers/emulator.js';
+import { seedEmulatorVault, testVault } from '../helpers/vault.js';
 import { idsOfJsonl, inProcess, queueDepth, ROOT, spawnCli, until, CLI_TEST_TIMEOUT_MS } from './run-cli.js';
 
 /**
@@ -119,22 +118,8 @@ describe('ampstream tail', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     const { s } = await stream();
     const dir = mkdtempSync(join(tmpdir(), 'ampstream-tail-vault-'));
     try {
-      const env = {
-        AMPSTREAM_VAULT: join(dir, 'vault.json'),
-        AMPSTREAM_VAULT_PASSPHRASE: 'tail test passphrase',
-      };
-      const { vault } = await Vault.openOrCreate({
-        path: env.AMPSTREAM_VAULT,
-        passphrase: env.AMPSTREAM_VAULT_PASSPHRASE,
-        kdf: { n: 2 ** 10, r: 8, p: 1 },
-      });
-      await saveApiCredentials(vault, {
-        clientId: emu.clientId,
-        apiKey: emu.apiKey,
-        baseUrl: emu.apiUrl,
-        ca: emu.caPem,
-      });
-      await saveStreamCredentials(vault, s.id, { apiBase: emu.apiUrl, ...s.amqp_credentials, name: s.name });
+      const { vault, env } = await testVault(join(dir, 'vault.json'), 'tail test passphrase');
+      await seedEmulatorVault(vault, emu, s);
       await emu.publish(3);
       const byId = await spawnCli(['tail', String(s.id), '--count', '3'], env).exited;
       expect(byId.code).toBe(0);

@@ -13,6 +13,7 @@ import { updateStream } from '../../src/streams/update.js';
 import { describeStreams } from '../../src/streams/view.js';
 import { createStreamViaRest, withEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { failure } from '../helpers/failure.js';
+import { testVault } from '../helpers/vault.js';
 
 let emu: TestEmulator;
 let client: SecureEndpointClient;
@@ -36,13 +37,7 @@ afterAll(async () => {
 beforeEach(async () => {
   for (const s of await client.eventStreams()) await client.deleteEventStream(s.id);
   dir = await mkdtemp(join(tmpdir(), 'ampstream-streams-'));
-  vault = (
-    await Vault.openOrCreate({
-      path: join(dir, 'vault.json'),
-      passphrase: 'pw',
-      kdf: { n: 1024, r: 8, p: 1 },
-    })
-  ).vault;
+  vault = (await testVault(join(dir, 'vault.json'), 'pw')).vault;
   open = { kind: 'open', vault };
 });
 afterEach(async () => {
