@@ -99,9 +99,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
         );
       },
     });
-    assertCount(o.count);
-    if (!(o.rate > 0) || o.rate > 10_000)
-      throw new AmpError('USAGE', '--rate must be between 0 and 10000 events per second');
+    checkDemoOptions(o);
     say(
       c.dim(
         'ampstream demo: the Event Streams tech note, end to end, against the built-in emulator (in memory)',
@@ -114,22 +112,10 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
       `API credentials: client id ${emu.clientId}, API key ${mask(emu.apiKey)} (Read & Write; the emulator made them)`,
     );
 
-    client = new SecureEndpointClient({
-      baseUrl: emu.apiUrl,
-      clientId: emu.clientId,
-      apiKey: emu.apiKey,
-      ca: emu.caPem,
-      // the emulator is in this process, on loopback: a proxy from the environment (a
-      // corporate HTTPS_PROXY) could not reach it and must not break the first command
-      env: {},
-      logger,
-    });
+    client = emulatorClient(emu, logger);
     const groups = emu.fleet.groups.map((g) => g.guid);
     const name = `ampstream demo ${randomBytes(3).toString('hex')}`;
-    const created = await client.createEventStream({ name, groupGuids: groups });
-    if (created.status !== 'created')
-      throw new AmpError('EMULATOR', 'the demo stream could not be created cleanly');
-    const stream = created.stream;
+    const stream = await createDemoStream(client, name, groups);
     streamId = stream.id;
     step(
       2,
@@ -178,12 +164,7 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     stopPublishing = publishAtRate(emu, o.rate, (e) => {
       logger.warn({ err: e.message }, 'demo generator: publish failed');
     });
-    const stopAt = [
-      o.count === undefined ? '' : `after ${o.count} events`,
-      o.durationMs === undefined ? '' : `after ${o.durationMs / 1000} s`,
-    ]
-      .filter(Boolean)
-      .join(' or ');
+    const stopAt = stopCondition(o);
     step(
       5,
       `generator: ${o.rate} events/s; each event is acked once its line is printed (${stopAt === '' ? 'Ctrl+C to stop' : `stopping ${stopAt}; Ctrl+C to stop earlier`})`,
@@ -210,6 +191,43 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
     await emu?.close().catch(() => undefined);
     offSignals();
   }
+}
+
+function checkDemoOptions(o: DemoOptions): void {
+  assertCount(o.count);
+  if (!(o.rate > 0) || o.rate > 10_000)
+    throw new AmpError('USAGE', '--rate must be between 0 and 10000 events per second');
+}
+
+/** The API client of the in-process emulator. */
+function emulatorClient(emu: RunningEmulator, logger: Logger): SecureEndpointClient {
+  return new SecureEndpointClient({
+    baseUrl: emu.apiUrl,
+    clientId: emu.clientId,
+    apiKey: emu.apiKey,
+    ca: emu.caPem,
+    // the emulator is in this process, on loopback: a proxy from the environment (a
+    // corporate HTTPS_PROXY) could not reach it and must not break the first command
+    env: {},
+    logger,
+  });
+}
+
+async function createDemoStream(client: SecureEndpointClient, name: string, groups: readonly string[]) {
+  const created = await client.createEventStream({ name, groupGuids: groups });
+  if (created.status !== 'created')
+    throw new AmpError('EMULATOR', 'the demo stream could not be created cleanly');
+  return created.stream;
+}
+
+/** "after 100 events or after 30 s", or '' when only Ctrl+C stops the demo. */
+function stopCondition(o: DemoOptions): string {
+  return [
+    o.count === undefined ? '' : `after ${o.count} events`,
+    o.durationMs === undefined ? '' : `after ${o.durationMs / 1000} s`,
+  ]
+    .filter(Boolean)
+    .join(' or ');
 }
 
 /** The daemon's dashboard on the demo's one pipeline (loopback only, no token). */
