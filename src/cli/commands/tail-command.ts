@@ -11,7 +11,7 @@ import { createPipeline } from '../../pipeline/index.js';
 import { assertCount, startLive, type LiveView } from '../live/live.js';
 import { explainFatal } from '../../daemon/daemon.js';
 import { exitSoon, onStopSignals } from '../../daemon/signals.js';
-import { resolveStreamTarget } from '../../daemon/stream-target.js';
+import { resolveStreamTarget, type StreamTarget } from '../../daemon/stream-target.js';
 import { notice, reportError, warn } from '../output.js';
 
 /**
@@ -41,40 +41,16 @@ export async function tailCommand(streamArg: string | undefined, opts: TailOptio
   const logger = createLogger({ defaultLevel: 'warn' });
   let off = (): void => undefined;
   try {
-    assertCount(opts.count);
-    if (
-      opts.prefetch !== undefined &&
-      (!Number.isInteger(opts.prefetch) || opts.prefetch < 1 || opts.prefetch > 65535)
-    ) {
-      throw new AmpError('USAGE', '--prefetch must be an integer from 1 to 65535');
-    }
+    checkTailOptions(opts);
     const stream = await streamConfigFor(streamArg, opts);
-    if (
-      opts.amqpUrl !== undefined &&
-      opts.amqpUrlOnCommandLine === true &&
-      /:\/\/[^/@]*:[^/@]+@/.test(opts.amqpUrl)
-    ) {
-      warn(
-        'a password on the command line is visible to other local users (ps, shell history); prefer AMPSTREAM_AMQP_URL',
-      );
-    }
+    warnPasswordOnCommandLine(opts);
     const target = await resolveStreamTarget(stream, {
       resolveSecret: createSecretResolver({ vault: openVaultReader() }),
       vault: lazyVault(),
     });
     const url = opts.amqpUrl ?? target.url;
     const mode = opts.consume === true ? 'consume' : 'peek';
-    notice(
-      mode === 'peek'
-        ? pc.yellow(PEEK_NOTICE)
-        : pc.yellow('consume mode: each event is acknowledged (removed from the queue) once it is printed'),
-    );
-    notice(
-      pc.dim(
-        `tailing ${target.queue} at ${redactUrls(url)}${opts.count === undefined ? '' : `, stopping after ${opts.count}`} (Ctrl+C to stop)`,
-      ),
-    );
-    if (target.insecure) warn('TLS certificate verification is OFF (--insecure)');
+    announce(mode, target, url, opts);
     // Ctrl+C may come before the view exists (connecting): remember it
     const ref: { view?: LiveView; stopRequested?: boolean } = {};
     off = onStopSignals({
@@ -119,6 +95,43 @@ export async function tailCommand(streamArg: string | undefined, opts: TailOptio
   } finally {
     off();
   }
+}
+
+function checkTailOptions(opts: TailOptions): void {
+  assertCount(opts.count);
+  if (
+    opts.prefetch !== undefined &&
+    (!Number.isInteger(opts.prefetch) || opts.prefetch < 1 || opts.prefetch > 65535)
+  ) {
+    throw new AmpError('USAGE', '--prefetch must be an integer from 1 to 65535');
+  }
+}
+
+function warnPasswordOnCommandLine(opts: TailOptions): void {
+  if (
+    opts.amqpUrl !== undefined &&
+    opts.amqpUrlOnCommandLine === true &&
+    /:\/\/[^/@]*:[^/@]+@/.test(opts.amqpUrl)
+  ) {
+    warn(
+      'a password on the command line is visible to other local users (ps, shell history); prefer AMPSTREAM_AMQP_URL',
+    );
+  }
+}
+
+/** What tail is about to do, on stderr: the mode (peek leaves everything queued), where, until when. */
+function announce(mode: 'peek' | 'consume', target: StreamTarget, url: string, opts: TailOptions): void {
+  notice(
+    mode === 'peek'
+      ? pc.yellow(PEEK_NOTICE)
+      : pc.yellow('consume mode: each event is acknowledged (removed from the queue) once it is printed'),
+  );
+  notice(
+    pc.dim(
+      `tailing ${target.queue} at ${redactUrls(url)}${opts.count === undefined ? '' : `, stopping after ${opts.count}`} (Ctrl+C to stop)`,
+    ),
+  );
+  if (target.insecure) warn('TLS certificate verification is OFF (--insecure)');
 }
 
 function lazyVault(): () => Promise<CredentialVaultReader | undefined> {
