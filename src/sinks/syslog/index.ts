@@ -1,4 +1,5 @@
 import type { SinkFactory } from '../types.js';
+import { sinkFactory } from '../shared/factory.js';
 import { syslogOptionsSchema, type SyslogSinkOptions } from './config.js';
 import { SyslogSink } from './sink.js';
 
@@ -6,9 +7,9 @@ export { formatRfc5424, frame, type Rfc5424Message, type SdElement } from './rfc
 export { syslogOptionsSchema, type SyslogSinkOptions, SyslogSink };
 
 /** `type: syslog` — RFC 5424 over TLS (default), TCP (octet-counted) or UDP; CEF by default. */
-export const syslogSinkFactory: SinkFactory<'syslog', SyslogSinkOptions> = {
-  type: 'syslog',
-  options: syslogOptionsSchema,
-  defaultFormat: 'cef',
-  create: (options, context) => new SyslogSink(options, context),
-};
+export const syslogSinkFactory: SinkFactory<'syslog', SyslogSinkOptions> = sinkFactory(
+  'syslog',
+  syslogOptionsSchema,
+  SyslogSink,
+  'cef',
+);
