@@ -82,6 +82,7 @@ export const errorCodes = [
   'SINK_CONFIG', // the sink cannot work with these settings (no such table, HEC channel/ack mismatch)
   'SINK_CLOSED', // the destination went away for good (stdout reader gone: EPIPE): stop, ack nothing more
   'DEAD_LETTER_FAILED',
+  'DEAD_LETTER_BREAKER', // too large a share of recent events would be dead-lettered: hold, ack nothing
   'DEDUP_STORE',
   // emulator and environment
   'BROKER_UNREACHABLE',
@@ -118,6 +119,14 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   BROKER_UNREACHABLE: ExitCode.UNAVAILABLE,
   AMQP_CONNECTION: ExitCode.UNAVAILABLE,
   SINK_UNAVAILABLE: ExitCode.UNAVAILABLE,
+  SINK_TIMEOUT: ExitCode.UNAVAILABLE,
+  SINK_DISK_FULL: ExitCode.UNAVAILABLE,
+  SINK_WRITE_FAILED: ExitCode.UNAVAILABLE,
+  SINK_AUTH: ExitCode.NOPERM,
+  SINK_CONFIG: ExitCode.CONFIG,
+  DEDUP_STORE: ExitCode.CONFIG,
+  DEAD_LETTER_FAILED: ExitCode.UNAVAILABLE,
+  DEAD_LETTER_BREAKER: ExitCode.UNAVAILABLE,
   EVENT_MALFORMED: ExitCode.DATAERR,
   UNKNOWN_EVENT_TYPE: ExitCode.USAGE,
   UNKNOWN_GROUP: ExitCode.USAGE,

@@ -240,7 +240,7 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
     sinks,
     batch: c.batch,
     dedup: { ...c.dedup, path: abs(c.dedup.path) },
-    deadLetter: { path: abs(c.deadLetter.path) },
+    deadLetter: { path: abs(c.deadLetter.path), breaker: c.deadLetter.breaker },
     metrics: { listen: c.metrics.listen === false ? false : parseListen(c.metrics.listen) },
     health: c.health,
     log: c.log,

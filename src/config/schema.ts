@@ -184,7 +184,18 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
         })
         .prefault({}),
       deadLetter: z
-        .strictObject({ path: z.string().min(1).default(d.DEFAULT_DEAD_LETTER_PATH) })
+        .strictObject({
+          path: z.string().min(1).default(d.DEFAULT_DEAD_LETTER_PATH),
+          breaker: z
+            .strictObject({
+              maxShare: z.number().positive().max(1).default(d.DEFAULT_BREAKER_MAX_SHARE).meta({
+                description:
+                  'more than this share of the last windowEvents events dead-lettered stops acknowledging (1 = off)',
+              }),
+              windowEvents: z.number().int().min(1).default(d.DEFAULT_BREAKER_WINDOW_EVENTS),
+            })
+            .prefault({}),
+        })
         .prefault({}),
       metrics: z
         .strictObject({

@@ -2,14 +2,14 @@ import type { Logger } from 'pino';
 import { AmpError, toAmpError } from '../errors.js';
 import { decodeEvent, describePoison } from '../event/decode.js';
 import type { DecodedEvent } from '../event/types.js';
-import type { SinkRecord } from '../sinks/types.js';
 import type { Delivery } from '../source/types.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
 import type { DeadLetter, DeadLetterFile } from './dead-letter.js';
 import { checkBody, LazyDecodedEvent } from './decode.js';
 import type { DedupStore } from './dedup.js';
 import type { PipelineMetrics } from './metrics.js';
-import { StopPipeline, type RouteWriter } from './route-writer.js';
+import type { DeadLetterBreaker } from './breaker.js';
+import { StopPipeline, type RejectedRecord, type RouteWriter, type StopSignals } from './route-writer.js';
 
 export interface BatchDeps {
   /** Some route needs the lossless event up front (filter, non-raw format) or dedup is on. */
@@ -20,7 +20,8 @@ export interface BatchDeps {
   readonly metrics: PipelineMetrics;
   readonly logger: Logger;
   readonly retry: BackoffOptions;
-  readonly signal: AbortSignal;
+  readonly signals: StopSignals;
+  readonly breaker: DeadLetterBreaker;
   readonly now: () => number;
 }
 
@@ -32,10 +33,14 @@ export interface BatchDeps {
  */
 export class BatchWriter {
   readonly counts = { delivered: 0, redelivered: 0, deadLettered: 0, duplicates: 0 };
+  /** Set while the breaker holds a batch's poison messages. */
+  holding: AmpError | undefined;
   readonly #d: BatchDeps;
+  readonly #wake: AbortSignal;
 
   constructor(deps: BatchDeps) {
     this.#d = deps;
+    this.#wake = AbortSignal.any([deps.signals.abort, deps.signals.drain]);
   }
 
   /**
@@ -75,13 +80,20 @@ export class BatchWriter {
     this.counts.redelivered += redelivered;
     this.#d.metrics.received(n, redelivered);
 
+    this.#d.breaker.begin(n);
     const fresh = this.#d.dedup() === undefined ? events : this.#dropDuplicates(events);
-    if (poison.length > 0) await this.#deadLetter(poison, poisonReasons(poison));
-    const reject = (route: string, records: readonly SinkRecord[], error: AmpError): Promise<void> =>
-      this.#deadLetter(
-        this.#rejected(route, records, error, events, origin),
-        new Map([['sink-rejected', records.length]]),
+    if (poison.length > 0) {
+      await this.#admit(poison.length, 'not events');
+      await this.#deadLetter(poison, poisonReasons(poison));
+    }
+    const reject = async (route: string, rejected: readonly RejectedRecord[]): Promise<void> => {
+      const refused = this.#d.breaker.admit(rejected.length, `refused by sink "${route}"`);
+      if (refused !== undefined) throw refused;
+      await this.#deadLetter(
+        this.#rejected(route, rejected, events, origin),
+        new Map([['sink-rejected', rejected.length]]),
       );
+    };
     if (this.#d.routes.length === 1) {
       const r = this.#d.routes[0] as RouteWriter;
       await r.write(r.records(fresh), reject);
@@ -89,6 +101,7 @@ export class BatchWriter {
       await Promise.all(this.#d.routes.map((r) => r.write(r.records(fresh), reject)));
     }
     if (this.#d.dedup() !== undefined) this.#remember(fresh);
+    this.#d.breaker.commit();
     this.#d.metrics.batch(n, newest > 0 ? this.#d.now() / 1000 - newest : undefined);
   }
 
@@ -132,21 +145,32 @@ export class BatchWriter {
     };
   }
 
+  /**
+   * The breaker allows `count` more dead letters, or this batch is held here (nothing acked)
+   * until the pipeline drains or closes: poison stays poison, so there is nothing to retry.
+   */
+  async #admit(count: number, what: string): Promise<void> {
+    const refused = this.#d.breaker.admit(count, what);
+    if (refused === undefined) return;
+    this.holding = refused;
+    this.#d.logger.error({ err: refused.toJSON() }, 'dead-letter circuit breaker open: holding the stream');
+    await sleep(2 ** 31 - 1, this.#wake);
+    throw new StopPipeline(refused);
+  }
+
   #rejected(
     route: string,
-    records: readonly SinkRecord[],
-    error: AmpError,
+    rejected: readonly RejectedRecord[],
     events: DecodedEvent[],
     origin: Delivery[],
   ): DeadLetter[] {
     const byEvent = new Map<DecodedEvent, Delivery>();
     for (let i = 0; i < events.length; i++) byEvent.set(events[i] as DecodedEvent, origin[i] as Delivery);
-    const e = { code: error.code, message: error.message };
-    return records.map((r) => {
+    return rejected.map(({ record: r, error }) => {
       const d = byEvent.get(r.event) as Delivery;
       return this.#letter(d, 'sink-rejected', `sink "${route}" refused the event: ${error.message}`, {
         route,
-        error: e,
+        error: { code: error.code, message: error.message },
         eventId: r.event.event.id,
       });
     });
@@ -166,13 +190,13 @@ export class BatchWriter {
         return;
       } catch (e) {
         const err = toAmpError(e, 'DEAD_LETTER_FAILED', { retryable: true });
-        if (this.#d.signal.aborted) throw new StopPipeline(err);
+        if (this.#wake.aborted) throw new StopPipeline(err);
         if (attempt % 10 === 0)
           this.#d.logger.error(
             { err: err.toJSON(), attempt: attempt + 1 },
             'cannot write dead letters; holding the batch',
           );
-        await sleep(backoffDelay(attempt, this.#d.retry), this.#d.signal);
+        await sleep(backoffDelay(attempt, this.#d.retry), this.#wake);
       }
     }
   }

@@ -4,15 +4,16 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AMQPClient } from '@cloudamqp/amqp-client';
+import { RABBIT_MANAGEMENT_API, RABBIT_MANAGEMENT_AUTH, RABBIT_URL } from '../helpers/services.js';
 
 /**
- * Test helpers on the real RabbitMQ at 127.0.0.1:5672 (guest/guest) and its management API
- * on :15672. Every queue, connection name and temp dir is unique, so test files can run in
+ * Test helpers on the real RabbitMQ and its management API (addresses from
+ * test/helpers/services.ts). Every queue, connection name and temp dir is unique, so test files can run in
  * parallel with everyone else's; `cleanup()` removes them.
  */
-export const BROKER_URL = 'amqp://guest:guest@127.0.0.1:5672';
-const MGMT = 'http://127.0.0.1:15672/api';
-const MGMT_AUTH = `Basic ${Buffer.from('guest:guest').toString('base64')}`;
+export const BROKER_URL = RABBIT_URL;
+const MGMT = RABBIT_MANAGEMENT_API;
+const MGMT_AUTH = RABBIT_MANAGEMENT_AUTH;
 
 /** Shrunk backoff so recovery tests take milliseconds, not seconds. */
 export const FAST_BACKOFF = { baseMs: 20, maxMs: 200, minMs: 5 } as const;

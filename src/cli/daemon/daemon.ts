@@ -135,6 +135,7 @@ export class Daemon {
             }
           : {}),
         deadLetterPath: this.#config.deadLetter.path,
+        breaker: this.#config.deadLetter.breaker,
         drainTimeoutMs: this.#config.shutdown.drainTimeoutSeconds * 1000,
         ownsSinks: false,
         logger: this.#deps.logger,
