@@ -128,7 +128,7 @@ export function decodeEvent(raw: Buffer): DecodeResult {
 
 /**
  * The field rules of an event, applied to an already (losslessly) parsed body: an object
- * with an integer `id` (turned into a decimal string), a numeric `event_type_id` and
+ * with an integer `id` when it has one (turned into a decimal string), a numeric `event_type_id` and
  * `timestamp`; a missing `event_type` becomes "" and a missing `date` is derived.
  */
 export function validateEvent(raw: Buffer, parsed: unknown): DecodeResult {
@@ -158,7 +158,11 @@ export function validateEvent(raw: Buffer, parsed: unknown): DecodeResult {
 /** `id` must be an integer; short ones arrive as numbers and are turned into strings. */
 function normaliseId(obj: Record<string, unknown>): PoisonReason | undefined {
   const id = obj['id'];
-  if (id === undefined) return { kind: 'missing-field', field: 'id' };
+  if (id === undefined || id === null) {
+    // Some kinds come without an id (threat hunting incidents): keyed by their bytes (key.ts).
+    delete obj['id'];
+    return undefined;
+  }
   if (typeof id === 'number') {
     if (!Number.isSafeInteger(id)) return { kind: 'bad-field', field: 'id', expected: 'integer' };
     obj['id'] = String(id);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { AmpError, toAmpError } from '../errors.js';
 import { decodeEvent, describePoison } from '../event/decode.js';
+import { eventKey } from '../event/key.js';
 import type { DecodedEvent } from '../event/types.js';
 import type { Delivery } from '../source/types.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
@@ -107,7 +108,7 @@ export class BatchWriter {
 
   #dropDuplicates(events: DecodedEvent[]): DecodedEvent[] {
     const dedup = this.#d.dedup() as DedupStore;
-    const ids = events.map((e) => e.event.id);
+    const ids = events.map(eventKey);
     const known = dedup.seen(ids);
     const inBatch = new Set<string>();
     const fresh: DecodedEvent[] = [];
@@ -127,7 +128,7 @@ export class BatchWriter {
 
   #remember(events: readonly DecodedEvent[]): void {
     try {
-      (this.#d.dedup() as DedupStore).remember(events.map((e) => e.event.id));
+      (this.#d.dedup() as DedupStore).remember(events.map(eventKey));
     } catch (e) {
       // Dedup is best effort: a failed remember costs a possible duplicate later, never a loss.
       this.#d.logger.warn({ err: (e as Error).message }, 'dedup store write failed');
@@ -171,7 +172,7 @@ export class BatchWriter {
       return this.#letter(d, 'sink-rejected', `sink "${route}" refused the event: ${error.message}`, {
         route,
         error: { code: error.code, message: error.message },
-        eventId: r.event.event.id,
+        eventId: eventKey(r.event),
       });
     });
   }

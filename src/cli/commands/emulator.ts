@@ -88,6 +88,11 @@ export function registerEmulator(program: Command): void {
     .option('--rate <events/s>', 'publish generated events continuously at this rate', positiveNumber, 0)
     .option('--seed <n>', 'seed of the generated fleet and events', nonNegativeInt('--seed', 2 ** 31), 1)
     .option(
+      '--incidents-without-id',
+      'send threat hunting incidents without `id`, as Secure Endpoint does (other kinds keep theirs)',
+      false,
+    )
+    .option(
       '--rate-limit <requests/hour>',
       'REST requests per hour per API key',
       nonNegativeInt('--rate-limit', 1e9),
@@ -111,6 +116,7 @@ export function registerEmulator(program: Command): void {
         managementUrl: opts.managementUrl,
         rate: opts.rate,
         seed: opts.seed,
+        incidentsWithoutId: opts.incidentsWithoutId,
         rateLimitPerHour: opts.rateLimit,
         logger,
         ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
