@@ -95,12 +95,26 @@ export class BatchWriter {
         new Map([['sink-rejected', rejected.length]]),
       );
     };
-    if (this.#d.routes.length === 1) {
-      const r = this.#d.routes[0] as RouteWriter;
-      await r.write(r.records(fresh), reject);
-    } else {
-      await Promise.all(this.#d.routes.map((r) => r.write(r.records(fresh), reject)));
-    }
+    const route = async (r: RouteWriter): Promise<void> => {
+      const { records, unrenderable } = r.records(fresh);
+      if (unrenderable.length > 0) {
+        await this.#admit(unrenderable.length, `format of sink "${r.route.name}" failed`);
+        const byEvent = new Map<DecodedEvent, Delivery>();
+        for (let i = 0; i < events.length; i++) byEvent.set(events[i] as DecodedEvent, origin[i] as Delivery);
+        const letters = unrenderable.map(({ event, error }) =>
+          this.#letter(byEvent.get(event) as Delivery, 'format-failed', error.message, {
+            route: r.route.name,
+            error: { code: error.code, message: error.message },
+            eventId: eventKey(event),
+          }),
+        );
+        await this.#deadLetter(letters, new Map([['format-failed', letters.length]]));
+        r.deadLettered += letters.length;
+      }
+      await r.write(records, reject);
+    };
+    if (this.#d.routes.length === 1) await route(this.#d.routes[0] as RouteWriter);
+    else await Promise.all(this.#d.routes.map(route));
     if (this.#d.dedup() !== undefined) this.#remember(fresh);
     this.#d.breaker.commit();
     this.#d.metrics.batch(n, newest > 0 ? this.#d.now() / 1000 - newest : undefined);

@@ -149,20 +149,38 @@ export class RouteWriter {
    * (beyond the depth or size limits, or a formatter fault) is returned in `unrenderable`
    * with the reason, to be dead-lettered: one strange event never stops the stream.
    */
-  records(events: readonly DecodedEvent[]): SinkRecord[] {
+  records(events: readonly DecodedEvent[]): {
+    records: SinkRecord[];
+    unrenderable: { event: DecodedEvent; error: AmpError }[];
+  } {
     const { filter, format } = this.route;
     const out: SinkRecord[] = [];
+    const unrenderable: { event: DecodedEvent; error: AmpError }[] = [];
     for (let i = 0; i < events.length; i++) {
       const e = events[i] as DecodedEvent;
-      if (filter !== undefined && !filter(e.event)) continue;
-      out.push({ event: e, payload: format.render(e) });
+      try {
+        if (filter !== undefined && !filter(e.event)) continue;
+        out.push({ event: e, payload: format.render(e) });
+      } catch (err) {
+        const cause = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        unrenderable.push({
+          event: e,
+          error: new AmpError(
+            'EVENT_MALFORMED',
+            `format "${format.name}" cannot render this event (${cause})`,
+            {
+              cause: err,
+            },
+          ),
+        });
+      }
     }
-    const left = events.length - out.length;
+    const left = events.length - out.length - unrenderable.length;
     if (left > 0) {
       this.filtered += left;
       this.#m?.filtered.inc(left);
     }
-    return out;
+    return { records: out, unrenderable };
   }
 
   /**

@@ -69,7 +69,17 @@ export async function convertStream(o: ConvertOptions): Promise<ConvertResult> {
           o.errors.write(`line ${lineNo}: ${describePoison(decoded.reason)}; skipped\n`);
         continue;
       }
-      const record = format.render(decoded.value);
+      let record: string | Buffer;
+      try {
+        record = format.render(decoded.value);
+      } catch (e) {
+        bad++;
+        if (bad <= MAX_REPORTED)
+          o.errors.write(
+            `line ${lineNo}: the ${o.format} format cannot render this event (${(e as Error).message}); skipped\n`,
+          );
+        continue;
+      }
       const text = typeof record === 'string' ? record : record.toString('utf8');
       chunk += (pretty ? prettyJson(text) : text) + '\n';
       converted++;
