@@ -58,6 +58,7 @@ export const errorCodes = [
   'VAULT_CORRUPT',
   'VAULT_NO_PASSPHRASE',
   'VAULT_LOCKED',
+  'VAULT_WRITE_FAILED', // the vault file cannot be written (disk full, read-only, permissions)
   'SECRET_NOT_FOUND',
   'SECRET_REF_INVALID',
   // config
@@ -136,6 +137,7 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   VAULT_CORRUPT: ExitCode.CONFIG,
   VAULT_NO_PASSPHRASE: ExitCode.CONFIG,
   VAULT_LOCKED: ExitCode.CONFIG,
+  VAULT_WRITE_FAILED: ExitCode.TEMPFAIL,
   SECRET_NOT_FOUND: ExitCode.CONFIG,
   SECRET_REF_INVALID: ExitCode.CONFIG,
   CONFIG_INVALID: ExitCode.CONFIG,

@@ -146,6 +146,15 @@ describe('streams create', () => {
     expect(await api.eventStreams()).toEqual([]);
   });
 
+  it('refuses to create when the vault cannot be read (a directory), with an error and no stack trace, and creates nothing', async () => {
+    const r = await cli(['streams', 'create', '--name', 'x'], { AMPSTREAM_VAULT: home });
+    expect(r.code).not.toBe(0);
+    expect(r.code).not.toBe(1);
+    expect(r.stderr).toContain('refusing to create the stream');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(await api.eventStreams()).toEqual([]);
+  });
+
   it('creates without a vault when --show-password is given', async () => {
     const r = await cli(['streams', 'create', '--name', 'y', '--show-password'], {
       AMPSTREAM_VAULT_PASSPHRASE: undefined,
