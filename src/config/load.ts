@@ -74,7 +74,21 @@ export function parseConfig(
     });
     throw configError(label, issues);
   }
-  const js: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    // e.g. "Excessive alias count indicates a resource exhaustion attack" (a YAML alias bomb)
+    throw configError(label, [
+      {
+        source: label,
+        line: 1,
+        col: 1,
+        path: '(yaml)',
+        message: (e as Error).message.split('\n')[0] ?? 'bad YAML',
+      },
+    ]);
+  }
   if (js === null || typeof js !== 'object' || Array.isArray(js)) {
     throw configError(label, [
       {

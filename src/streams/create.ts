@@ -2,6 +2,7 @@ import { listAll } from '../api/pagination.js';
 import type { ApiEventType, ApiGroup, CreatedEventStream, EventStream } from '../api/types.js';
 import { AmpError, ExitCode, toAmpError } from '../errors.js';
 import { saveStreamCredentials, streamEntryName, type SaveStreamResult } from '../secrets/credentials.js';
+import { caseClashes, checkStreamName } from './names.js';
 import { resolveEventTypes, resolveGroups } from './resolve.js';
 import { MAX_STREAMS_PER_ORG, type StreamsApi, type VaultState } from './types.js';
 
@@ -36,6 +37,8 @@ export type CreateStreamOutcome =
       readonly groups: readonly ApiGroup[];
       /** where the credentials were stored, or why they could not be */
       readonly stored: SaveStreamResult | { readonly error: AmpError } | undefined;
+      /** other streams whose name differs only in case (a warning, not an error) */
+      readonly caseClashes: readonly EventStream[];
     }
   | { readonly status: 'recovered'; readonly stream: EventStream };
 
@@ -58,8 +61,7 @@ export async function createStream(
   input: CreateStreamInput,
   options: CreateStreamOptions,
 ): Promise<CreateStreamOutcome> {
-  const name = input.name.trim();
-  if (name === '') throw new AmpError('USAGE', 'the stream name must not be empty');
+  const name = checkStreamName(input.name);
   if (options.vault.kind !== 'open' && options.allowWithoutVault !== true) throw vaultRefusal(options.vault);
 
   const wantTypes = input.eventTypes ?? [];
@@ -131,7 +133,14 @@ export async function createStream(
       stored = { error: toAmpError(e) };
     }
   }
-  return { status: 'created', stream, eventTypes, groups: groupList, stored };
+  return {
+    status: 'created',
+    stream,
+    eventTypes,
+    groups: groupList,
+    stored,
+    caseClashes: caseClashes(name, existing),
+  };
 }
 
 /**

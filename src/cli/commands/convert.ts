@@ -5,6 +5,7 @@ import { type Command, Option } from '@commander-js/extra-typings';
 import { AmpError, ExitCode } from '../../errors.js';
 import { decodeEvent, describePoison } from '../../event/decode.js';
 import { getFormat } from '../../formats/index.js';
+import { escapeControl } from '../../util/terminal.js';
 import { prettyJson } from '../../formats/pretty.js';
 import { formatNames, type FormatName } from '../../formats/types.js';
 
@@ -66,7 +67,7 @@ export async function convertStream(o: ConvertOptions): Promise<ConvertResult> {
       if (!decoded.ok) {
         bad++;
         if (bad <= MAX_REPORTED)
-          o.errors.write(`line ${lineNo}: ${describePoison(decoded.reason)}; skipped\n`);
+          o.errors.write(`line ${lineNo}: ${escapeControl(describePoison(decoded.reason))}; skipped\n`);
         continue;
       }
       let record: string | Buffer;
@@ -76,7 +77,7 @@ export async function convertStream(o: ConvertOptions): Promise<ConvertResult> {
         bad++;
         if (bad <= MAX_REPORTED)
           o.errors.write(
-            `line ${lineNo}: the ${o.format} format cannot render this event (${(e as Error).message}); skipped\n`,
+            `line ${lineNo}: the ${o.format} format cannot render this event (${escapeControl((e as Error).message)}); skipped\n`,
           );
         continue;
       }
@@ -121,6 +122,11 @@ async function openInput(file: string | undefined): Promise<Readable> {
   if (file === undefined || file === '-') return process.stdin;
   try {
     const fh = await open(file, 'r');
+    const st = await fh.stat();
+    if (!st.isFile() && !st.isFIFO() && !st.isCharacterDevice()) {
+      await fh.close();
+      throw Object.assign(new Error('not a regular file'), { code: st.isDirectory() ? 'EISDIR' : 'EINVAL' });
+    }
     return fh.createReadStream();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

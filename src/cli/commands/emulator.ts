@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import pc from 'picocolors';
 import type { RunningEmulator } from '../../emulator/types.js';
+import { AmpError, ExitCode } from '../../errors.js';
 
 /**
  * `ampstream emulator`: run the local Secure Endpoint (REST API + AMQPS event streams on the
@@ -122,7 +123,7 @@ export function registerEmulator(program: Command): void {
         ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
       }).catch((e: unknown) => {
         signals.dispose();
-        throw e;
+        throw explainStartFailure(e);
       });
       if (json) process.stdout.write(`${readyLine(emu)}\n`);
       else {
@@ -138,4 +139,23 @@ export function registerEmulator(program: Command): void {
       signals.dispose();
       logger.flush();
     });
+}
+
+/** A port in use or not allowed is an error with a hint, not a stack trace. */
+function explainStartFailure(e: unknown): unknown {
+  const errno = (e as NodeJS.ErrnoException).code;
+  if (errno !== 'EADDRINUSE' && errno !== 'EACCES' && errno !== 'EADDRNOTAVAIL') return e;
+  const where = (e as { address?: string; port?: number }).port;
+  return new AmpError(
+    'EMULATOR',
+    `the emulator cannot listen${where === undefined ? '' : ` on port ${where}`} (${errno})`,
+    {
+      cause: e,
+      exitCode: ExitCode.UNAVAILABLE,
+      hint:
+        errno === 'EADDRINUSE'
+          ? 'another process uses that port: pick another with --api-port / --amqps-port (0 = a free port)'
+          : 'check --host and the ports (ports below 1024 need privileges)',
+    },
+  );
 }

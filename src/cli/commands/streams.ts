@@ -134,6 +134,10 @@ function registerCreate(streams: Command): void {
           `the vault already held credentials for another stream with id ${stream.id}; they were kept as ${stored.archivedAs}`,
         );
       }
+      for (const other of outcome.caseClashes)
+        warn(
+          `stream ${other.id} is named "${other.name}": the two names differ only in case, so a lookup by name is ambiguous to a reader; use ids`,
+        );
       if (showPassword) warn('the AMQP password below is shown by Cisco only once; keep it secret');
       const [view] = await describeStreams(client, [stream], await vault.status(), { names: false });
       const status = await vault.status();
