@@ -57,6 +57,7 @@ function sink(
     url: server.url,
     token: 'env:HEC_TOKEN',
     ackPollIntervalMs: 20,
+    allowHttp: true,
     ...rest,
   });
   const context = testContext('hec-test', {
