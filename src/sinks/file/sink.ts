@@ -6,6 +6,7 @@ import { AmpError } from '../../errors.js';
 import type { Sink, SinkRecord } from '../types.js';
 import type { FileSinkOptions } from './config.js';
 import { joinLines } from './lines.js';
+import { filePathProblem } from './path-check.js';
 import { gzipFile, moveAside, prune, syncDir } from './rotate.js';
 
 /** (default=8 MiB) the largest batch buffer kept for reuse between writes, in bytes. */
@@ -51,6 +52,13 @@ export class FileSink implements Sink {
 
   /** Opens the file now if it can; an unwritable path is logged and retried on each write. */
   async start(): Promise<void> {
+    const problem = await filePathProblem(this.#o.path);
+    if (problem !== undefined) {
+      throw new AmpError('SINK_CONFIG', `file sink "${this.name}": ${problem}`, {
+        details: { sink: this.name, path: this.#o.path },
+        hint: 'set `path` to a file in a writable directory on a real filesystem',
+      });
+    }
     try {
       await this.#ensureOpen();
     } catch (e) {
