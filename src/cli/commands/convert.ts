@@ -5,6 +5,7 @@ import { type Command, Option } from '@commander-js/extra-typings';
 import { AmpError, ExitCode } from '../../errors.js';
 import { decodeEvent, describePoison } from '../../event/decode.js';
 import { getFormat } from '../../formats/index.js';
+import { parseDeadLetter } from '../../pipeline/dead-letter-read.js';
 import { escapeControl } from '../../util/terminal.js';
 import { prettyJson } from '../../formats/pretty.js';
 import { formatNames, type FormatName } from '../../formats/types.js';
@@ -63,7 +64,11 @@ export async function convertStream(o: ConvertOptions): Promise<ConvertResult> {
       lineNo++;
       if (closed) break;
       if (line.trim().length === 0) continue;
-      const decoded = decodeEvent(Buffer.from(line, 'utf8'));
+      // a dead-letter line stands for its original bytes (base64 `body`)
+      const letter = parseDeadLetter(line);
+      const decoded = decodeEvent(
+        letter === undefined ? Buffer.from(line, 'utf8') : Buffer.from(letter.body, 'base64'),
+      );
       if (!decoded.ok) {
         bad++;
         if (bad <= MAX_REPORTED)

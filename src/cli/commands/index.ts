@@ -1,6 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { registerConfig } from './config.js';
 import { registerConvert } from './convert.js';
+import { registerDeadLetters } from './dead-letters.js';
 import { registerDemo } from './demo.js';
 import { registerEmulator } from './emulator.js';
 import { registerEventTypes } from './event-types.js';
@@ -20,6 +21,7 @@ export type Register = (program: Command) => void;
 export const commands: readonly Register[] = [
   registerConfig,
   registerConvert,
+  registerDeadLetters,
   registerEmulator,
   registerLogin,
   registerStreams,
