@@ -198,11 +198,19 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
         })
         .prefault({}),
       metrics: z
-        .strictObject({
-          listen: listen
-            .default(d.DEFAULT_METRICS_LISTEN)
-            .meta({ description: 'HOST:PORT of /metrics and /healthz, or false' }),
-        })
+        .strictObject(
+          {
+            listen: listen
+              .default(d.DEFAULT_METRICS_LISTEN)
+              .meta({ description: 'HOST:PORT of /metrics and /healthz, or false' }),
+          },
+          {
+            error: (issue) =>
+              issue.code === 'invalid_type'
+                ? 'metrics is a mapping: write `metrics: { listen: false }` to turn /metrics and /healthz off, or `metrics: { listen: 127.0.0.1:9464 }`'
+                : undefined,
+          },
+        )
         .prefault({}),
       health: z
         .strictObject({

@@ -63,7 +63,7 @@ export class FileSink implements Sink {
       await this.#ensureOpen();
     } catch (e) {
       this.#log.warn(
-        { sink: this.name, err: this.#classify(e, 'open').toJSON() },
+        { err: this.#classify(e, 'open').toJSON() },
         'file sink cannot open its file yet; will retry on write',
       );
     }
@@ -132,7 +132,7 @@ export class FileSink implements Sink {
     const rotated = await moveAside(this.#o.path, new Date(this.#now()));
     this.#tornLine = false;
     await this.#ensureOpen();
-    this.#log.info({ sink: this.name, rotated }, 'file sink rotated');
+    this.#log.info({ rotated }, 'file sink rotated');
     this.#housekeeping = this.#housekeeping.then(() => this.#afterRotate(rotated));
   }
 
@@ -141,10 +141,10 @@ export class FileSink implements Sink {
       if (this.#o.gzip) await gzipFile(rotated, this.#o.mode);
       const deleted = await prune(this.#o.path, this.#o.maxFiles);
       if (deleted.length > 0)
-        this.#log.info({ sink: this.name, deleted }, 'file sink retention removed old files');
+        this.#log.info({ deleted }, 'file sink retention removed old files');
     } catch (e) {
       this.#log.warn(
-        { sink: this.name, rotated, err: (e as Error).message },
+        { rotated, err: (e as Error).message },
         'file sink housekeeping failed (the data is safe in the rotated file)',
       );
     }
