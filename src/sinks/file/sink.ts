@@ -140,8 +140,7 @@ export class FileSink implements Sink {
     try {
       if (this.#o.gzip) await gzipFile(rotated, this.#o.mode);
       const deleted = await prune(this.#o.path, this.#o.maxFiles);
-      if (deleted.length > 0)
-        this.#log.info({ deleted }, 'file sink retention removed old files');
+      if (deleted.length > 0) this.#log.info({ deleted }, 'file sink retention removed old files');
     } catch (e) {
       this.#log.warn(
         { rotated, err: (e as Error).message },
