@@ -44,7 +44,6 @@ describe('decodeEvent', () => {
     ['not json', Buffer.from('hello'), 'not-json'],
     ['an array', Buffer.from('[1,2]'), 'not-an-object'],
     ['invalid utf-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'not-utf8'],
-    ['no id', Buffer.from('{"timestamp":1,"event_type_id":2}'), 'missing-field'],
     ['a fractional id', Buffer.from('{"id":1.5,"timestamp":1,"event_type_id":2}'), 'bad-field'],
     ['no event_type_id', Buffer.from('{"id":1,"timestamp":1}'), 'missing-field'],
     ['a string timestamp', Buffer.from('{"id":1,"timestamp":"x","event_type_id":2}'), 'bad-field'],
@@ -54,6 +53,14 @@ describe('decodeEvent', () => {
     if (r.ok) return;
     expect(r.reason.kind).toBe(kind);
     expect(describePoison(r.reason).length).toBeGreaterThan(5);
+  });
+
+  it('accepts an event without id (some kinds come without one): no id field, not poison', () => {
+    for (const body of ['{"timestamp":1,"event_type_id":2}', '{"id":null,"timestamp":1,"event_type_id":2}']) {
+      const r = decodeEvent(Buffer.from(body));
+      expect(r.ok).toBe(true);
+      expect(r.ok && 'id' in r.value.event).toBe(false);
+    }
   });
 
   it('parses plain JSON without long integers unchanged', () => {
