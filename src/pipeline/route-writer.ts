@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { AmpError, toAmpError } from '../errors.js';
 import type { DecodedEvent } from '../event/types.js';
+import { renderRecord } from '../formats/record.js';
 import type { SinkRecord } from '../sinks/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
@@ -98,7 +99,7 @@ export class RouteWriter {
     for (let i = 0; i < events.length; i++) {
       const e = events[i] as DecodedEvent;
       if (filter !== undefined && !filter(e.event)) continue;
-      out.push({ event: e, payload: format.render(e) });
+      out.push({ event: e, payload: renderRecord(format, e) });
     }
     const left = events.length - out.length;
     if (left > 0) {

@@ -7,7 +7,10 @@ import type { Format } from '../formats/types.js';
  */
 export interface SinkRecord {
   readonly event: DecodedEvent;
-  /** The rendered record: a Buffer for `raw`, a string otherwise. Never contains a newline. */
+  /**
+   * The rendered record, never containing a newline: the pipeline hands UTF-8 bytes (see
+   * `renderRecord` in src/formats/index.ts); a string is accepted too (library users, tests).
+   */
   readonly payload: string | Buffer;
 }
 
