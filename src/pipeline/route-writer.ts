@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { AmpError, toAmpError } from '../errors.js';
 import type { DecodedEvent } from '../event/types.js';
-import { renderRecord } from '../formats/record.js';
+import { RecordArena } from '../formats/record.js';
 import type { SinkRecord } from '../sinks/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
@@ -40,6 +40,9 @@ export class RouteWriter {
   deadLettered = 0;
   retrying: RouteRetryState | undefined;
   readonly #log: Logger;
+  /** Arenas free for the next batch, and the one holding each batch's bytes until it is written. */
+  readonly #arenas: RecordArena[] = [];
+  readonly #arenaOf = new WeakMap<readonly SinkRecord[], RecordArena>();
   readonly #retry: BackoffOptions;
   readonly #signal: AbortSignal;
   readonly #now: () => number;
@@ -92,15 +95,21 @@ export class RouteWriter {
     return { name: this.route.name, written, filtered, failures, deadLettered, retrying };
   }
 
-  /** Render the events this route takes (after its filter). */
+  /**
+   * Render the events this route takes (after its filter). The payloads are UTF-8 bytes in an
+   * arena of this route (src/formats/record.ts), reused once `write` has resolved for them.
+   */
   records(events: readonly DecodedEvent[]): SinkRecord[] {
     const { filter, format } = this.route;
+    const arena = this.#arenas.pop() ?? new RecordArena();
+    arena.reset();
     const out: SinkRecord[] = [];
     for (let i = 0; i < events.length; i++) {
       const e = events[i] as DecodedEvent;
       if (filter !== undefined && !filter(e.event)) continue;
-      out.push({ event: e, payload: renderRecord(format, e) });
+      out.push({ event: e, payload: arena.bytes(format.render(e)) });
     }
+    this.#arenaOf.set(out, arena);
     const left = events.length - out.length;
     if (left > 0) {
       this.filtered += left;
@@ -114,6 +123,16 @@ export class RouteWriter {
    * StopPipeline for a stop code, or when the pipeline is closing at once (signal aborted).
    */
   async write(records: readonly SinkRecord[], onReject: RejectHandler): Promise<void> {
+    await this.#write(records, onReject);
+    // Durable or dead-lettered: the records' bytes may be reused (not after a throw: stopping).
+    const arena = this.#arenaOf.get(records);
+    if (arena !== undefined) {
+      this.#arenaOf.delete(records);
+      this.#arenas.push(arena);
+    }
+  }
+
+  async #write(records: readonly SinkRecord[], onReject: RejectHandler): Promise<void> {
     if (records.length === 0) return;
     for (let attempt = 0; ; attempt++) {
       if (this.#signal.aborted) throw new StopPipeline(new AmpError('INTERNAL', 'pipeline closing'));
