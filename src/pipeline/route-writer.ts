@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { AmpError, toAmpError } from '../errors.js';
 import type { DecodedEvent } from '../event/types.js';
+import { RecordArena } from '../formats/record.js';
 import type { SinkRecord } from '../sinks/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
@@ -89,6 +90,9 @@ export class RouteWriter {
   deadLettered = 0;
   retrying: RouteRetryState | undefined;
   readonly #log: Logger;
+  /** Arenas free for the next batch, and the one holding each batch's bytes until it is written. */
+  readonly #arenas: RecordArena[] = [];
+  readonly #arenaOf = new WeakMap<readonly SinkRecord[], RecordArena>();
   readonly #retry: BackoffOptions;
   readonly #stop: StopSignals;
   /** aborts on either stop signal: cuts a backoff sleep short */
@@ -145,22 +149,26 @@ export class RouteWriter {
   }
 
   /**
-   * Render the events this route takes (after its filter). An event the format cannot render
-   * (beyond the depth or size limits, or a formatter fault) is returned in `unrenderable`
-   * with the reason, to be dead-lettered: one strange event never stops the stream.
+   * Render the events this route takes (after its filter). The payloads are UTF-8 bytes in an
+   * arena of this route (src/formats/record.ts), reused once `write` has resolved for them. An
+   * event the format cannot render (beyond the depth or size limits, or a formatter fault) is
+   * returned in `unrenderable` with the reason, to be dead-lettered: one strange event never
+   * stops the stream.
    */
   records(events: readonly DecodedEvent[]): {
     records: SinkRecord[];
     unrenderable: { event: DecodedEvent; error: AmpError }[];
   } {
     const { filter, format } = this.route;
+    const arena = this.#arenas.pop() ?? new RecordArena();
+    arena.reset();
     const out: SinkRecord[] = [];
     const unrenderable: { event: DecodedEvent; error: AmpError }[] = [];
     for (let i = 0; i < events.length; i++) {
       const e = events[i] as DecodedEvent;
       try {
         if (filter !== undefined && !filter(e.event)) continue;
-        out.push({ event: e, payload: format.render(e) });
+        out.push({ event: e, payload: arena.bytes(format.render(e)) });
       } catch (err) {
         const cause = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
         unrenderable.push({
@@ -175,6 +183,7 @@ export class RouteWriter {
         });
       }
     }
+    this.#arenaOf.set(out, arena);
     const left = events.length - out.length - unrenderable.length;
     if (left > 0) {
       this.filtered += left;
@@ -189,6 +198,16 @@ export class RouteWriter {
    * (abort), or when a retry would start during a drain.
    */
   async write(records: readonly SinkRecord[], onReject: RejectHandler): Promise<void> {
+    await this.#write(records, onReject);
+    // Durable or dead-lettered: the records' bytes may be reused (not after a throw: stopping).
+    const arena = this.#arenaOf.get(records);
+    if (arena !== undefined) {
+      this.#arenaOf.delete(records);
+      this.#arenas.push(arena);
+    }
+  }
+
+  async #write(records: readonly SinkRecord[], onReject: RejectHandler): Promise<void> {
     if (records.length === 0) return;
     // Chunks still to write, in order; a data refusal splits a chunk in two.
     const todo: (readonly SinkRecord[])[] = [records];

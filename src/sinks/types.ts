@@ -7,7 +7,11 @@ import type { Format } from '../formats/types.js';
  */
 export interface SinkRecord {
   readonly event: DecodedEvent;
-  /** The rendered record: a Buffer for `raw`, a string otherwise. Never contains a newline. */
+  /**
+   * The rendered record, never containing a newline. The pipeline hands UTF-8 bytes that it
+   * reuses for a later batch once `write()` has resolved: a sink copies what it keeps beyond
+   * that (every sink here copies into its own buffer or request). A string is accepted too.
+   */
   readonly payload: string | Buffer;
 }
 

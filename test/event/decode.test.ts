@@ -27,6 +27,32 @@ describe('decodeEvent', () => {
     expect(findLongIntegers(Buffer.from('{"a":"1234567890123456789"}'))).toEqual([]);
   });
 
+  it('tells escaped quotes from closing ones by the run of backslashes before them', () => {
+    // "C:\\" ends after an escaped backslash, so the id after it is a value; "x\\\"…" holds an
+    // escaped quote, so the digits after it are still inside the string.
+    const body = String.raw`{"a":"C:\\","id":1234567890123456789,"b":"x\\\",1234567890123456789,"}`;
+    const ranges = findLongIntegers(Buffer.from(body));
+    expect(ranges).toHaveLength(2);
+    expect(body.slice(ranges[0], ranges[1])).toBe('1234567890123456789');
+    expect(parseLossless(body)).toEqual({
+      a: 'C:\\',
+      id: '1234567890123456789',
+      b: String.raw`x\",1234567890123456789,`,
+    });
+  });
+
+  it('keeps multi-byte characters around a quoted id intact', () => {
+    expect(parseLossless('{"n":"é€😀","id":6533241145273614339,"m":"ü"}')).toEqual({
+      n: 'é€😀',
+      id: '6533241145273614339',
+      m: 'ü',
+    });
+  });
+
+  it('finds nothing after an unterminated string', () => {
+    expect(findLongIntegers(Buffer.from('{"a":"x\\", "b":1234567890123456789'))).toEqual([]);
+  });
+
   it('keeps the original bytes for the raw format', () => {
     const r = decodeEvent(E1);
     if (!r.ok) throw new Error('expected ok');
