@@ -31,7 +31,7 @@ export function emulatorEventSet(seed = 1): EventSet {
       return {
         next() {
           const e = generator.next();
-          return { id: e.event.id, body: Buffer.from(e.json, 'utf8') };
+          return { id: e.event.id ?? '', body: Buffer.from(e.json, 'utf8') };
         },
       };
     },

@@ -8,6 +8,11 @@ import type { Row } from './summary.js';
  *   and ≥ 1.7 × the seed's pika consumer with acks, on the same backlog;
  * - consumer CPU ≤ 20 µs per event for raw → JSONL; ECS/OCSF ≤ 60 µs; reported per format;
  * - peak RSS ≤ 150 MB draining 1,000,000 queued events.
+ *
+ * Formats at line rate (docs/bench.md, Targets), ratios within the same run and backlog:
+ * - ECS and OCSF drains ≥ 0.95 × ampstream's raw drain;
+ * - consumer CPU per event: raw ≤ 1.5 × c_ack's, ECS and OCSF ≤ 2.5 × c_ack's;
+ * - peak RSS draining 200,000 events: raw ≤ 80 MB, ECS and OCSF ≤ 100 MB.
  */
 export const TARGETS = {
   /** ampstream events/s ÷ c_ack events/s */
@@ -21,6 +26,21 @@ export const TARGETS = {
   /** peak RSS draining 1,000,000 events, in MB */
   maxRssMbAtMillion: 150,
   millionN: 1_000_000,
+} as const;
+
+/** The formats-at-line-rate targets: ratios to other rows of the same run. */
+export const RATIO_TARGETS = {
+  /** ampstream_ecs (or _ocsf) events/s ÷ ampstream (raw) events/s */
+  minMappedToRawRate: 0.95,
+  /** ampstream (raw) µs/event ÷ c_ack µs/event */
+  maxRawCpuToC: 1.5,
+  /** ampstream_ecs (or _ocsf) µs/event ÷ c_ack µs/event */
+  maxMappedCpuToC: 2.5,
+  /** peak RSS draining `rssN` events raw, in MB */
+  maxRssMbRaw: 80,
+  /** peak RSS draining `rssN` events with ECS or OCSF, in MB */
+  maxRssMbMapped: 100,
+  rssN: 200_000,
 } as const;
 
 export const C_REFERENCE = 'c_ack';
@@ -182,6 +202,80 @@ export function evaluateTargets(rows: readonly Row[]): TargetResult[] {
     });
   }
   return out;
+}
+
+/** `row` events/s ÷ `ref` events/s ≥ min (a mapped format's drain against the raw drain). */
+function rateVsTarget(
+  row: Row | undefined,
+  name: string,
+  ref: Row | undefined,
+  refName: string,
+  min: number,
+): TargetResult {
+  const target = `${name} drain rate ≥ ${min} × ${refName} drain`;
+  const threshold = `≥ ${min.toFixed(2)}×`;
+  if (notRun(row)) return { target, threshold, measured: why(row, name), verdict: 'not run' };
+  if (!drained(row)) return { target, threshold, measured: why(row, name), verdict: 'FAIL' };
+  if (!drained(ref))
+    return { target, threshold, measured: why(ref, refName), verdict: notRun(ref) ? 'not run' : 'n/a' };
+  const x = row.eps / ref.eps;
+  return {
+    target,
+    threshold,
+    measured: `${x.toFixed(2)}× (${f0(row.eps)} vs ${f0(ref.eps)} events/s)`,
+    verdict: x >= min ? 'PASS' : 'FAIL',
+  };
+}
+
+/** `row` µs/event ÷ c_ack µs/event ≤ max. */
+function cpuVsTarget(row: Row | undefined, name: string, ref: Row | undefined, max: number): TargetResult {
+  const target = `consumer CPU/event, ${name} ≤ ${max} × ${C_REFERENCE}`;
+  const threshold = `≤ ${max.toFixed(1)}×`;
+  if (notRun(row)) return { target, threshold, measured: why(row, name), verdict: 'not run' };
+  if (!drained(row) || row.usPerEvent === undefined)
+    return { target, threshold, measured: why(row, name), verdict: 'FAIL' };
+  if (!drained(ref) || ref.usPerEvent === undefined)
+    return { target, threshold, measured: why(ref, C_REFERENCE), verdict: notRun(ref) ? 'not run' : 'n/a' };
+  const x = row.usPerEvent / ref.usPerEvent;
+  return {
+    target,
+    threshold,
+    measured: `${x.toFixed(2)}× (${f1(row.usPerEvent)} vs ${f1(ref.usPerEvent)} µs/event)`,
+    verdict: x <= max ? 'PASS' : 'FAIL',
+  };
+}
+
+/** Peak RSS of a drain of exactly `RATIO_TARGETS.rssN` events ≤ max. */
+function rssAtTarget(row: Row | undefined, name: string, max: number): TargetResult {
+  const target = `peak RSS, ${name}, ${RATIO_TARGETS.rssN.toLocaleString('en-US')} events`;
+  const threshold = `≤ ${max} MB`;
+  if (notRun(row)) return { target, threshold, measured: why(row, name), verdict: 'not run' };
+  if (row!.n !== RATIO_TARGETS.rssN)
+    return { target, threshold, measured: `not measured (N = ${row!.n})`, verdict: 'n/a' };
+  if (!drained(row) || row.peakRssMb === undefined)
+    return { target, threshold, measured: why(row, name), verdict: 'FAIL' };
+  return {
+    target,
+    threshold,
+    measured: `${f0(row.peakRssMb)} MB`,
+    verdict: row.peakRssMb <= max ? 'PASS' : 'FAIL',
+  };
+}
+
+/** The formats-at-line-rate targets (RATIO_TARGETS), judged on the rows of one run. */
+export function evaluateRatioTargets(rows: readonly Row[]): TargetResult[] {
+  const get = (name: string): Row | undefined => rows.find((r) => r.config === name);
+  const amp = get(AMPSTREAM_RAW);
+  const c = get(C_REFERENCE);
+  const T = RATIO_TARGETS;
+  const mapped = (['ecs', 'ocsf'] as const).map((f) => `${AMPSTREAM_RAW}_${f}`);
+  return [
+    ...mapped.map((name) => rateVsTarget(get(name), name, amp, AMPSTREAM_RAW, T.minMappedToRawRate)),
+    cpuVsTarget(amp, AMPSTREAM_RAW, c, T.maxRawCpuToC),
+    ...mapped.map((name) => cpuVsTarget(get(name), name, c, T.maxMappedCpuToC)),
+    rssAtTarget(amp, AMPSTREAM_RAW, T.maxRssMbRaw),
+    ...mapped.map((name) => rssAtTarget(get(name), name, T.maxRssMbMapped)),
+  ];
 }
 
 export function formatTargets(targets: readonly TargetResult[]): string {

@@ -23,7 +23,13 @@ import { runFormatsBench } from './formats-runner.js';
 import { isSinkConsumer, sinkConsumer } from './sinks.js';
 import { describeMachine, formatMachine } from './machine.js';
 import { findBrokerPid, readCpuSecs } from './procfs.js';
-import { evaluateTargets, formatNotes, formatResultsTable, formatTargets } from './report.js';
+import {
+  evaluateRatioTargets,
+  evaluateTargets,
+  formatNotes,
+  formatResultsTable,
+  formatTargets,
+} from './report.js';
 import { summarise } from './summary.js';
 import type { ConsumerSpec, DrainResult } from './types.js';
 import { checkOutput, sampleIndices } from './verify.js';
@@ -239,7 +245,7 @@ async function main(): Promise<number> {
       { acks: c.acks, ampstream: c.ampstream, format: c.format },
     ),
   );
-  const targets = evaluateTargets(rows);
+  const targets = [...evaluateTargets(rows), ...evaluateRatioTargets(rows)];
   const formats = opts.formats ? await runFormatsBench(repoRoot, log) : undefined;
   const payload = results.find((r) => r.payloadBytes !== undefined)?.payloadBytes;
   const descriptions = new Map(consumers.map((c) => [c.name, c.description]));

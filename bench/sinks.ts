@@ -100,7 +100,14 @@ const hecDestination = (): Destination =>
     new BenchHecReceiver(),
     'splunk-hec sink with indexer acknowledgement (ack: true), to an in-process HEC receiver',
     'hec-received.jsonl',
-    (url) => ({ name: 'out', type: 'splunk-hec', url, token: `env:${HEC_TOKEN_ENV}`, ack: true }),
+    (url) => ({
+      name: 'out',
+      type: 'splunk-hec',
+      url,
+      token: `env:${HEC_TOKEN_ENV}`,
+      ack: true,
+      allowHttp: true,
+    }),
   );
 
 function syslogDestination(): Destination {

@@ -58,6 +58,7 @@ export const errorCodes = [
   'VAULT_CORRUPT',
   'VAULT_NO_PASSPHRASE',
   'VAULT_LOCKED',
+  'VAULT_WRITE_FAILED', // the vault file cannot be written (disk full, read-only, permissions)
   'SECRET_NOT_FOUND',
   'SECRET_REF_INVALID',
   // config
@@ -82,6 +83,7 @@ export const errorCodes = [
   'SINK_CONFIG', // the sink cannot work with these settings (no such table, HEC channel/ack mismatch)
   'SINK_CLOSED', // the destination went away for good (stdout reader gone: EPIPE): stop, ack nothing more
   'DEAD_LETTER_FAILED',
+  'DEAD_LETTER_BREAKER', // too large a share of recent events would be dead-lettered: hold, ack nothing
   'DEDUP_STORE',
   // emulator and environment
   'BROKER_UNREACHABLE',
@@ -118,6 +120,14 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   BROKER_UNREACHABLE: ExitCode.UNAVAILABLE,
   AMQP_CONNECTION: ExitCode.UNAVAILABLE,
   SINK_UNAVAILABLE: ExitCode.UNAVAILABLE,
+  SINK_TIMEOUT: ExitCode.UNAVAILABLE,
+  SINK_DISK_FULL: ExitCode.UNAVAILABLE,
+  SINK_WRITE_FAILED: ExitCode.UNAVAILABLE,
+  SINK_AUTH: ExitCode.NOPERM,
+  SINK_CONFIG: ExitCode.CONFIG,
+  DEDUP_STORE: ExitCode.CONFIG,
+  DEAD_LETTER_FAILED: ExitCode.UNAVAILABLE,
+  DEAD_LETTER_BREAKER: ExitCode.UNAVAILABLE,
   EVENT_MALFORMED: ExitCode.DATAERR,
   UNKNOWN_EVENT_TYPE: ExitCode.USAGE,
   UNKNOWN_GROUP: ExitCode.USAGE,
@@ -127,6 +137,7 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   VAULT_CORRUPT: ExitCode.CONFIG,
   VAULT_NO_PASSPHRASE: ExitCode.CONFIG,
   VAULT_LOCKED: ExitCode.CONFIG,
+  VAULT_WRITE_FAILED: ExitCode.TEMPFAIL,
   SECRET_NOT_FOUND: ExitCode.CONFIG,
   SECRET_REF_INVALID: ExitCode.CONFIG,
   CONFIG_INVALID: ExitCode.CONFIG,

@@ -40,6 +40,11 @@ export interface SecureEndpointClientOptions extends Omit<TransportOptions, 'bas
   readonly region?: string;
   /** private cloud or emulator API URL; exclusive with region */
   readonly baseUrl?: string;
+  /**
+   * (default=AMPSTREAM_ALLOW_HTTP=1 in the environment) accept an `http://` baseUrl on a
+   * loopback host (a local test server); never for another host.
+   */
+  readonly allowHttp?: boolean;
 }
 
 /** Default page size: the API's own default and maximum (§1.6). */
@@ -77,7 +82,12 @@ export class SecureEndpointClient {
     }
     this.region = options.region === undefined ? undefined : parseRegion(options.region);
     this.baseUrl =
-      this.region === undefined ? normaliseBaseUrl(options.baseUrl ?? '') : REGION_API_URLS[this.region];
+      this.region === undefined
+        ? normaliseBaseUrl(
+            options.baseUrl ?? '',
+            options.allowHttp === undefined ? {} : { allowHttp: options.allowHttp },
+          )
+        : REGION_API_URLS[this.region];
     this.#t = new ApiTransport({ ...options, baseUrl: this.baseUrl });
   }
 

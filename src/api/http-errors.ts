@@ -36,10 +36,13 @@ export function errorDetails(body: unknown): { description?: string; details: st
     const d = (e as { details?: unknown; description?: unknown }).details;
     const desc = (e as { description?: unknown }).description;
     if (description === undefined && typeof desc === 'string') description = desc;
-    if (Array.isArray(d))
-      for (const x of d as unknown[])
+    if (Array.isArray(d)) {
+      for (const x of d as unknown[]) {
         if (typeof x === 'string' || typeof x === 'number') details.push(String(x));
-        else if (typeof d === 'string') details.push(d);
+      }
+    } else if (typeof d === 'string') {
+      details.push(d);
+    }
   }
   return description === undefined ? { details } : { description, details };
 }

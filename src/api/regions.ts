@@ -63,11 +63,19 @@ export function regionOfUrl(url: string): Region | undefined {
   return REGIONS.find((r) => REGION_API_URLS[r] === origin);
 }
 
+/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
 /**
- * Validate a base URL (private cloud, emulator): http(s), no credentials in it, no query;
- * returned without a trailing slash.
+ * Validate a base URL (private cloud, emulator): https, no credentials in it, no query;
+ * returned without a trailing slash. Every API request carries the API key (HTTP Basic), so
+ * `http://` is refused: it is accepted only for a loopback host and only when allowed
+ * explicitly (`allowHttp`, or AMPSTREAM_ALLOW_HTTP=1 in the environment).
  */
-export function normaliseBaseUrl(input: string): string {
+export function normaliseBaseUrl(input: string, options: { readonly allowHttp?: boolean } = {}): string {
   let url: URL;
   try {
     url = new URL(input);
@@ -78,6 +86,16 @@ export function normaliseBaseUrl(input: string): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new AmpError('USAGE', `the API URL must be https:// (got ${url.protocol})`);
+  }
+  if (url.protocol === 'http:') {
+    const allowed = options.allowHttp ?? process.env['AMPSTREAM_ALLOW_HTTP'] === '1';
+    if (!allowed || !isLoopbackHost(url.hostname)) {
+      throw new AmpError('USAGE', `refusing http://${url.host}: the API key would be sent in cleartext`, {
+        hint: isLoopbackHost(url.hostname)
+          ? 'use https://, or for a local test server set AMPSTREAM_ALLOW_HTTP=1'
+          : 'use https:// (plain http is accepted only for a loopback address, with AMPSTREAM_ALLOW_HTTP=1)',
+      });
+    }
   }
   if (url.username !== '' || url.password !== '') {
     throw new AmpError('USAGE', 'the API URL must not contain credentials', {

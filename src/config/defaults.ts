@@ -30,6 +30,10 @@ export const DEFAULT_DEDUP_WINDOW_HOURS = 240;
 
 /** Dead-letter file (JSON lines), relative to the config file's directory. */
 export const DEFAULT_DEAD_LETTER_PATH = 'ampstream-dead-letter.jsonl';
+/** Dead-letter breaker: more than this share of the window dead-lettered holds the stream… */
+export const DEFAULT_BREAKER_MAX_SHARE = 0.1;
+/** …where the window is the last N events delivered on the stream. */
+export const DEFAULT_BREAKER_WINDOW_EVENTS = 1000;
 
 /** The /metrics and /healthz listener: loopback only unless told otherwise. */
 export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';

@@ -74,7 +74,21 @@ export function parseConfig(
     });
     throw configError(label, issues);
   }
-  const js: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  let js: unknown;
+  try {
+    js = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    // e.g. "Excessive alias count indicates a resource exhaustion attack" (a YAML alias bomb)
+    throw configError(label, [
+      {
+        source: label,
+        line: 1,
+        col: 1,
+        path: '(yaml)',
+        message: (e as Error).message.split('\n')[0] ?? 'bad YAML',
+      },
+    ]);
+  }
   if (js === null || typeof js !== 'object' || Array.isArray(js)) {
     throw configError(label, [
       {
@@ -240,7 +254,7 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
     sinks,
     batch: c.batch,
     dedup: { ...c.dedup, path: abs(c.dedup.path) },
-    deadLetter: { path: abs(c.deadLetter.path) },
+    deadLetter: { path: abs(c.deadLetter.path), breaker: c.deadLetter.breaker },
     metrics: {
       listen: c.metrics.listen === false ? false : parseListen(c.metrics.listen),
       dashboard: {

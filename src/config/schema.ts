@@ -184,29 +184,48 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
         })
         .prefault({}),
       deadLetter: z
-        .strictObject({ path: z.string().min(1).default(d.DEFAULT_DEAD_LETTER_PATH) })
-        .prefault({}),
-      metrics: z
         .strictObject({
-          listen: listen
-            .default(d.DEFAULT_METRICS_LISTEN)
-            .meta({ description: 'HOST:PORT of /metrics and /healthz, or false' }),
-          dashboard: z
+          path: z.string().min(1).default(d.DEFAULT_DEAD_LETTER_PATH),
+          breaker: z
             .strictObject({
-              enabled: z
-                .boolean()
-                .default(false)
-                .meta({ description: 'serve the live dashboard at / on the metrics listener' }),
-              token: secretRef().optional().meta({
+              maxShare: z.number().positive().max(1).default(d.DEFAULT_BREAKER_MAX_SHARE).meta({
                 description:
-                  'bearer token (env:NAME, file:PATH or vault:NAME) the dashboard asks for; required unless the listener is on loopback',
+                  'more than this share of the last windowEvents events dead-lettered stops acknowledging (1 = off)',
               }),
-              payloads: z.boolean().default(false).meta({
-                description: 'also show the raw JSON of recent events (default: summary lines only)',
-              }),
+              windowEvents: z.number().int().min(1).default(d.DEFAULT_BREAKER_WINDOW_EVENTS),
             })
             .prefault({}),
         })
+        .prefault({}),
+      metrics: z
+        .strictObject(
+          {
+            listen: listen
+              .default(d.DEFAULT_METRICS_LISTEN)
+              .meta({ description: 'HOST:PORT of /metrics and /healthz, or false' }),
+            dashboard: z
+              .strictObject({
+                enabled: z
+                  .boolean()
+                  .default(false)
+                  .meta({ description: 'serve the live dashboard at / on the metrics listener' }),
+                token: secretRef().optional().meta({
+                  description:
+                    'bearer token (env:NAME, file:PATH or vault:NAME) the dashboard asks for; required unless the listener is on loopback',
+                }),
+                payloads: z.boolean().default(false).meta({
+                  description: 'also show the raw JSON of recent events (default: summary lines only)',
+                }),
+              })
+              .prefault({}),
+          },
+          {
+            error: (issue) =>
+              issue.code === 'invalid_type'
+                ? 'metrics is a mapping: write `metrics: { listen: false }` to turn /metrics and /healthz off, or `metrics: { listen: 127.0.0.1:9464 }`'
+                : undefined,
+          },
+        )
         .prefault({}),
       health: z
         .strictObject({

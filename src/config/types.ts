@@ -16,7 +16,10 @@ export interface AmpstreamConfig {
     readonly path: string;
     readonly window: { readonly events: number; readonly hours: number };
   };
-  readonly deadLetter: { readonly path: string };
+  readonly deadLetter: {
+    readonly path: string;
+    readonly breaker: { readonly maxShare: number; readonly windowEvents: number };
+  };
   /** false: no listener */
   readonly metrics: {
     readonly listen: { readonly host: string; readonly port: number } | false;

@@ -1,3 +1,4 @@
+import { filePathProblem } from '../sinks/file/path-check.js';
 import type { Logger } from 'pino';
 import {
   compileFilter,
@@ -96,6 +97,11 @@ export class Daemon {
 
   /** Resolves when every pipeline has a consumer; rejects with the first fatal error. */
   async start(): Promise<void> {
+    const dl = await filePathProblem(this.#config.deadLetter.path);
+    if (dl !== undefined)
+      throw new AmpError('CONFIG_INVALID', `deadLetter.path: ${dl}`, {
+        hint: 'set deadLetter.path to a file in a writable directory',
+      });
     const groups = await this.#resolveGroupNames();
     const targets = await Promise.all(this.#config.streams.map((s) => resolveStreamTarget(s, this.#deps)));
     for (const sc of this.#config.sinks) this.#sinks.set(sc.name, new SerialSink(this.#createSink(sc)));
@@ -139,6 +145,7 @@ export class Daemon {
             }
           : {}),
         deadLetterPath: this.#config.deadLetter.path,
+        breaker: this.#config.deadLetter.breaker,
         drainTimeoutMs: this.#config.shutdown.drainTimeoutSeconds * 1000,
         ownsSinks: false,
         logger: this.#deps.logger,

@@ -1,10 +1,12 @@
 import type { PipelineStats } from '../pipeline/types.js';
 
 /**
- * `/healthz` (docs/architecture.md, Observability): healthy when every pipeline holds a live
- * consumer and no sink has been failing (retrying its batch) for longer than a threshold. A sink
- * that fails now and then is normal (backpressure, retries); one stuck for minutes needs a human.
- * The report is JSON with a reason per problem, so `curl /healthz` says what is wrong.
+ * `/healthz` (docs/architecture.md, Observability): healthy when every pipeline holds a live consumer, no sink
+ * refuses every request (wrong URL, credentials, settings: unhealthy at once), the
+ * dead-letter breaker is closed, and no sink has been failing (retrying its batch) for
+ * longer than a threshold. A sink that fails now and
+ * then is normal (backpressure, retries); one stuck for minutes needs a human. The report is
+ * JSON with a reason per problem, so `curl /healthz` says what is wrong.
  */
 
 export interface HealthInput {
@@ -51,10 +53,18 @@ export function evaluateHealth(inputs: readonly HealthInput[], options: HealthOp
   const streams = inputs.map(({ stream, stats }): StreamHealth => {
     if (!stats.connected)
       reasons.push(`stream ${stream}: not connected to the broker (state ${stats.state})`);
+    if (stats.breaker !== undefined) reasons.push(`stream ${stream}: ${stats.breaker.message}`);
     const sinks = stats.routes.map((r): SinkHealth => {
       if (r.retrying === undefined) return { name: r.name, written: r.written };
       const retryingMs = Math.max(0, now - r.retrying.since);
-      if (retryingMs > options.maxSinkRetryMs) {
+      if (r.retrying.kind === 'refused') {
+        reasons.push(
+          `stream ${stream}: sink ${r.name} refuses every request (${r.retrying.lastError.code}: ` +
+            `${r.retrying.lastError.message}); events are held in the queue until it is fixed`,
+        );
+      } else if (r.retrying.kind === 'breaker') {
+        reasons.push(`stream ${stream}: sink ${r.name}: ${r.retrying.lastError.message}`);
+      } else if (retryingMs > options.maxSinkRetryMs) {
         reasons.push(
           `stream ${stream}: sink ${r.name} has been failing for ${Math.round(retryingMs / 1000)} s ` +
             `(${r.retrying.attempts} attempts, last error ${r.retrying.lastError.code})`,

@@ -19,10 +19,10 @@ export class SerialSink implements Sink {
 
   async start(): Promise<void> {}
 
-  write(batch: readonly SinkRecord[]): Promise<void> {
+  write(batch: readonly SinkRecord[], signal?: AbortSignal): Promise<void> {
     const next = this.#tail.then(
-      () => this.inner.write(batch),
-      () => this.inner.write(batch),
+      () => this.inner.write(batch, signal),
+      () => this.inner.write(batch, signal),
     );
     this.#tail = next.catch(() => undefined);
     return next;

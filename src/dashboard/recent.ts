@@ -1,5 +1,6 @@
 import type { SinkRecord } from '../sinks/types.js';
 import { summaryOf } from '../formats/summary.js';
+import { eventKey } from '../event/key.js';
 
 /**
  * The last events written to any sink, for the dashboard: one entry per event id (an event
@@ -37,7 +38,7 @@ export class RecentEvents {
   written(sink: string, batch: readonly SinkRecord[], now: number): void {
     for (const r of batch.slice(-this.#max)) {
       const e = r.event.event;
-      const id = e.id;
+      const id = eventKey(r.event); // an event without `id` (threat hunting incidents): its derived key
       const known = this.#byId.get(id);
       if (known !== undefined) {
         if (!known.sinks.includes(sink)) known.sinks.push(sink);

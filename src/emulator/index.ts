@@ -139,7 +139,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const eventLog = new EventLog();
     const state = store.state;
     const amqpHost = publicHost(host);
-    const generator = new EventGenerator({ seed, apiUrl: '' });
+    const generator = new EventGenerator({
+      seed,
+      apiUrl: '',
+      incidentsWithoutId: options.incidentsWithoutId ?? false,
+    });
     const streams = new StreamService({
       store,
       broker,

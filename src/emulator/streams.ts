@@ -1,3 +1,4 @@
+import { streamNameProblem } from '../streams/names.js';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AmpError } from '../errors.js';
@@ -119,6 +120,8 @@ export class StreamService {
     if (name === undefined && !required) return undefined;
     const trimmed = name?.trim() ?? '';
     if (trimmed === '') throw badRequest('API_BAD_REQUEST', ['name is required']);
+    const problem = streamNameProblem(trimmed);
+    if (problem !== undefined) throw badRequest('API_BAD_REQUEST', [problem]);
     if (this.#o.store.state.streams.some((s) => s.name === trimmed && s.id !== exceptId)) {
       throw badRequest('API_NAME_TAKEN', [TEXT_NAME_TAKEN]);
     }

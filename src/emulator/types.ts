@@ -28,6 +28,8 @@ export interface EmulatorOptions {
   readonly dataDir?: string;
   /** (default=1) seed of the event generator (same seed, same fleet and events) */
   readonly seed?: number;
+  /** (default=false) threat hunting incidents come without `id`, as Secure Endpoint sends them */
+  readonly incidentsWithoutId?: boolean;
   /** (default=0: off) events per second the generator publishes continuously */
   readonly rate?: number;
   /** (default=3000) REST requests per hour allowed per API key before 429 */

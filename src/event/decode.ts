@@ -14,10 +14,12 @@ import type { DecodedEvent, SecureEndpointEvent } from './types.js';
  *
  * Finding those literals is one pass over the *bytes* that tracks "inside a string or not"
  * (a regular expression over the text, matching every string token to skip it, cost twice
- * the JSON.parse itself). A literal qualifies when it is preceded by `:`, `[` or `,` (and
- * optional whitespace) and followed by optional whitespace and `,`, `]` or `}`. Positions are
- * byte offsets, so the quotes go into the bytes before decoding to text (multi-byte
- * characters cannot shift them). Bodies without such a literal are parsed as they are.
+ * the JSON.parse itself); strings are skipped with the native byte search for their closing
+ * quote (half the cost of a byte-by-byte loop: most of an event is strings). A literal
+ * qualifies when it is preceded by `:`, `[` or `,` (and optional whitespace) and followed by
+ * optional whitespace and `,`, `]` or `}`. Positions are byte offsets: the body is decoded in
+ * pieces cut at them (ASCII digits, so multi-byte characters cannot be split) and the quotes
+ * joined in. Bodies without such a literal are parsed as they are.
  */
 
 const QUOTE = 0x22;
@@ -27,6 +29,48 @@ const D0 = 0x30;
 const D9 = 0x39;
 /** Shortest integer literal that may not fit a double exactly (15 digits always do). */
 export const LONG_DIGITS = 16;
+
+/**
+ * (default=64) deepest nesting of objects and arrays an event may have. Real events nest 5 or
+ * 6 levels; the formats walk the event recursively, and an event nested thousands of levels
+ * deep would exhaust the stack. Checked on the bytes, before anything is parsed or formatted.
+ */
+export const MAX_EVENT_DEPTH = 64;
+/**
+ * (default=1_048_576) largest message body taken as an event, in bytes (1 MiB). Real events
+ * are 1-50 KB; many receivers refuse more than 1 MB per event (Splunk HEC, NATS max_payload).
+ */
+export const MAX_EVENT_BYTES = 1_048_576;
+/** The largest epoch seconds a JavaScript Date can hold (±8.64e15 ms): the formats make dates of it. */
+export const MAX_TIMESTAMP_SECONDS = 8.64e12;
+
+/**
+ * The body's nesting of `{` and `[` outside strings goes beyond `limit`: one pass over the
+ * bytes, stopping as soon as the limit is passed.
+ */
+export function nestedBeyond(buf: Uint8Array, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  const n = buf.length;
+  for (let i = 0; i < n; i++) {
+    const c = buf[i] as number;
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+/** The size and depth limits, checked before parsing: the poison reason, or undefined. */
+export function checkLimits(raw: Uint8Array): PoisonReason | undefined {
+  if (raw.length > MAX_EVENT_BYTES) return { kind: 'too-large', bytes: raw.length, limit: MAX_EVENT_BYTES };
+  if (nestedBeyond(raw, MAX_EVENT_DEPTH)) return { kind: 'too-deep', limit: MAX_EVENT_DEPTH };
+  return undefined;
+}
 
 export function isJsonWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -39,21 +83,17 @@ export function isJsonWhitespace(c: number): boolean {
 export function findLongIntegers(buf: Uint8Array): number[] {
   const out: number[] = [];
   const n = buf.length;
-  let inString = false;
   // The last non-whitespace byte outside strings, before the current position.
   let prev = 0;
   for (let i = 0; i < n; i++) {
     const c = buf[i] as number;
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) {
-        inString = false;
-        prev = QUOTE;
-      }
-      continue;
-    }
     if (c === QUOTE) {
-      inString = true;
+      // Most of a body is inside strings: jump to the closing quote with the native search
+      // (a quote preceded by an odd run of backslashes is escaped). Unterminated: nothing more.
+      const close = closingQuote(buf, i);
+      if (close < 0) return out;
+      i = close;
+      prev = QUOTE;
       continue;
     }
     if ((c >= D0 && c <= D9) || c === MINUS) {
@@ -76,26 +116,39 @@ export function findLongIntegers(buf: Uint8Array): number[] {
   return out;
 }
 
-const QUOTE_BUF = Buffer.from('"');
+/** Index of the quote that closes the string opened at `open`, or -1. */
+function closingQuote(buf: Uint8Array, open: number): number {
+  let q = open;
+  for (;;) {
+    q = buf.indexOf(QUOTE, q + 1);
+    if (q < 0) return -1;
+    let b = q - 1;
+    while (buf[b] === BACKSLASH) b--; // stops at the opening quote at the latest
+    if (((q - 1 - b) & 1) === 0) return q;
+  }
+}
 
-/** The body with a `"` around each range from `findLongIntegers`. */
-function quoteRanges(buf: Buffer, ranges: readonly number[]): Buffer {
-  const parts: Buffer[] = [];
+/**
+ * The body as text with a `"` around each range from `findLongIntegers`. The ranges are ASCII
+ * digits, so cutting the bytes there never splits a UTF-8 sequence; decoding the pieces and
+ * joining the strings costs less than copying the bytes into a new Buffer first.
+ */
+function quotedText(buf: Buffer, ranges: readonly number[]): string {
+  let text = '';
   let at = 0;
   for (let r = 0; r < ranges.length; r += 2) {
     const s = ranges[r] as number;
     const e = ranges[r + 1] as number;
-    parts.push(buf.subarray(at, s), QUOTE_BUF, buf.subarray(s, e), QUOTE_BUF);
+    text += `${buf.toString('utf8', at, s)}"${buf.toString('latin1', s, e)}"`;
     at = e;
   }
-  parts.push(buf.subarray(at));
-  return Buffer.concat(parts);
+  return text + buf.toString('utf8', at);
 }
 
 /** Parse UTF-8 JSON bytes losslessly: long integers become decimal strings. Throws SyntaxError. */
 export function parseLosslessBytes(raw: Buffer): unknown {
   const ranges = findLongIntegers(raw);
-  return JSON.parse((ranges.length === 0 ? raw : quoteRanges(raw, ranges)).toString('utf8'));
+  return JSON.parse(ranges.length === 0 ? raw.toString('utf8') : quotedText(raw, ranges));
 }
 
 /** Parse JSON text losslessly (API responses): long integers become decimal strings. */
@@ -108,6 +161,8 @@ export type PoisonReason =
   | { readonly kind: 'not-utf8' }
   | { readonly kind: 'not-json'; readonly message: string }
   | { readonly kind: 'not-an-object' }
+  | { readonly kind: 'too-large'; readonly bytes: number; readonly limit: number }
+  | { readonly kind: 'too-deep'; readonly limit: number }
   | { readonly kind: 'missing-field'; readonly field: string }
   | { readonly kind: 'bad-field'; readonly field: string; readonly expected: string };
 
@@ -117,6 +172,8 @@ export type DecodeResult =
 /** Decode one message body: the event (ids as decimal strings, raw bytes kept) or why it is poison. */
 export function decodeEvent(raw: Buffer): DecodeResult {
   if (!isUtf8(raw)) return { ok: false, reason: { kind: 'not-utf8' } };
+  const beyond = checkLimits(raw);
+  if (beyond !== undefined) return { ok: false, reason: beyond };
   let parsed: unknown;
   try {
     parsed = parseLosslessBytes(raw);
@@ -128,7 +185,7 @@ export function decodeEvent(raw: Buffer): DecodeResult {
 
 /**
  * The field rules of an event, applied to an already (losslessly) parsed body: an object
- * with an integer `id` (turned into a decimal string), a numeric `event_type_id` and
+ * with an integer `id` when it has one (turned into a decimal string), a numeric `event_type_id` and
  * `timestamp`; a missing `event_type` becomes "" and a missing `date` is derived.
  */
 export function validateEvent(raw: Buffer, parsed: unknown): DecodeResult {
@@ -150,6 +207,11 @@ export function validateEvent(raw: Buffer, parsed: unknown): DecodeResult {
       ? { ok: false, reason: { kind: 'missing-field', field: 'timestamp' } }
       : { ok: false, reason: { kind: 'bad-field', field: 'timestamp', expected: 'integer' } };
   }
+  if (!(Math.abs(ts) <= MAX_TIMESTAMP_SECONDS))
+    return {
+      ok: false,
+      reason: { kind: 'bad-field', field: 'timestamp', expected: 'a date in epoch seconds' },
+    };
   if (typeof obj['event_type'] !== 'string') obj['event_type'] = '';
   if (typeof obj['date'] !== 'string') obj['date'] = new Date(ts * 1000).toISOString();
   return { ok: true, value: { raw, event: obj as unknown as SecureEndpointEvent } };
@@ -158,7 +220,11 @@ export function validateEvent(raw: Buffer, parsed: unknown): DecodeResult {
 /** `id` must be an integer; short ones arrive as numbers and are turned into strings. */
 function normaliseId(obj: Record<string, unknown>): PoisonReason | undefined {
   const id = obj['id'];
-  if (id === undefined) return { kind: 'missing-field', field: 'id' };
+  if (id === undefined || id === null) {
+    // Some kinds come without an id (threat hunting incidents): keyed by their bytes (key.ts).
+    delete obj['id'];
+    return undefined;
+  }
   if (typeof id === 'number') {
     if (!Number.isSafeInteger(id)) return { kind: 'bad-field', field: 'id', expected: 'integer' };
     obj['id'] = String(id);
@@ -176,6 +242,10 @@ export function describePoison(reason: PoisonReason): string {
       return `body is not JSON (${reason.message})`;
     case 'not-an-object':
       return 'body is JSON but not an object';
+    case 'too-large':
+      return `body is ${reason.bytes} bytes, more than the ${reason.limit} an event may have`;
+    case 'too-deep':
+      return `body nests objects or arrays more than ${reason.limit} levels deep`;
     case 'missing-field':
       return `event has no "${reason.field}"`;
     case 'bad-field':

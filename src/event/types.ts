@@ -4,10 +4,12 @@
  * everything else varies by event type and by era, so it is optional here.
  *
  * `id` is a 64-bit integer above 2^53 on the wire. After `decodeEvent` it is a decimal
- * **string** (lossless); so is every other integer literal of 16 digits or more.
+ * **string** (lossless); so is every other integer literal of 16 digits or more. Some kinds
+ * come without `id` (SecureX threat hunting incidents): `eventKey` (key.ts) gives every event
+ * a stable key.
  */
 export interface SecureEndpointEvent {
-  readonly id: string;
+  readonly id?: string;
   readonly timestamp: number;
   readonly timestamp_nanoseconds?: number;
   readonly date: string;

@@ -6,6 +6,7 @@ import { rawFormat } from './raw.js';
 import { formatNames, type Format, type FormatName } from './types.js';
 
 export { formatNames, type Format, type FormatName };
+export { RecordArena } from './record.js';
 
 /** Every output format by name. */
 const formats: Partial<Record<FormatName, Format>> = {

@@ -1,15 +1,16 @@
 import type { Logger } from 'pino';
 import { AmpError, toAmpError } from '../errors.js';
 import { decodeEvent, describePoison } from '../event/decode.js';
+import { eventKey } from '../event/key.js';
 import type { DecodedEvent } from '../event/types.js';
-import type { SinkRecord } from '../sinks/types.js';
 import type { Delivery } from '../source/types.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
 import type { DeadLetter, DeadLetterFile } from './dead-letter.js';
 import { checkBody, LazyDecodedEvent } from './decode.js';
 import type { DedupStore } from './dedup.js';
 import type { PipelineMetrics } from './metrics.js';
-import { StopPipeline, type RouteWriter } from './route-writer.js';
+import type { DeadLetterBreaker } from './breaker.js';
+import { StopPipeline, type RejectedRecord, type RouteWriter, type StopSignals } from './route-writer.js';
 
 export interface BatchDeps {
   /** Some route needs the lossless event up front (filter, non-raw format) or dedup is on. */
@@ -20,7 +21,8 @@ export interface BatchDeps {
   readonly metrics: PipelineMetrics;
   readonly logger: Logger;
   readonly retry: BackoffOptions;
-  readonly signal: AbortSignal;
+  readonly signals: StopSignals;
+  readonly breaker: DeadLetterBreaker;
   readonly now: () => number;
 }
 
@@ -32,10 +34,14 @@ export interface BatchDeps {
  */
 export class BatchWriter {
   readonly counts = { delivered: 0, redelivered: 0, deadLettered: 0, duplicates: 0 };
+  /** Set while the breaker holds a batch's poison messages. */
+  holding: AmpError | undefined;
   readonly #d: BatchDeps;
+  readonly #wake: AbortSignal;
 
   constructor(deps: BatchDeps) {
     this.#d = deps;
+    this.#wake = AbortSignal.any([deps.signals.abort, deps.signals.drain]);
   }
 
   /**
@@ -75,26 +81,48 @@ export class BatchWriter {
     this.counts.redelivered += redelivered;
     this.#d.metrics.received(n, redelivered);
 
+    this.#d.breaker.begin(n);
     const fresh = this.#d.dedup() === undefined ? events : this.#dropDuplicates(events);
-    if (poison.length > 0) await this.#deadLetter(poison, poisonReasons(poison));
-    const reject = (route: string, records: readonly SinkRecord[], error: AmpError): Promise<void> =>
-      this.#deadLetter(
-        this.#rejected(route, records, error, events, origin),
-        new Map([['sink-rejected', records.length]]),
-      );
-    if (this.#d.routes.length === 1) {
-      const r = this.#d.routes[0] as RouteWriter;
-      await r.write(r.records(fresh), reject);
-    } else {
-      await Promise.all(this.#d.routes.map((r) => r.write(r.records(fresh), reject)));
+    if (poison.length > 0) {
+      await this.#admit(poison.length, 'not events');
+      await this.#deadLetter(poison, poisonReasons(poison));
     }
+    const reject = async (route: string, rejected: readonly RejectedRecord[]): Promise<void> => {
+      const refused = this.#d.breaker.admit(rejected.length, `refused by sink "${route}"`);
+      if (refused !== undefined) throw refused;
+      await this.#deadLetter(
+        this.#rejected(route, rejected, events, origin),
+        new Map([['sink-rejected', rejected.length]]),
+      );
+    };
+    const route = async (r: RouteWriter): Promise<void> => {
+      const { records, unrenderable } = r.records(fresh);
+      if (unrenderable.length > 0) {
+        await this.#admit(unrenderable.length, `format of sink "${r.route.name}" failed`);
+        const byEvent = new Map<DecodedEvent, Delivery>();
+        for (let i = 0; i < events.length; i++) byEvent.set(events[i] as DecodedEvent, origin[i] as Delivery);
+        const letters = unrenderable.map(({ event, error }) =>
+          this.#letter(byEvent.get(event) as Delivery, 'format-failed', error.message, {
+            route: r.route.name,
+            error: { code: error.code, message: error.message },
+            eventId: eventKey(event),
+          }),
+        );
+        await this.#deadLetter(letters, new Map([['format-failed', letters.length]]));
+        r.deadLettered += letters.length;
+      }
+      await r.write(records, reject);
+    };
+    if (this.#d.routes.length === 1) await route(this.#d.routes[0] as RouteWriter);
+    else await Promise.all(this.#d.routes.map(route));
     if (this.#d.dedup() !== undefined) this.#remember(fresh);
+    this.#d.breaker.commit();
     this.#d.metrics.batch(n, newest > 0 ? this.#d.now() / 1000 - newest : undefined);
   }
 
   #dropDuplicates(events: DecodedEvent[]): DecodedEvent[] {
     const dedup = this.#d.dedup() as DedupStore;
-    const ids = events.map((e) => e.event.id);
+    const ids = events.map(eventKey);
     const known = dedup.seen(ids);
     const inBatch = new Set<string>();
     const fresh: DecodedEvent[] = [];
@@ -114,7 +142,7 @@ export class BatchWriter {
 
   #remember(events: readonly DecodedEvent[]): void {
     try {
-      (this.#d.dedup() as DedupStore).remember(events.map((e) => e.event.id));
+      (this.#d.dedup() as DedupStore).remember(events.map(eventKey));
     } catch (e) {
       // Dedup is best effort: a failed remember costs a possible duplicate later, never a loss.
       this.#d.logger.warn({ err: (e as Error).message }, 'dedup store write failed');
@@ -132,22 +160,33 @@ export class BatchWriter {
     };
   }
 
+  /**
+   * The breaker allows `count` more dead letters, or this batch is held here (nothing acked)
+   * until the pipeline drains or closes: poison stays poison, so there is nothing to retry.
+   */
+  async #admit(count: number, what: string): Promise<void> {
+    const refused = this.#d.breaker.admit(count, what);
+    if (refused === undefined) return;
+    this.holding = refused;
+    this.#d.logger.error({ err: refused.toJSON() }, 'dead-letter circuit breaker open: holding the stream');
+    await sleep(2 ** 31 - 1, this.#wake);
+    throw new StopPipeline(refused);
+  }
+
   #rejected(
     route: string,
-    records: readonly SinkRecord[],
-    error: AmpError,
+    rejected: readonly RejectedRecord[],
     events: DecodedEvent[],
     origin: Delivery[],
   ): DeadLetter[] {
     const byEvent = new Map<DecodedEvent, Delivery>();
     for (let i = 0; i < events.length; i++) byEvent.set(events[i] as DecodedEvent, origin[i] as Delivery);
-    const e = { code: error.code, message: error.message };
-    return records.map((r) => {
+    return rejected.map(({ record: r, error }) => {
       const d = byEvent.get(r.event) as Delivery;
       return this.#letter(d, 'sink-rejected', `sink "${route}" refused the event: ${error.message}`, {
         route,
-        error: e,
-        eventId: r.event.event.id,
+        error: { code: error.code, message: error.message },
+        eventId: eventKey(r.event),
       });
     });
   }
@@ -166,13 +205,13 @@ export class BatchWriter {
         return;
       } catch (e) {
         const err = toAmpError(e, 'DEAD_LETTER_FAILED', { retryable: true });
-        if (this.#d.signal.aborted) throw new StopPipeline(err);
+        if (this.#wake.aborted) throw new StopPipeline(err);
         if (attempt % 10 === 0)
           this.#d.logger.error(
             { err: err.toJSON(), attempt: attempt + 1 },
             'cannot write dead letters; holding the batch',
           );
-        await sleep(backoffDelay(attempt, this.#d.retry), this.#d.signal);
+        await sleep(backoffDelay(attempt, this.#d.retry), this.#wake);
       }
     }
   }

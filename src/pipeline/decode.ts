@@ -1,7 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { AmpError } from '../errors.js';
 import {
+  checkLimits,
   decodeEvent,
+  MAX_TIMESTAMP_SECONDS,
   describePoison,
   isJsonWhitespace,
   LONG_DIGITS,
@@ -40,6 +42,8 @@ export type CheckResult =
  */
 export function checkBody(raw: Buffer): CheckResult {
   if (!isUtf8(raw)) return { ok: false, reason: { kind: 'not-utf8' } };
+  const beyond = checkLimits(raw);
+  if (beyond !== undefined) return { ok: false, reason: beyond };
   const text = raw.toString('utf8');
   let parsed: unknown;
   try {
@@ -55,7 +59,7 @@ export function checkBody(raw: Buffer): CheckResult {
   const typeId = obj['event_type_id'];
   const simple =
     typeof ts === 'number' &&
-    Math.abs(ts) < MAYBE_LONG &&
+    Math.abs(ts) <= MAX_TIMESTAMP_SECONDS &&
     typeof typeId === 'number' &&
     Math.abs(typeId) < MAYBE_LONG &&
     ((typeof id === 'number' && (Number.isSafeInteger(id) || idLiteralMatches(text, id))) ||

@@ -6,6 +6,7 @@ import type { Delivery, DeliveryHandler, Source, SourceEvent } from '../source/t
 import { silentLogger } from '../telemetry/logger.js';
 import type { BackoffOptions } from '../util/backoff.js';
 import { BatchWriter } from './batch.js';
+import { DeadLetterBreaker } from './breaker.js';
 import { DeadLetterFile } from './dead-letter.js';
 import { DedupStore } from './dedup.js';
 import { PipelineMetrics } from './metrics.js';
@@ -53,6 +54,8 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
   /** Some route needs the lossless event up front (filter, a non-raw format) or dedup is on. */
   readonly #eager: boolean;
   readonly #abort = new AbortController();
+  /** Aborted when a drain starts: no retry starts after that. */
+  readonly #draining = new AbortController();
   #dedup: DedupStore | undefined;
   #pruneTimer: NodeJS.Timeout | undefined;
   #state: PipelineState = 'idle';
@@ -90,7 +93,7 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
         new RouteWriter(route, {
           logger: this.#log,
           retry: this.#retry,
-          signal: this.#abort.signal,
+          signals: { abort: this.#abort.signal, drain: this.#draining.signal },
           now: this.#now,
           metrics: options.metrics,
           stream,
@@ -105,7 +108,8 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
       metrics: this.#m,
       logger: this.#log,
       retry: this.#retry,
-      signal: this.#abort.signal,
+      signals: { abort: this.#abort.signal, drain: this.#draining.signal },
+      breaker: new DeadLetterBreaker(options.breaker),
       now: this.#now,
     });
     const logger = options.source.logger ?? options.logger;
@@ -151,12 +155,18 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
     if (this.#state !== 'running' && this.#state !== 'starting') return this.close();
     this.#state = 'draining';
     this.#log.info({ inFlight: this.#inFlight }, 'draining: consumer cancelled, flushing held batches');
+    this.#draining.abort();
+    const timeoutMs = this.#o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    const deadline = setTimeout(() => this.#abort.abort(), timeoutMs);
     await this.#source.cancel();
     this.#cut();
-    const timeoutMs = this.#o.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     const drained = await this.#whenIdle(timeoutMs);
+    clearTimeout(deadline);
     if (!drained)
-      this.#log.warn({ timeoutMs }, 'drain timed out (a sink is still failing); requeueing what is left');
+      this.#log.warn(
+        { timeoutMs },
+        'drain deadline reached: in-flight sink writes aborted; requeueing what is left',
+      );
     if (this.#finished) return;
     this.#abort.abort();
     this.#requeueHeld();
@@ -194,6 +204,7 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
       queueDepth: s.messageCount,
       consumerCount: s.consumerCount,
       routes: this.#routes.map((r) => r.stats()),
+      ...(this.#batches.holding === undefined ? {} : { breaker: this.#batches.holding }),
     };
   }
 
@@ -249,7 +260,8 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
       }
     } catch (e) {
       // A StopPipeline while closing or draining on purpose is just the retry loop giving up.
-      if (!(e instanceof StopPipeline && this.#abort.signal.aborted)) {
+      const onPurpose = this.#abort.signal.aborted || this.#draining.signal.aborted;
+      if (!(e instanceof StopPipeline && onPurpose)) {
         const err = e instanceof StopPipeline ? e.error : toAmpError(e);
         if (!(e instanceof StopPipeline)) this.#log.error({ err: err.toJSON() }, 'pipeline failed');
         void this.#stop(err);

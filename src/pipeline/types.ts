@@ -11,6 +11,7 @@ import type { Sink } from '../sinks/types.js';
 import type { Source, SourceEvent, SourceOptions } from '../source/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { BackoffOptions } from '../util/backoff.js';
+import type { BreakerOptions } from './breaker.js';
 
 /**
  * The pipeline (docs/architecture.md, Delivery contract): source → decode → dedup → filter → route
@@ -65,6 +66,8 @@ export interface PipelineOptions {
    * the base64 body, the delivery metadata and the reason; fsynced before the ack.
    */
   readonly deadLetterPath: string;
+  /** The dead-letter circuit breaker (default: 10 % of the last 1000 events). */
+  readonly breaker?: BreakerOptions;
   /** Sink retry backoff. (default: base 500 ms, cap 30 s, full jitter) */
   readonly retry?: BackoffOptions;
   /**
@@ -98,6 +101,12 @@ export interface RouteRetryState {
   readonly since: number;
   readonly attempts: number;
   readonly lastError: AmpError;
+  /**
+   * `unavailable`: down or slow (unhealthy after health.maxSinkRetrySeconds); `refused`: the
+   * destination refuses every request (unhealthy at once); `breaker`: the dead-letter breaker
+   * holds refused records (unhealthy at once).
+   */
+  readonly kind: 'unavailable' | 'refused' | 'breaker';
 }
 
 export interface RouteStats {
@@ -126,6 +135,8 @@ export interface PipelineStats {
   readonly queueDepth: number | undefined;
   readonly consumerCount: number | undefined;
   readonly routes: readonly RouteStats[];
+  /** Set while the dead-letter breaker holds poison messages (nothing is acked). */
+  readonly breaker?: AmpError;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { mkdir, open, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AmpError } from '../errors.js';
 import { sleep } from '../util/backoff.js';
@@ -25,7 +25,8 @@ export async function withFileLock<T>(
   fn: () => Promise<T>,
   options: FileLockOptions = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   const staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;
   for (;;) {
     try {
@@ -46,12 +47,15 @@ export async function withFileLock<T>(
         continue;
       }
       if (Date.now() >= deadline) {
+        const holder = await holderPid(lockPath);
         throw new AmpError(
           'VAULT_LOCKED',
-          `the vault is being written by another process (${lockPath} exists)`,
+          `the vault is being written by another process${holder === undefined ? '' : ` (pid ${holder})`}: ` +
+            `waited ${Math.round(timeoutMs / 100) / 10} s for its lock ${lockPath}`,
           {
             retryable: true,
-            hint: `try again; if no other ampstream is running, remove ${lockPath}`,
+            details: { lockPath, ...(holder === undefined ? {} : { pid: holder }), waitedMs: timeoutMs },
+            hint: `try again once it is done; if no ampstream is running${holder === undefined ? '' : ` as pid ${holder}`}, remove ${lockPath} (a lock older than ${Math.round(staleMs / 1000)} s is taken over by itself)`,
           },
         );
       }
@@ -62,6 +66,16 @@ export async function withFileLock<T>(
     return await fn();
   } finally {
     await unlink(lockPath).catch(() => undefined);
+  }
+}
+
+/** The pid written in the lock file, when it is readable and one. */
+async function holderPid(lockPath: string): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(lockPath, 'utf8')).trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { obtainPassphrase } from './passphrase.js';
 import { createHiddenPrompt, type SecretPrompt } from './prompt.js';
 import { Vault, defaultVaultPath, vaultExists } from './vault.js';
@@ -19,6 +20,22 @@ export interface OpenVaultOptions {
   /** (default=a hidden prompt on stdin/stderr) */
   readonly prompt?: SecretPrompt;
   readonly kdf?: VaultKdfParams;
+  /** (default=a `warning:` line on stderr) where a warning about the vault file goes */
+  readonly warn?: (message: string) => void;
+}
+
+/**
+ * The vault file should be 0600: readable by others, its encrypted entries are exposed to an
+ * offline passphrase guess. Returns the warning, or undefined.
+ */
+export async function vaultModeWarning(path: string): Promise<string | undefined> {
+  try {
+    const mode = (await stat(path)).mode & 0o777;
+    if ((mode & 0o077) === 0) return undefined;
+    return `the vault ${path} has mode ${mode.toString(8).padStart(4, '0')}: other users can read it; run \`chmod 600 ${path}\``;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -38,6 +55,11 @@ export async function openUserVault(options: OpenVaultOptions = {}): Promise<Vau
     vaultPath: path,
   });
   const vaultOptions = { path, passphrase, ...(options.kdf === undefined ? {} : { kdf: options.kdf }) };
-  if (exists) return Vault.open(vaultOptions);
+  if (exists) {
+    const warning = await vaultModeWarning(path);
+    if (warning !== undefined)
+      (options.warn ?? ((m: string) => void process.stderr.write(`warning: ${m}\n`)))(warning);
+    return Vault.open(vaultOptions);
+  }
   return (await Vault.openOrCreate(vaultOptions)).vault;
 }

@@ -202,10 +202,22 @@ export class Vault implements VaultStore {
       this.#passphrase,
       this.#options.kdf ?? DEFAULT_VAULT_KDF,
     );
-    await writeFileAtomic(this.path, `${JSON.stringify(envelope, null, 2)}\n`, {
-      mode: 0o600,
-      ...(this.#options.fs === undefined ? {} : { fs: this.#options.fs }),
-    });
+    try {
+      await writeFileAtomic(this.path, `${JSON.stringify(envelope, null, 2)}\n`, {
+        mode: 0o600,
+        ...(this.#options.fs === undefined ? {} : { fs: this.#options.fs }),
+      });
+    } catch (e) {
+      const errno = (e as NodeJS.ErrnoException).code ?? 'error';
+      throw new AmpError('VAULT_WRITE_FAILED', `cannot write the vault ${this.path} (${errno})`, {
+        cause: e,
+        details: { path: this.path, errno },
+        hint:
+          errno === 'ENOSPC' || errno === 'EDQUOT'
+            ? 'the disk is full: free some space and try again'
+            : 'check that the vault directory is writable by this user (AMPSTREAM_VAULT moves the vault)',
+      });
+    }
     this.#key = key;
   }
 }

@@ -7,7 +7,11 @@ import type { Format } from '../formats/types.js';
  */
 export interface SinkRecord {
   readonly event: DecodedEvent;
-  /** The rendered record: a Buffer for `raw`, a string otherwise. Never contains a newline. */
+  /**
+   * The rendered record, never containing a newline. The pipeline hands UTF-8 bytes that it
+   * reuses for a later batch once `write()` has resolved: a sink copies what it keeps beyond
+   * that (every sink here copies into its own buffer or request). A string is accepted too.
+   */
   readonly payload: string | Buffer;
 }
 
@@ -23,8 +27,11 @@ export interface SinkRecord {
  * Only then does the pipeline ack the AMQP deliveries. It rejects with an `AmpError`:
  *   - `retryable: true` (SINK_UNAVAILABLE, SINK_TIMEOUT, SINK_DISK_FULL, …): the pipeline
  *     stops taking deliveries and retries the same batch with backoff; nothing is acked.
- *   - `retryable: false` (SINK_REJECTED: the sink refuses this data for good, e.g. HTTP 400):
- *     the pipeline dead-letters the batch, then acks it.
+ *   - `SINK_REJECTED` (the sink refuses this data, e.g. HTTP 400): the pipeline splits the
+ *     batch until single refused records are proven bad, dead-letters only those, acks.
+ *   - any other `retryable: false` error (SINK_AUTH, SINK_CONFIG: the destination refuses
+ *     every request): the pipeline holds the batch, backs off, /healthz turns 503; nothing is
+ *     acked or dead-lettered. Never use SINK_REJECTED for a refusal of the whole request.
  * A write may be retried with the same batch, so sinks must tolerate duplicates (at least
  * once); sinks keyed by event id (postgres, nats) make them harmless.
  *
@@ -33,7 +40,11 @@ export interface SinkRecord {
 export interface Sink {
   readonly name: string;
   start(): Promise<void>;
-  write(batch: readonly SinkRecord[]): Promise<void>;
+  /**
+   * `signal` aborts when the pipeline stops at once (a second signal, the drain deadline): a
+   * sink that can abort its in-flight request does, and rejects (nothing is acked).
+   */
+  write(batch: readonly SinkRecord[], signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 

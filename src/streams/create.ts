@@ -1,7 +1,8 @@
 import { listAll } from '../api/pagination.js';
 import type { ApiEventType, ApiGroup, CreatedEventStream, EventStream } from '../api/types.js';
 import { AmpError, ExitCode, toAmpError } from '../errors.js';
-import { saveStreamCredentials, type SaveStreamResult } from '../secrets/credentials.js';
+import { saveStreamCredentials, streamEntryName, type SaveStreamResult } from '../secrets/credentials.js';
+import { caseClashes, checkStreamName } from './names.js';
 import { resolveEventTypes, resolveGroups } from './resolve.js';
 import { MAX_STREAMS_PER_ORG, type StreamsApi, type VaultState } from './types.js';
 
@@ -36,6 +37,8 @@ export type CreateStreamOutcome =
       readonly groups: readonly ApiGroup[];
       /** where the credentials were stored, or why they could not be */
       readonly stored: SaveStreamResult | { readonly error: AmpError } | undefined;
+      /** other streams whose name differs only in case (a warning, not an error) */
+      readonly caseClashes: readonly EventStream[];
     }
   | { readonly status: 'recovered'; readonly stream: EventStream };
 
@@ -58,8 +61,7 @@ export async function createStream(
   input: CreateStreamInput,
   options: CreateStreamOptions,
 ): Promise<CreateStreamOutcome> {
-  const name = input.name.trim();
-  if (name === '') throw new AmpError('USAGE', 'the stream name must not be empty');
+  const name = checkStreamName(input.name);
   if (options.vault.kind !== 'open' && options.allowWithoutVault !== true) throw vaultRefusal(options.vault);
 
   const wantTypes = input.eventTypes ?? [];
@@ -92,6 +94,25 @@ export async function createStream(
     );
   }
 
+  // The vault must take a write now, before Cisco hands out a password it shows only once:
+  // a lock held elsewhere, a full disk or a read-only directory refuse here, nothing created.
+  if (options.vault.kind === 'open') {
+    try {
+      await options.vault.vault.update(() => undefined);
+    } catch (e) {
+      const err = toAmpError(e);
+      throw new AmpError(
+        err.code,
+        `refusing to create the stream: the vault cannot be written (${err.message})`,
+        {
+          cause: err,
+          details: err.details,
+          hint: `${err.hint !== undefined ? `${err.hint}; ` : ''}nothing was created`,
+        },
+      );
+    }
+  }
+
   const result = await api.createEventStream({
     name,
     eventTypes: eventTypes.map((t) => t.id),
@@ -112,7 +133,47 @@ export async function createStream(
       stored = { error: toAmpError(e) };
     }
   }
-  return { status: 'created', stream, eventTypes, groups: groupList, stored };
+  return {
+    status: 'created',
+    stream,
+    eventTypes,
+    groups: groupList,
+    stored,
+    caseClashes: caseClashes(name, existing),
+  };
+}
+
+/**
+ * What to print (on stderr) when a stream was created but its credentials could not be
+ * stored: the password itself — Cisco never shows it again — with the vault entry ready to
+ * be stored by hand once the vault is fixed.
+ */
+export function unstoredCredentialsNotice(
+  stream: CreatedEventStream,
+  apiBase: string,
+  error: AmpError,
+): { readonly entry: string; readonly value: string; readonly text: string } {
+  const entry = streamEntryName(stream.id);
+  const value = JSON.stringify({
+    apiBase,
+    ...stream.amqp_credentials,
+    port: String(stream.amqp_credentials.port),
+    name: stream.name,
+    savedAt: new Date().toISOString(),
+  });
+  const text = [
+    `WARNING: stream ${stream.id} ("${stream.name}") was created, but its one-time AMQP password could not be stored in the vault:`,
+    `  ${error.message}`,
+    `Cisco will not show this password again. It is printed here instead; keep it secret:`,
+    `  user      ${stream.amqp_credentials.user_name}`,
+    `  password  ${stream.amqp_credentials.password}`,
+    `Once the vault can be written (${error.hint ?? 'see the error above'}), store it with:`,
+    `  ampstream vault set ${entry} <<'EOF'`,
+    `  ${value}`,
+    `  EOF`,
+    `(or delete the stream, \`ampstream streams delete ${stream.id} --yes\`, and create it again)`,
+  ].join('\n');
+  return { entry, value, text };
 }
 
 /** The error a caller raises for a `recovered` outcome: created, but the password is lost. */

@@ -1,3 +1,4 @@
+import { checkStreamName } from './names.js';
 import { listAll } from '../api/pagination.js';
 import type { EventStream, UpdateEventStreamInput } from '../api/types.js';
 import { AmpError } from '../errors.js';
@@ -38,8 +39,7 @@ export async function updateStream(
   const before = resolveStream(ref, streams);
   const patch: { -readonly [K in keyof UpdateEventStreamInput]: UpdateEventStreamInput[K] } = {};
   if (input.name !== undefined) {
-    const name = input.name.trim();
-    if (name === '') throw new AmpError('USAGE', 'the stream name must not be empty');
+    const name = checkStreamName(input.name);
     const clash = streams.find((s) => s.name === name && s.id !== before.id);
     if (clash !== undefined) {
       throw new AmpError('API_NAME_TAKEN', `another stream (id ${clash.id}) is already named "${name}"`, {

@@ -84,7 +84,7 @@ describe('against the emulator over HTTPS', () => {
     const events = await listAll(c.events({ limit: 3 }));
     const ids = new Set(events.map((e) => e.id));
     for (const p of published) expect(ids.has(p.id)).toBe(true);
-    expect(published.some((p) => BigInt(p.id) > 2n ** 53n)).toBe(true);
+    expect(published.some((p) => BigInt(p.id!) > 2n ** 53n)).toBe(true);
     await c.close();
   });
 

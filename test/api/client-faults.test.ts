@@ -50,6 +50,7 @@ function clientFor(
     clientId: 'id',
     apiKey: 'key',
     retry: { baseMs: 1, maxMs: 5 },
+    allowHttp: true,
     ...extra,
   });
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateTargets, formatResultsTable, formatTargets } from '../../bench/report.js';
+import {
+  evaluateRatioTargets,
+  evaluateTargets,
+  formatResultsTable,
+  formatTargets,
+} from '../../bench/report.js';
 import { median, summarise, type Row } from '../../bench/summary.js';
 import type { DrainResult } from '../../bench/types.js';
 
@@ -155,5 +160,45 @@ describe('targets', () => {
     const find = (r: Row[]) => evaluateTargets(r).find((x) => x.target.startsWith('peak RSS'))!;
     expect(find(big(120))).toMatchObject({ verdict: 'PASS', measured: '120 MB' });
     expect(find(big(180)).verdict).toBe('FAIL');
+  });
+});
+
+describe('formats-at-line-rate targets', () => {
+  const mappedRows = (ecs: Partial<DrainResult>, ecsEps: number): Row[] => [
+    summarise('c_ack', [drain('c_ack', 1, 16000, { usPerEvent: 8 })], acking),
+    summarise('ampstream', [drain('ampstream', 1, 16000, { usPerEvent: 11, peakRssMb: 70 })], amp),
+    summarise('ampstream_ecs', [drain('ampstream_ecs', 1, ecsEps, { usPerEvent: 21, ...ecs })], {
+      ...amp,
+      format: 'ecs',
+    }),
+  ];
+  const byTarget = (r: Row[]) => Object.fromEntries(evaluateRatioTargets(r).map((t) => [t.target, t]));
+
+  it('judges ECS against the raw drain and c_ack of the same run', () => {
+    const t = byTarget(mappedRows({ peakRssMb: 90 }, 15500));
+    expect(t['ampstream_ecs drain rate ≥ 0.95 × ampstream drain']).toMatchObject({
+      verdict: 'PASS',
+      measured: '0.97× (15500 vs 16000 events/s)',
+    });
+    expect(t['consumer CPU/event, ampstream ≤ 1.5 × c_ack']).toMatchObject({
+      verdict: 'PASS',
+      measured: '1.38× (11.0 vs 8.0 µs/event)',
+    });
+    expect(t['consumer CPU/event, ampstream_ecs ≤ 2.5 × c_ack']).toMatchObject({
+      verdict: 'FAIL',
+      measured: '2.63× (21.0 vs 8.0 µs/event)',
+    });
+    expect(t['peak RSS, ampstream, 200,000 events']).toMatchObject({ verdict: 'PASS', measured: '70 MB' });
+    expect(t['peak RSS, ampstream_ecs, 200,000 events']!.verdict).toBe('PASS');
+    expect(t['ampstream_ocsf drain rate ≥ 0.95 × ampstream drain']!.verdict).toBe('not run');
+  });
+
+  it('fails a mapped drain slower than 0.95 × raw, or above 100 MB', () => {
+    const t = byTarget(mappedRows({ peakRssMb: 120 }, 14000));
+    expect(t['ampstream_ecs drain rate ≥ 0.95 × ampstream drain']!.verdict).toBe('FAIL');
+    expect(t['peak RSS, ampstream_ecs, 200,000 events']).toMatchObject({
+      verdict: 'FAIL',
+      measured: '120 MB',
+    });
   });
 });

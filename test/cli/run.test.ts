@@ -17,7 +17,7 @@ describe('ampstream run', { timeout: CLI_TEST_TIMEOUT_MS }, () => {
     const p = startRun(s);
     await until(() => lines(s.out).length >= 60, 120_000, '60 lines');
     expect(new Set(lines(s.out))).toEqual(new Set(published.map((e) => e.id)));
-    expect(published.some((e) => BigInt(e.id) > 2n ** 53n)).toBe(true);
+    expect(published.some((e) => BigInt(e.id!) > 2n ** 53n)).toBe(true);
 
     await p.waitFor(/"msg":"running"/);
     const url = metricsUrl(p);

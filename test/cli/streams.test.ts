@@ -146,6 +146,44 @@ describe('streams create', () => {
     expect(await api.eventStreams()).toEqual([]);
   });
 
+  it('refuses to create when the vault cannot be read (a directory), with an error and no stack trace, and creates nothing', async () => {
+    const r = await cli(['streams', 'create', '--name', 'x'], { AMPSTREAM_VAULT: home });
+    expect(r.code).not.toBe(0);
+    expect(r.code).not.toBe(1);
+    expect(r.stderr).toContain('refusing to create the stream');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(await api.eventStreams()).toEqual([]);
+  });
+
+  it('refuses names that are too long or hold control characters (exit 64), and creates nothing', async () => {
+    const long = await cli(['streams', 'create', '--name', 'n'.repeat(256)]);
+    expect(long.code).toBe(64);
+    expect(long.stderr).toContain('the longest accepted is 255');
+    const esc = await cli(['streams', 'create', '--name', 'evil\u001b[2Jname']);
+    expect(esc.code).toBe(64);
+    expect(esc.stderr).toContain('control characters');
+    expect(esc.stderr).not.toContain('\u001b[2J');
+    expect(await api.eventStreams()).toEqual([]);
+  });
+
+  it('the emulator refuses such names too (HTTP 400)', async () => {
+    for (const name of ['x'.repeat(256), 'bell\u0007']) {
+      const e = await api.createEventStream({ name, eventTypes: [], groupGuids: [] }).then(
+        () => undefined,
+        (err: unknown) => err as { code: string },
+      );
+      expect(e?.code).toBe('API_BAD_REQUEST');
+    }
+    expect(await api.eventStreams()).toEqual([]);
+  });
+
+  it('warns when a new name differs from an existing one only in case', async () => {
+    await createStreamViaRest(emu, { name: 'SIEM' });
+    const r = await cli(['streams', 'create', '--name', 'siem']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/stream \d+ is named "SIEM": the two names differ only in case/);
+  });
+
   it('creates without a vault when --show-password is given', async () => {
     const r = await cli(['streams', 'create', '--name', 'y', '--show-password'], {
       AMPSTREAM_VAULT_PASSPHRASE: undefined,

@@ -34,7 +34,12 @@ function stats(delivered: number, retrying?: { since: number; code: string }): P
         retrying:
           retrying === undefined
             ? undefined
-            : { since: retrying.since, attempts: 3, lastError: new AmpError('SINK_UNAVAILABLE', 'HTTP 503') },
+            : {
+                since: retrying.since,
+                attempts: 3,
+                lastError: new AmpError('SINK_UNAVAILABLE', 'HTTP 503'),
+                kind: 'unavailable',
+              },
       },
     ],
   };

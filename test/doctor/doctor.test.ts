@@ -101,6 +101,7 @@ const hecSink = (url: string): string => `  - name: splunk
     type: splunk-hec
     url: ${url}
     token: env:HEC_TOKEN
+    allowHttp: true # the test receiver is on loopback
 `;
 
 async function queueDepth(s: Setup): Promise<number> {

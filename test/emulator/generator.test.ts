@@ -31,7 +31,7 @@ describe('event generator', () => {
     let previous = 0n;
     for (const e of events) {
       expect(e.json.startsWith(`{"id":${e.event.id},`)).toBe(true);
-      const id = BigInt(e.event.id);
+      const id = BigInt(e.event.id!);
       expect(id > 2n ** 53n).toBe(true);
       expect(id > previous).toBe(true);
       previous = id;

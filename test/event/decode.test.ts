@@ -27,6 +27,32 @@ describe('decodeEvent', () => {
     expect(findLongIntegers(Buffer.from('{"a":"1234567890123456789"}'))).toEqual([]);
   });
 
+  it('tells escaped quotes from closing ones by the run of backslashes before them', () => {
+    // "C:\\" ends after an escaped backslash, so the id after it is a value; "x\\\"…" holds an
+    // escaped quote, so the digits after it are still inside the string.
+    const body = String.raw`{"a":"C:\\","id":1234567890123456789,"b":"x\\\",1234567890123456789,"}`;
+    const ranges = findLongIntegers(Buffer.from(body));
+    expect(ranges).toHaveLength(2);
+    expect(body.slice(ranges[0], ranges[1])).toBe('1234567890123456789');
+    expect(parseLossless(body)).toEqual({
+      a: 'C:\\',
+      id: '1234567890123456789',
+      b: String.raw`x\",1234567890123456789,`,
+    });
+  });
+
+  it('keeps multi-byte characters around a quoted id intact', () => {
+    expect(parseLossless('{"n":"é€😀","id":6533241145273614339,"m":"ü"}')).toEqual({
+      n: 'é€😀',
+      id: '6533241145273614339',
+      m: 'ü',
+    });
+  });
+
+  it('finds nothing after an unterminated string', () => {
+    expect(findLongIntegers(Buffer.from('{"a":"x\\", "b":1234567890123456789'))).toEqual([]);
+  });
+
   it('keeps the original bytes for the raw format', () => {
     const r = decodeEvent(E1);
     if (!r.ok) throw new Error('expected ok');
@@ -44,7 +70,6 @@ describe('decodeEvent', () => {
     ['not json', Buffer.from('hello'), 'not-json'],
     ['an array', Buffer.from('[1,2]'), 'not-an-object'],
     ['invalid utf-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'not-utf8'],
-    ['no id', Buffer.from('{"timestamp":1,"event_type_id":2}'), 'missing-field'],
     ['a fractional id', Buffer.from('{"id":1.5,"timestamp":1,"event_type_id":2}'), 'bad-field'],
     ['no event_type_id', Buffer.from('{"id":1,"timestamp":1}'), 'missing-field'],
     ['a string timestamp', Buffer.from('{"id":1,"timestamp":"x","event_type_id":2}'), 'bad-field'],
@@ -54,6 +79,14 @@ describe('decodeEvent', () => {
     if (r.ok) return;
     expect(r.reason.kind).toBe(kind);
     expect(describePoison(r.reason).length).toBeGreaterThan(5);
+  });
+
+  it('accepts an event without id (some kinds come without one): no id field, not poison', () => {
+    for (const body of ['{"timestamp":1,"event_type_id":2}', '{"id":null,"timestamp":1,"event_type_id":2}']) {
+      const r = decodeEvent(Buffer.from(body));
+      expect(r.ok).toBe(true);
+      expect(r.ok && 'id' in r.value.event).toBe(false);
+    }
   });
 
   it('parses plain JSON without long integers unchanged', () => {

@@ -108,7 +108,7 @@ describe('ampstream convert (forked CLI)', () => {
       `${fixtures[0]!.compact}\n{"nope":true}\n${fixtures[2]!.compact}\n`,
     );
     expect(r.code).toBe(65);
-    expect(r.stderr).toContain('line 2: event has no "id"; skipped');
+    expect(r.stderr).toContain('line 2: event has no "event_type_id"; skipped');
     expect(r.stderr).toContain('1 bad line(s) skipped, 2 converted');
     expect(r.stdout).toBe(`${fixtures[0]!.compact}\n${fixtures[2]!.compact}\n`);
   });

@@ -57,6 +57,7 @@ sinks:
     type: splunk-hec
     url: ${hec.url}
     token: env:HEC_TOKEN
+    allowHttp: true # the test receiver is on loopback
 metrics:
   listen: '127.0.0.1:0'
   dashboard: { enabled: true }

@@ -103,7 +103,7 @@ describe('pipeline: at-least-once delivery to the file sink', () => {
     const dl = h.deadLetters();
     expect(dl.map((l) => l['kind'])).toEqual(['not-json', 'missing-field', 'not-utf8', 'not-an-object']);
     expect(Buffer.from(dl[0]!['body'] as string, 'base64').toString()).toBe('not json at all');
-    expect(dl[1]!['reason']).toBe('event has no "id"');
+    expect(dl[1]!['reason']).toBe('event has no "event_type_id"');
     expect(dl[0]!['delivery']).toMatchObject({ exchange: '', redelivered: false, routingKey: h.q.name });
     expect(await h.metric('ampstream_dead_letters_total')).toBe(4);
     expect(await h.metric('ampstream_dead_letters_total{stream="' + h.q.name + '",reason="not-json"}')).toBe(

@@ -96,7 +96,7 @@ describe('pipeline through the emulator (AMQPS)', () => {
     const published = await emu.publish(300, { eventTypeIds: [1090519054] });
     await waitFor(() => p.stats().acked >= 50, 'some acked');
     emu.dropConnections();
-    const want = published.map((e) => e.id);
+    const want = published.map((e) => e.id!);
     await waitFor(() => {
       const got = new Set(ids());
       return want.every((id) => got.has(id)) && p.stats().inFlight === 0;

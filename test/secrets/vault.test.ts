@@ -121,7 +121,10 @@ describe('Vault', () => {
       },
     };
     const broken = await Vault.open({ path, passphrase: 'pw', kdf: fast, fs: failingFs });
-    await expect(broken.set('new', 'value')).rejects.toThrow('disk on fire');
+    await expect(broken.set('new', 'value')).rejects.toMatchObject({
+      code: 'VAULT_WRITE_FAILED',
+      message: expect.stringContaining('(EIO)'),
+    });
     expect(await readFile(path, 'utf8')).toBe(before);
     expect((await readdir(join(dir, 'sub'))).sort()).toEqual(['vault.json']);
     expect(broken.get('new')).toBeUndefined();

@@ -84,7 +84,7 @@ function consumer(
   const onDelivery = (d: Delivery): void => {
     deliveries.push(d);
     const decoded = decodeEvent(Buffer.from(d.body));
-    if (decoded.ok) ids.add(decoded.value.event.id);
+    if (decoded.ok) ids.add(decoded.value.event.id!);
     // ack only once "written": a delivery lost with the tunnel comes back and is counted again
     if (ackDelayMs === 0) src.ack(d.generation, d.tag);
     else setTimeout(() => src.ack(d.generation, d.tag), ackDelayMs);

@@ -68,7 +68,7 @@ describe('createStream', () => {
     expect(remote.event_types).toEqual([1090519054, 553648143]);
   });
 
-  it('stores the credentials before it returns (POST, then vault write, then return)', async () => {
+  it('checks the vault takes a write, then POSTs, then stores the credentials before it returns', async () => {
     const order: string[] = [];
     const api: StreamsApi = {
       baseUrl: client.baseUrl,
@@ -99,7 +99,7 @@ describe('createStream', () => {
     };
     await createStream(api, { name: 'ordered' }, { vault: recording });
     order.push('returned');
-    expect(order).toEqual(['post', 'stored', 'returned']);
+    expect(order).toEqual(['stored', 'post', 'stored', 'returned']);
   });
 
   it('refuses to create when the vault cannot be opened, without sending the POST', async () => {
@@ -135,9 +135,13 @@ describe('createStream', () => {
         names: () => [],
         set: async () => undefined,
         delete: async () => false,
-        update: async () => {
-          throw new AmpError('VAULT_LOCKED', 'held by another process');
-        },
+        // the check before the POST passes; the save after it finds the lock taken
+        update: (() => {
+          let calls = 0;
+          return async (): Promise<void> => {
+            if (++calls > 1) throw new AmpError('VAULT_LOCKED', 'held by another process');
+          };
+        })(),
       },
     };
     const outcome = await createStream(client, { name: 'unstored' }, { vault: broken });

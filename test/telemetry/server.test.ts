@@ -37,6 +37,7 @@ const failing = (sinceMs: number): PipelineStats['routes'] => [
       since: sinceMs,
       attempts: 7,
       lastError: new AmpError('SINK_UNAVAILABLE', 'down', { retryable: true }),
+      kind: 'unavailable',
     },
   },
 ];

@@ -1,3 +1,4 @@
+import { filePathProblem } from '../../sinks/file/path-check.js';
 import pc from 'picocolors';
 import {
   configJsonSchema,
@@ -40,9 +41,10 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
     if (!isAmpError(e, 'CONFIG_INVALID')) return reportError(e, options.json);
     return printIssues(e.details['issues'] as ConfigIssue[], e, options.json);
   }
-  const issues = options.offline
-    ? []
-    : (await checkSecrets(loaded, env)).sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  const issues = [
+    ...(await checkPaths(loaded)),
+    ...(options.offline ? [] : await checkSecrets(loaded, env)),
+  ].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   if (issues.length > 0) {
     const n = issues.length;
     const err = new AmpError(
@@ -81,6 +83,21 @@ function printIssues(issues: readonly ConfigIssue[], err: AmpError, json: boolea
     if (err.hint !== undefined) process.stderr.write(`${pc.cyan('hint:')} ${err.hint}\n`);
   }
   return ExitCode.CONFIG;
+}
+
+/** Every file the daemon appends to (file sinks, the dead-letter file) can be written there. */
+async function checkPaths(loaded: LoadedConfig): Promise<ConfigIssue[]> {
+  const issues: ConfigIssue[] = [];
+  const c = loaded.config;
+  for (const [i, s] of c.sinks.entries()) {
+    const path = (s.options as { path?: unknown }).path;
+    if (s.type !== 'file' || typeof path !== 'string') continue;
+    const problem = await filePathProblem(path);
+    if (problem !== undefined) issues.push(loaded.issueAt(['sinks', i, 'path'], problem));
+  }
+  const dl = await filePathProblem(c.deadLetter.path);
+  if (dl !== undefined) issues.push(loaded.issueAt(['deadLetter', 'path'], dl));
+  return issues;
 }
 
 /** Resolve every secret reference and look up the vault entry of every vault-backed stream. */

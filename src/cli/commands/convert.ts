@@ -5,6 +5,8 @@ import { type Command, Option } from '@commander-js/extra-typings';
 import { AmpError, ExitCode } from '../../errors.js';
 import { decodeEvent, describePoison } from '../../event/decode.js';
 import { getFormat } from '../../formats/index.js';
+import { parseDeadLetter } from '../../pipeline/dead-letter-read.js';
+import { escapeControl } from '../../util/terminal.js';
 import { prettyJson } from '../../formats/pretty.js';
 import { formatNames, type FormatName } from '../../formats/types.js';
 
@@ -62,14 +64,28 @@ export async function convertStream(o: ConvertOptions): Promise<ConvertResult> {
       lineNo++;
       if (closed) break;
       if (line.trim().length === 0) continue;
-      const decoded = decodeEvent(Buffer.from(line, 'utf8'));
+      // a dead-letter line stands for its original bytes (base64 `body`)
+      const letter = parseDeadLetter(line);
+      const decoded = decodeEvent(
+        letter === undefined ? Buffer.from(line, 'utf8') : Buffer.from(letter.body, 'base64'),
+      );
       if (!decoded.ok) {
         bad++;
         if (bad <= MAX_REPORTED)
-          o.errors.write(`line ${lineNo}: ${describePoison(decoded.reason)}; skipped\n`);
+          o.errors.write(`line ${lineNo}: ${escapeControl(describePoison(decoded.reason))}; skipped\n`);
         continue;
       }
-      const record = format.render(decoded.value);
+      let record: string | Buffer;
+      try {
+        record = format.render(decoded.value);
+      } catch (e) {
+        bad++;
+        if (bad <= MAX_REPORTED)
+          o.errors.write(
+            `line ${lineNo}: the ${o.format} format cannot render this event (${escapeControl((e as Error).message)}); skipped\n`,
+          );
+        continue;
+      }
       const text = typeof record === 'string' ? record : record.toString('utf8');
       chunk += (pretty ? prettyJson(text) : text) + '\n';
       converted++;
@@ -111,6 +127,11 @@ async function openInput(file: string | undefined): Promise<Readable> {
   if (file === undefined || file === '-') return process.stdin;
   try {
     const fh = await open(file, 'r');
+    const st = await fh.stat();
+    if (!st.isFile() && !st.isFIFO() && !st.isCharacterDevice()) {
+      await fh.close();
+      throw Object.assign(new Error('not a regular file'), { code: st.isDirectory() ? 'EISDIR' : 'EINVAL' });
+    }
     return fh.createReadStream();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

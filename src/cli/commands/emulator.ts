@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError } from '@commander-js/extra-typings'
 import { writeFile } from 'node:fs/promises';
 import pc from 'picocolors';
 import type { RunningEmulator } from '../../emulator/types.js';
+import { AmpError, ExitCode } from '../../errors.js';
 import { registerEmulatorInject } from './emulator-inject.js';
 
 /**
@@ -112,6 +113,11 @@ export function registerEmulator(program: Command): void {
     .option('--rate <events/s>', 'publish generated events continuously at this rate', positiveNumber, 0)
     .option('--seed <n>', 'seed of the generated fleet and events', nonNegativeInt('--seed', 2 ** 31), 1)
     .option(
+      '--incidents-without-id',
+      'send threat hunting incidents without `id`, as Secure Endpoint does (other kinds keep theirs)',
+      false,
+    )
+    .option(
       '--rate-limit <requests/hour>',
       'REST requests per hour per API key',
       nonNegativeInt('--rate-limit', 1e9),
@@ -140,12 +146,13 @@ export function registerEmulator(program: Command): void {
         maxQueueLength: opts.maxQueueLength,
         rate: opts.rate,
         seed: opts.seed,
+        incidentsWithoutId: opts.incidentsWithoutId,
         rateLimitPerHour: opts.rateLimit,
         logger,
         ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
       }).catch((e: unknown) => {
         signals.dispose();
-        throw e;
+        throw explainStartFailure(e);
       });
       if (opts.readyFile !== undefined)
         await writeFile(opts.readyFile, `${readyLine(emu)}\n`, { mode: 0o600 });
@@ -164,4 +171,23 @@ export function registerEmulator(program: Command): void {
       logger.flush();
     });
   registerEmulatorInject(emulator);
+}
+
+/** A port in use or not allowed is an error with a hint, not a stack trace. */
+function explainStartFailure(e: unknown): unknown {
+  const errno = (e as NodeJS.ErrnoException).code;
+  if (errno !== 'EADDRINUSE' && errno !== 'EACCES' && errno !== 'EADDRNOTAVAIL') return e;
+  const where = (e as { address?: string; port?: number }).port;
+  return new AmpError(
+    'EMULATOR',
+    `the emulator cannot listen${where === undefined ? '' : ` on port ${where}`} (${errno})`,
+    {
+      cause: e,
+      exitCode: ExitCode.UNAVAILABLE,
+      hint:
+        errno === 'EADDRINUSE'
+          ? 'another process uses that port: pick another with --api-port / --amqps-port (0 = a free port)'
+          : 'check --host and the ports (ports below 1024 need privileges)',
+    },
+  );
 }

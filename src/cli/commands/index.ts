@@ -2,6 +2,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { registerCompletion } from './completion.js';
 import { registerConfig } from './config.js';
 import { registerConvert } from './convert.js';
+import { registerDeadLetters } from './dead-letters.js';
 import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
 import { registerEmulator } from './emulator.js';
@@ -22,6 +23,7 @@ export type Register = (program: Command) => void;
 export const commands: readonly Register[] = [
   registerConfig,
   registerConvert,
+  registerDeadLetters,
   registerEmulator,
   registerLogin,
   registerStreams,

@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from '@commander-js/extra-typings';
 import type { SecureEndpointClient } from '../../api/client.js';
-import { AmpError } from '../../errors.js';
+import { AmpError, ExitCode } from '../../errors.js';
 import { VaultSession } from '../../secrets/session.js';
-import { createStream, recoveredError } from '../../streams/create.js';
+import { createStream, recoveredError, unstoredCredentialsNotice } from '../../streams/create.js';
 import { deleteStream, findStream } from '../../streams/delete.js';
 import { STREAM_TABLE_HEADERS, amqpEndpoint, streamDetails, streamTableRows } from '../../streams/format.js';
 import { MAX_STREAMS_PER_ORG } from '../../streams/types.js';
@@ -122,15 +122,11 @@ function registerCreate(streams: Command): void {
       );
       if (outcome.status === 'recovered') throw recoveredError(outcome.stream);
       const { stream, stored } = outcome;
-      if (stored !== undefined && 'error' in stored && !showPassword) {
-        throw new AmpError(
-          stored.error.code,
-          `stream ${stream.id} ("${stream.name}") was created, but its credentials could not be stored: ${stored.error.message}`,
-          {
-            cause: stored.error,
-            hint: `the one-time password is lost; fix the vault, then \`ampstream streams delete ${stream.id} --yes\` and create it again`,
-          },
-        );
+      const unstored = stored !== undefined && 'error' in stored ? stored.error : undefined;
+      if (unstored !== undefined) {
+        // Never lose the one-time password: print it (stderr) with what to do; exit 75.
+        process.stderr.write(`${unstoredCredentialsNotice(stream, client.baseUrl, unstored).text}\n`);
+        process.exitCode = ExitCode.TEMPFAIL;
       }
       const savedEntry = stored !== undefined && 'entry' in stored ? stored.entry : undefined;
       if (stored !== undefined && 'archivedAs' in stored && stored.archivedAs !== undefined) {
@@ -138,6 +134,10 @@ function registerCreate(streams: Command): void {
           `the vault already held credentials for another stream with id ${stream.id}; they were kept as ${stored.archivedAs}`,
         );
       }
+      for (const other of outcome.caseClashes)
+        warn(
+          `stream ${other.id} is named "${other.name}": the two names differ only in case, so a lookup by name is ambiguous to a reader; use ids`,
+        );
       if (showPassword) warn('the AMQP password below is shown by Cisco only once; keep it secret');
       const [view] = await describeStreams(client, [stream], await vault.status(), { names: false });
       const status = await vault.status();
@@ -149,7 +149,7 @@ function registerCreate(streams: Command): void {
         amqp: view?.amqp,
         credentials:
           savedEntry === undefined
-            ? { stored: false }
+            ? { stored: false, ...(unstored === undefined ? {} : { error: unstored.code }) }
             : {
                 stored: true,
                 vaultEntry: savedEntry,

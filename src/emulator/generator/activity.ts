@@ -160,7 +160,7 @@ export const threatHunting: Builder = (input) => {
   const tactics = [mitre('tactic', input.rng.pick(TACTICS))];
   const techniques = [mitre('technique', input.rng.pick(TECHNIQUES))];
   return {
-    severity: 'High',
+    severity: 'Critical',
     threat_hunting: {
       incident_report_guid: rngUuid(input.rng),
       incident_hunt_guid: rngUuid(input.rng),
@@ -169,7 +169,7 @@ export const threatHunting: Builder = (input) => {
       incident_remediation:
         'Isolate the endpoint, collect the script, and reset the credentials of the logged-in user.',
       incident_id: input.rng.int(10_000, 99_999),
-      severity: 'high',
+      severity: 'critical',
       incident_start_time: t - input.rng.int(600, 7200),
       incident_end_time: t,
       tactics,

@@ -35,6 +35,12 @@ export interface GeneratorOptions {
   /** (default=Date.now) epoch ms of each event */
   readonly clock?: () => number;
   readonly ids?: IdSource;
+  /**
+   * (default=false) SecureX threat hunting incidents come without `id`, as Secure Endpoint
+   * sends them (the other kinds keep theirs). Off by default so that every generated event
+   * has an id unless a test or `ampstream emulator --incidents-without-id` asks.
+   */
+  readonly incidentsWithoutId?: boolean;
 }
 
 /** Restrict what `next` may produce (PublishOptions). */
@@ -92,6 +98,8 @@ const BUILDERS = new Map<number, Builder>([
 
 /** Event types whose body carries no `group_guids` (docs/secure-endpoint-api.md §4.1). */
 const NO_GROUP_GUIDS = new Set<number>([TYPE.THREAT_HUNTING]);
+/** Event types Secure Endpoint sends without `id` (with `incidentsWithoutId`). */
+const NO_ID = new Set<number>([TYPE.THREAT_HUNTING]);
 
 /** Event types whose details only make sense on Windows (Office, PowerShell, exploit prevention). */
 const WINDOWS_ONLY = new Set<number>([
@@ -141,6 +149,7 @@ export class EventGenerator {
   #apiUrl: string;
   readonly #clock: () => number;
   readonly #ids: IdSource;
+  readonly #withoutId: boolean;
   #pending: Pending | undefined;
 
   constructor(options: GeneratorOptions) {
@@ -150,6 +159,7 @@ export class EventGenerator {
     this.#apiUrl = options.apiUrl;
     this.#clock = options.clock ?? Date.now;
     this.#ids = options.ids ?? createIdSource(this.#clock);
+    this.#withoutId = options.incidentsWithoutId ?? false;
   }
 
   /** The API URL is known only once the server listens; links in later events use it. */
@@ -235,6 +245,16 @@ export class EventGenerator {
       computer: computerJson(c, input.apiUrl, this.#rng.chance(0.6)),
       ...rest,
     };
+    if (this.#withoutId && NO_ID.has(type)) {
+      return {
+        event: body as unknown as SecureEndpointEvent,
+        json: JSON.stringify(body),
+        eventTypeId: type,
+        connectorGuid: c.connectorGuid,
+        groupGuid: c.groupGuid,
+        timestamp: seconds,
+      };
+    }
     const id = this.#ids.next().toString();
     // JSON.stringify cannot write an integer above 2^53 exactly: splice the id in as text.
     const json = `{"id":${id},${JSON.stringify(body).slice(1)}`;

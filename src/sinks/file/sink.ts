@@ -6,6 +6,7 @@ import { AmpError } from '../../errors.js';
 import type { Sink, SinkRecord } from '../types.js';
 import type { FileSinkOptions } from './config.js';
 import { joinLines } from '../shared/lines.js';
+import { filePathProblem } from './path-check.js';
 import { gzipFile, moveAside, prune, syncDir } from './rotate.js';
 
 /** (default=8 MiB) the largest batch buffer kept for reuse between writes, in bytes. */
@@ -51,11 +52,18 @@ export class FileSink implements Sink {
 
   /** Opens the file now if it can; an unwritable path is logged and retried on each write. */
   async start(): Promise<void> {
+    const problem = await filePathProblem(this.#o.path);
+    if (problem !== undefined) {
+      throw new AmpError('SINK_CONFIG', `file sink "${this.name}": ${problem}`, {
+        details: { sink: this.name, path: this.#o.path },
+        hint: 'set `path` to a file in a writable directory on a real filesystem',
+      });
+    }
     try {
       await this.#ensureOpen();
     } catch (e) {
       this.#log.warn(
-        { sink: this.name, err: this.#classify(e, 'open').toJSON() },
+        { err: this.#classify(e, 'open').toJSON() },
         'file sink cannot open its file yet; will retry on write',
       );
     }
@@ -124,7 +132,7 @@ export class FileSink implements Sink {
     const rotated = await moveAside(this.#o.path, new Date(this.#now()));
     this.#tornLine = false;
     await this.#ensureOpen();
-    this.#log.info({ sink: this.name, rotated }, 'file sink rotated');
+    this.#log.info({ rotated }, 'file sink rotated');
     this.#housekeeping = this.#housekeeping.then(() => this.#afterRotate(rotated));
   }
 
@@ -132,11 +140,10 @@ export class FileSink implements Sink {
     try {
       if (this.#o.gzip) await gzipFile(rotated, this.#o.mode);
       const deleted = await prune(this.#o.path, this.#o.maxFiles);
-      if (deleted.length > 0)
-        this.#log.info({ sink: this.name, deleted }, 'file sink retention removed old files');
+      if (deleted.length > 0) this.#log.info({ deleted }, 'file sink retention removed old files');
     } catch (e) {
       this.#log.warn(
-        { sink: this.name, rotated, err: (e as Error).message },
+        { rotated, err: (e as Error).message },
         'file sink housekeeping failed (the data is safe in the rotated file)',
       );
     }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/http/client.js';
 import { secretRefSchema } from '../shared/secret.js';
+import { cleartextCredentialProblem } from './cleartext.js';
 import { tlsSchema } from '../shared/tls.js';
 
 /** Header names that always carry credentials: they must come from `auth`, never `headers`. */
@@ -46,7 +47,14 @@ export const httpOptionsSchema = z
     timeoutMs: z.number().int().positive().default(DEFAULT_REQUEST_TIMEOUT_MS),
     /** (default=10_000) connect (TCP + TLS) timeout, in ms */
     connectTimeoutMs: z.number().int().positive().default(DEFAULT_CONNECT_TIMEOUT_MS),
+    /** (default=false) allow http:// with `auth` for a loopback receiver (cleartext otherwise refused) */
+    allowHttp: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.auth === undefined) return;
+    const problem = cleartextCredentialProblem(o.url, o.allowHttp);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: problem });
+  });
 
 export type HttpSinkOptions = z.infer<typeof httpOptionsSchema>;

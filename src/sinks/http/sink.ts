@@ -57,7 +57,7 @@ export class HttpSink implements Sink {
     );
   }
 
-  async write(batch: readonly SinkRecord[]): Promise<void> {
+  async write(batch: readonly SinkRecord[], signal?: AbortSignal): Promise<void> {
     const client = this.#client;
     if (this.#state !== 'started' || client === undefined)
       throw this.#state === 'closed' ? closedError(this.name) : notStarted(this.name);
@@ -66,7 +66,7 @@ export class HttpSink implements Sink {
     const plain = encodeBody(batch, this.#context.format.kind, o.encoding);
     const body = o.gzip ? await gzip(plain) : plain;
     const req = { method: o.method, url: this.#url, headers: this.#headers, body };
-    const res = await client.send(req);
+    const res = await client.send(req, signal);
     const failure = classifyHttpStatus(res, { sinkName: this.name, target: describeTarget(req) });
     if (failure !== undefined) throw failure;
   }

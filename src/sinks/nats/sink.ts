@@ -1,3 +1,4 @@
+import { eventKey } from '../../event/key.js';
 import { jetstream, jetstreamManager, type JetStreamClient, type StreamConfig } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { AmpError } from '../../errors.js';
@@ -194,7 +195,7 @@ export class NatsSink implements Sink {
             : new Uint8Array(r.payload.buffer, r.payload.byteOffset, r.payload.length);
         try {
           await js.publish(renderSubject(template, r.event.event), data, {
-            msgID: r.event.event.id,
+            msgID: eventKey(r.event),
             timeout,
           });
         } catch (e) {

@@ -1,3 +1,4 @@
+import { eventKey } from '../../event/key.js';
 import type { SinkRecord } from '../types.js';
 import { PARAMS_PER_ROW } from './config.js';
 
@@ -49,7 +50,7 @@ export function insertSql(t: TableRef, rows: number): string {
 export function rowValues(record: SinkRecord, kind: 'json' | 'text'): unknown[] {
   const e = record.event.event;
   return [
-    e.id,
+    eventKey(record.event),
     eventTime(e.timestamp, e.timestamp_nanoseconds),
     e.event_type_id,
     e.event_type,

@@ -13,7 +13,7 @@ import type { HttpResponse } from '../shared/http/client.js';
  *   4  Invalid token (403)                    SINK_AUTH    not retryable
  *   5  No data (400)                          SINK_REJECTED
  *   6  Invalid data format (400)              SINK_REJECTED (dead-letter the batch)
- *   7  Incorrect index (400)                  SINK_REJECTED (hint: the token's allowed indexes)
+ *   7  Incorrect index (400)                  SINK_CONFIG  (hint: the token's allowed indexes)
  *   8  Internal server error (500)            retryable
  *   9  Server is busy (503)                   retryable
  *   10 Data channel is missing (400)          SINK_CONFIG  the token has ack on: set ack: true
@@ -74,7 +74,7 @@ const RULES: Readonly<Record<number, Rule>> = {
     hint: 'Splunk refused an event as invalid; the batch goes to the dead-letter file',
   },
   7: {
-    code: 'SINK_REJECTED',
+    code: 'SINK_CONFIG',
     retryable: false,
     hint: "the token may not write to this index: add it to the token's allowed indexes or change `index`",
   },

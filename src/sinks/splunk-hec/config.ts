@@ -1,3 +1,4 @@
+import { cleartextCredentialProblem } from '../http/cleartext.js';
 import { z } from 'zod';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/http/client.js';
 import { secretRefSchema } from '../shared/secret.js';
@@ -44,7 +45,13 @@ export const splunkHecOptionsSchema = z
     timeoutMs: z.number().int().positive().default(DEFAULT_REQUEST_TIMEOUT_MS),
     /** (default=10_000) in ms */
     connectTimeoutMs: z.number().int().positive().default(DEFAULT_CONNECT_TIMEOUT_MS),
+    /** (default=false) allow http:// for a loopback HEC (the token is otherwise never sent in cleartext) */
+    allowHttp: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    const problem = cleartextCredentialProblem(o.url, o.allowHttp);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: problem });
+  });
 
 export type SplunkHecOptions = z.infer<typeof splunkHecOptionsSchema>;

@@ -80,7 +80,7 @@ export class SplunkHecSink implements Sink {
     );
   }
 
-  async write(batch: readonly SinkRecord[]): Promise<void> {
+  async write(batch: readonly SinkRecord[], signal?: AbortSignal): Promise<void> {
     const client = this.#client;
     if (this.#state !== 'started' || client === undefined)
       throw this.#state === 'closed' ? closedError(this.name) : notStarted(this.name);
@@ -99,13 +99,13 @@ export class SplunkHecSink implements Sink {
     );
     const ackIds: number[] = [];
     for (const plain of bodies) {
-      const ackId = await this.#post(client, plain);
+      const ackId = await this.#post(client, plain, signal);
       if (ackId !== undefined) ackIds.push(ackId);
     }
     if (o.ack && ackIds.length > 0) await this.#waitForAcks(client, ackIds);
   }
 
-  async #post(client: HttpClient, plain: Buffer): Promise<number | undefined> {
+  async #post(client: HttpClient, plain: Buffer, signal?: AbortSignal): Promise<number | undefined> {
     const headers = this.#o.gzip ? { ...this.#headers, 'content-encoding': 'gzip' } : this.#headers;
     const req: HttpRequest = {
       method: 'POST',
@@ -113,7 +113,7 @@ export class SplunkHecSink implements Sink {
       headers,
       body: this.#o.gzip ? await gzip(plain) : plain,
     };
-    const res = await client.send(req);
+    const res = await client.send(req, signal);
     const body = parseHecBody(res.text);
     const failure = classifyHecResponse(res, body, {
       sinkName: this.name,

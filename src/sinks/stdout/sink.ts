@@ -66,7 +66,7 @@ export class StdoutSink implements Sink {
   #classify(e: Error): AmpError {
     const code = (e as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
     if (GONE.has(code)) {
-      this.#log.debug({ sink: this.name, code }, 'stdout reader went away');
+      this.#log.debug({ code }, 'stdout reader went away');
       return new AmpError('SINK_CLOSED', `stdout sink "${this.name}": the reader closed the pipe (${code})`, {
         retryable: false,
         exitCode: ExitCode.OK,

@@ -1,3 +1,4 @@
+import { eventKey } from '../../event/key.js';
 import type { SinkRecord } from '../types.js';
 import { FACILITIES, syslogSeverity } from './mapping.js';
 import { formatRfc5424, type SdElement } from './rfc5424.js';
@@ -26,7 +27,7 @@ export function recordToMessage(record: SinkRecord, o: SyslogSinkOptions): Buffe
 function eventElement(record: SinkRecord, id: string): SdElement {
   const e = record.event.event;
   const params: [string, string][] = [
-    ['id', e.id],
+    ['id', eventKey(record.event)],
     ['event_type_id', String(e.event_type_id)],
   ];
   if (e.severity !== undefined) params.push(['severity', e.severity]);

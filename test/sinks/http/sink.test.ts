@@ -1,3 +1,4 @@
+import { splunkHecOptionsSchema } from '../../../src/sinks/splunk-hec/config.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,7 @@ async function receiver(tls = false): Promise<Receiver> {
 }
 
 function sink(options: Partial<HttpSinkOptions> & { url: string }, format?: Format) {
-  const o = httpOptionsSchema.parse({ type: 'http', ...options });
+  const o = httpOptionsSchema.parse({ type: 'http', allowHttp: true, ...options });
   const context = testContext('http-test', { env: { HTTP_TOKEN: TOKEN }, ...(format ? { format } : {}) });
   const s = new HttpSink(o, context);
   open.push(s);
@@ -172,8 +173,25 @@ describe('http sink', () => {
       httpOptionsSchema.safeParse({ type: 'http', url: 'http://x/', auth: { secret: 'plain' } }).success,
     ).toBe(false);
     expect(
-      httpOptionsSchema.safeParse({ type: 'http', url: 'http://x/', auth: { secret: 'env:T' } }).success,
+      httpOptionsSchema.safeParse({ type: 'http', url: 'https://x/', auth: { secret: 'env:T' } }).success,
     ).toBe(true);
+  });
+
+  it('refuses to send a credential over http:// unless the receiver is loopback and allowHttp is set', () => {
+    const auth = { secret: 'env:T' };
+    const ok = (o: Record<string, unknown>): boolean =>
+      httpOptionsSchema.safeParse({ type: 'http', auth, ...o }).success;
+    expect(ok({ url: 'http://siem.example.com/' })).toBe(false);
+    expect(ok({ url: 'http://siem.example.com/', allowHttp: true })).toBe(false);
+    expect(ok({ url: 'http://127.0.0.1:8080/' })).toBe(false);
+    expect(ok({ url: 'http://127.0.0.1:8080/', allowHttp: true })).toBe(true);
+    expect(ok({ url: 'http://[::1]:8080/', allowHttp: true })).toBe(true);
+    expect(httpOptionsSchema.safeParse({ type: 'http', url: 'http://siem.example.com/' }).success).toBe(true);
+    const hec = (o: Record<string, unknown>): boolean =>
+      splunkHecOptionsSchema.safeParse({ type: 'splunk-hec', token: 'env:T', ...o }).success;
+    expect(hec({ url: 'http://splunk.example.com:8088' })).toBe(false);
+    expect(hec({ url: 'http://127.0.0.1:8088', allowHttp: true })).toBe(true);
+    expect(hec({ url: 'https://splunk.example.com:8088' })).toBe(true);
   });
 });
 

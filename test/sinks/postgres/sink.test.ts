@@ -250,7 +250,7 @@ describe('postgres sink faults', () => {
     const s = sink({ table: 'ev_kill', applicationName: app, chunkRows: 100 });
     await s.start();
     const batch = records(1000);
-    const blocker = await blockId('ev_kill', batch[550]!.event.event.id); // chunk 6 of 10 waits here
+    const blocker = await blockId('ev_kill', batch[550]!.event.event.id!); // chunk 6 of 10 waits here
     try {
       const pending = rejection(s.write(batch));
       const pid = await waitForLockedBackend(app);
@@ -270,7 +270,7 @@ describe('postgres sink faults', () => {
     const s = sink({ table: 'ev_slow', statementTimeoutMs: 500 });
     await s.start();
     const batch = records(50);
-    const blocker = await blockId('ev_slow', batch[10]!.event.event.id);
+    const blocker = await blockId('ev_slow', batch[10]!.event.event.id!);
     try {
       const e = await rejection(s.write(batch));
       expect(e.code).toBe('SINK_TIMEOUT');

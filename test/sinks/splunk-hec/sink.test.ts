@@ -57,6 +57,7 @@ function sink(
     url: server.url,
     token: 'env:HEC_TOKEN',
     ackPollIntervalMs: 20,
+    allowHttp: true,
     ...rest,
   });
   const context = testContext('hec-test', {
@@ -174,7 +175,7 @@ describe('splunk-hec sink', () => {
   it.each([
     ['an unknown token', { tokenValue: 'nope' }, 'SINK_AUTH', 4],
     ['a disabled token', { tokenValue: 'disabled-token' }, 'SINK_AUTH', 1],
-    ['an index the token may not use', { index: 'finance' }, 'SINK_REJECTED', 7],
+    ['an index the token may not use', { index: 'finance' }, 'SINK_CONFIG', 7],
   ] as const)('refuses for good with %s', async (_what, options, code, hecCode) => {
     const server = await hec();
     const { s, context } = sink(server, options);
@@ -221,7 +222,7 @@ describe('HEC response classification', () => {
     [500, { text: 'Internal server error', code: 8 }, 'SINK_UNAVAILABLE', true],
     [503, { text: 'HEC is unhealthy, queues are full', code: 18 }, 'SINK_UNAVAILABLE', true],
     [502, {}, 'SINK_UNAVAILABLE', true],
-    [404, {}, 'SINK_REJECTED', false],
+    [404, {}, 'SINK_CONFIG', false],
   ] as const)('HTTP %i %j → %s', (status, body, code, retryable) => {
     const text = JSON.stringify(body);
     const e = classifyHecResponse({ status, headers: {}, text }, parseHecBody(text), ctx);

@@ -6,10 +6,18 @@ import type { HttpResponse } from './client.js';
  *   2xx                 durable: the batch may be acked
  *   429, 5xx, 408       retryable (SINK_UNAVAILABLE): the pipeline holds the batch and retries;
  *                       a `Retry-After` header is passed on as `details.retryAfterMs`
+ *   400, 409, 413, 422  SINK_REJECTED, not retryable: the receiver refuses this data; the
+ *                       pipeline splits the batch and dead-letters only single events refused
  *   401, 403, 407       SINK_AUTH, not retryable: the credentials are wrong; every batch would fail
- *   other 4xx           SINK_REJECTED, not retryable: the receiver refuses this data (dead-letter)
- *   1xx/3xx (no redirects are followed) SINK_REJECTED: the URL is probably wrong
+ *   other 4xx (404, 405, 410, 415…), 1xx, 3xx (no redirects are followed)
+ *                       SINK_CONFIG, not retryable: the request itself is wrong (URL, method,
+ *                       content type); every batch would fail
+ * SINK_AUTH and SINK_CONFIG hold the stream (nothing acked, nothing dead-lettered, /healthz
+ * 503) until the receiver or the config is fixed.
  */
+
+/** The statuses that can be about the data of a batch rather than the request. */
+const DATA_STATUSES = new Set([400, 409, 413, 422]);
 
 /** (default=512) most characters of a response body copied into error details */
 const BODY_SNIPPET_CHARS = 512;
@@ -49,13 +57,20 @@ export function classifyHttpStatus(res: HttpResponse, ctx: StatusContext): AmpEr
       hint: 'check the auth secret this sink resolves (auth.secret) and its permissions at the receiver',
     });
   }
-  return new AmpError('SINK_REJECTED', message, {
+  if (DATA_STATUSES.has(status)) {
+    return new AmpError('SINK_REJECTED', message, {
+      retryable: false,
+      details,
+      hint: 'the receiver refused this data; events it refuses on their own go to the dead-letter file',
+    });
+  }
+  return new AmpError('SINK_CONFIG', message, {
     retryable: false,
     details,
     hint:
       status >= 400
-        ? 'the receiver refused this batch; it goes to the dead-letter file'
-        : 'check the URL (redirects are not followed)',
+        ? 'the receiver refuses every request like this one: check the URL and method of this sink; the events stay in the queue'
+        : 'check the URL (redirects are not followed); the events stay in the queue',
   });
 }
 

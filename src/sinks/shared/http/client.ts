@@ -61,15 +61,19 @@ export class HttpClient {
     });
   }
 
-  /** Sends one request. Resolves with any HTTP status; rejects (retryable) on transport failure. */
-  async send(req: HttpRequest): Promise<HttpResponse> {
+  /**
+   * Sends one request. Resolves with any HTTP status; rejects (retryable) on transport failure,
+   * at the deadline, or when `abort` fires (the pipeline is stopping).
+   */
+  async send(req: HttpRequest, abort?: AbortSignal): Promise<HttpResponse> {
+    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
     try {
       const res = await request(req.url, {
         method: req.method,
         headers: req.headers,
         body: req.body,
         dispatcher: this.#agent,
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
+        signal: abort === undefined ? timeout : AbortSignal.any([timeout, abort]),
       });
       const text = await readCapped(res.body);
       return { status: res.statusCode, headers: res.headers, text };

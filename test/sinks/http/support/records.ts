@@ -64,5 +64,5 @@ export function makeRecords(n: number, format: Format = rawFormat, options: Even
 }
 
 export function idsOf(records: readonly SinkRecord[]): string[] {
-  return records.map((r) => r.event.event.id);
+  return records.map((r) => r.event.event.id!);
 }
