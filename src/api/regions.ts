@@ -1,4 +1,5 @@
 import { AmpError } from '../errors.js';
+import { isLoopbackHost } from '../util/net.js';
 
 /**
  * Cisco cloud regions (docs/secure-endpoint-api.md §1.1):
@@ -63,11 +64,7 @@ export function regionOfUrl(url: string): Region | undefined {
   return REGIONS.find((r) => REGION_API_URLS[r] === origin);
 }
 
-/** 127.0.0.0/8, ::1 and localhost: traffic that never leaves the machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
+export { isLoopbackHost };
 
 /**
  * Validate a base URL (private cloud, emulator): https, no credentials in it, no query;

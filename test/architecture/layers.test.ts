@@ -14,9 +14,9 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['formats', 'secrets'],
   ['sinks'],
   ['config'],
-  ['api', 'source', 'emulator'],
+  ['api', 'source'],
   ['streams', 'pipeline'],
-  ['daemon'],
+  ['daemon', 'emulator'],
   ['dashboard', 'doctor'],
   ['cli', 'index'],
 ];

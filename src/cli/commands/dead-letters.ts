@@ -13,7 +13,7 @@ import { createSecretResolver, openVaultReader } from '../../secrets/refs.js';
 import type { Sink, SinkRecord } from '../../sinks/types.js';
 import { silentLogger } from '../../telemetry/logger.js';
 import { escapeControl } from '../../util/terminal.js';
-import { registeredSinks } from '../../sinks/registry.js';
+import { getSinkFactory, registeredSinks } from '../../sinks/registry.js';
 import { notice, printData, table } from '../output.js';
 
 /**
@@ -150,8 +150,7 @@ export function registerDeadLetters(program: Command): void {
       const { letters } = await readLetters(path);
       const resolveSecret = createSecretResolver({ vault: openVaultReader() });
       const routes = config.sinks.map((sc) => {
-        const factory = registeredSinks.find((f) => f.type === sc.type);
-        if (factory === undefined) throw new AmpError('CONFIG_INVALID', `unknown sink type "${sc.type}"`);
+        const factory = getSinkFactory(sc.type);
         if (
           (sc.filter?.groups?.length ?? 0) > 0 &&
           sc.filter?.groups?.some((g) => !/^[0-9a-f-]{36}$/i.test(g))

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/http/client.js';
 import { secretRefSchema } from '../shared/secret.js';
-import { cleartextCredentialProblem } from './cleartext.js';
+import { cleartextCredentialProblem } from '../shared/cleartext.js';
 import { tlsSchema } from '../shared/tls.js';
 
 /** Header names that always carry credentials: they must come from `auth`, never `headers`. */

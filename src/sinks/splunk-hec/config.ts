@@ -1,4 +1,4 @@
-import { cleartextCredentialProblem } from '../http/cleartext.js';
+import { cleartextCredentialProblem } from '../shared/cleartext.js';
 import { z } from 'zod';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/http/client.js';
 import { secretRefSchema } from '../shared/secret.js';

@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '../../api/regions.js';
+import { isLoopbackHost } from '../../util/net.js';
 
 /**
  * A sink that sends a credential (an auth header, a HEC token) over `http://` sends it in
