@@ -39,10 +39,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       flags: options.flags,
       ...(options.path === undefined ? {} : { path: options.path }),
     });
-    // an empty AMPSTREAM_LOG_LEVEL means "not set" (the config already validated any other value)
-    if (process.env['AMPSTREAM_LOG_LEVEL'] === '') delete process.env['AMPSTREAM_LOG_LEVEL'];
-    logger = createLogger({ level: config.log.level });
-    logger.level = config.log.level; // flags > env > file: the resolved level wins over the logger's own env lookup
+    logger = runLogger(config.log.level);
     const metrics = createMetrics({ defaultMetrics: true });
     const vault = lazyVault();
     const resolveSecret = createSecretResolver({ vault: openVaultReader() });
@@ -69,37 +66,14 @@ export async function runCommand(options: RunOptions): Promise<number> {
       if (dashboard !== undefined) logger.info({ url: `${server.url}/` }, 'dashboard');
     }
     const log = logger;
-    const off = onStopSignals({
-      graceful: (signal) => {
-        log.info(
-          { signal },
-          'draining: finishing in-flight batches, acknowledging what was written, requeueing the rest',
-        );
-        void d.drain();
-      },
-      immediate: (signal) => {
-        log.warn(
-          { signal },
-          'second signal: exiting now (unacknowledged events will be redelivered by the broker)',
-        );
-        log.flush();
-        process.exit(ExitCode.INTERRUPTED);
-      },
-    });
+    const off = drainOnSignals(d, log);
     log.info(
       { config: path, streams: config.streams.map((s) => s.label), sinks: config.sinks.map((s) => s.name) },
       'starting',
     );
     await d.start();
     log.info('running');
-    const stopWatch = watchStopConditions(d, {
-      ...(options.stopAfter === undefined ? {} : { stopAfter: options.stopAfter }),
-      ...(options.exitWhenIdleSeconds === undefined ? {} : { idleMs: options.exitWhenIdleSeconds * 1000 }),
-      onStop: (reason) => {
-        log.info({ reason }, 'stop condition reached: draining');
-        void d.drain();
-      },
-    });
+    const stopWatch = drainOnStopConditions(d, options, log);
     const outcome = await d.done;
     stopWatch();
     off();
@@ -126,6 +100,47 @@ function checkStopOptions(o: RunOptions): void {
   if (o.exitWhenIdleSeconds !== undefined && !(o.exitWhenIdleSeconds > 0)) {
     throw new AmpError('USAGE', '--exit-when-idle must be a positive number of seconds');
   }
+}
+
+function runLogger(level: Logger['level']): Logger {
+  // an empty AMPSTREAM_LOG_LEVEL means "not set" (the config already validated any other value)
+  if (process.env['AMPSTREAM_LOG_LEVEL'] === '') delete process.env['AMPSTREAM_LOG_LEVEL'];
+  const logger = createLogger({ level });
+  logger.level = level; // flags > env > file: the resolved level wins over the logger's own env lookup
+  return logger;
+}
+
+/** First SIGINT/SIGTERM: drain; a second one: exit at once (the broker redelivers the unacked). */
+function drainOnSignals(d: Daemon, log: Logger): () => void {
+  return onStopSignals({
+    graceful: (signal) => {
+      log.info(
+        { signal },
+        'draining: finishing in-flight batches, acknowledging what was written, requeueing the rest',
+      );
+      void d.drain();
+    },
+    immediate: (signal) => {
+      log.warn(
+        { signal },
+        'second signal: exiting now (unacknowledged events will be redelivered by the broker)',
+      );
+      log.flush();
+      process.exit(ExitCode.INTERRUPTED);
+    },
+  });
+}
+
+/** `--stop-after` and `--exit-when-idle`: drain when one is reached. */
+function drainOnStopConditions(d: Daemon, options: RunOptions, log: Logger): () => void {
+  return watchStopConditions(d, {
+    ...(options.stopAfter === undefined ? {} : { stopAfter: options.stopAfter }),
+    ...(options.exitWhenIdleSeconds === undefined ? {} : { idleMs: options.exitWhenIdleSeconds * 1000 }),
+    onStop: (reason) => {
+      log.info({ reason }, 'stop condition reached: draining');
+      void d.drain();
+    },
+  });
 }
 
 function lazyVault(): () => Promise<CredentialVaultReader | undefined> {
