@@ -93,12 +93,50 @@ export const errorCodes = [
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 
+/** One problem found in a config, with where it is (`CONFIG_INVALID`'s `details.issues`). */
+export interface ConfigIssue {
+  /** file name as given (or `env AMPSTREAM_X` / `flag --x` when the value came from there) */
+  readonly source: string;
+  readonly line?: number;
+  readonly col?: number;
+  /** `sinks[1].format` */
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * Structured, secret-free context of an error. The fields that drive logic somewhere are
+ * typed here, so no caller casts `details` back; anything else is free-form context for
+ * logs and `--json` output.
+ */
+export interface AmpErrorDetails {
+  /** HTTP status of the answer (API, emulator REST, sinks) */
+  readonly status?: number;
+  /** the request may have reached the server (a retry could repeat a write) */
+  readonly maybeSent?: boolean;
+  /** when a rate limit resets (RFC 3339) */
+  readonly retryAt?: string;
+  /** wait at least this long before retrying (429 Retry-After, a sink's busy answer) */
+  readonly retryAfterMs?: number;
+  /** attempts made before this error */
+  readonly attempts?: number;
+  /** `CONFIG_INVALID`: every problem found, with where it is */
+  readonly issues?: readonly ConfigIssue[];
+  /** human messages of an API error (`errors[].details[]`) */
+  readonly messages?: readonly string[];
+  /** the Node.js error code underneath (ECONNREFUSED, ENOSPC, …) */
+  readonly errorCode?: string;
+  /** PostgreSQL SQLSTATE */
+  readonly sqlstate?: string;
+  readonly [key: string]: unknown;
+}
+
 export interface AmpErrorOptions {
   readonly retryable?: boolean;
   readonly hint?: string;
   readonly cause?: unknown;
   readonly exitCode?: ExitCode;
-  readonly details?: Readonly<Record<string, unknown>>;
+  readonly details?: AmpErrorDetails;
 }
 
 const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
@@ -151,7 +189,7 @@ export class AmpError extends Error {
   readonly retryable: boolean;
   readonly hint: string | undefined;
   readonly exitCode: ExitCode;
-  readonly details: Readonly<Record<string, unknown>>;
+  readonly details: AmpErrorDetails;
 
   constructor(code: ErrorCode, message: string, options: AmpErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -250,7 +250,7 @@ export class SecureEndpointClient {
     try {
       await this.#t.call('DELETE', streamPath(id));
     } catch (e) {
-      if (isAmpError(e, 'API_NOT_FOUND') && Number((e.details as { attempts?: number }).attempts) > 1) return;
+      if (isAmpError(e, 'API_NOT_FOUND') && (e.details.attempts ?? 0) > 1) return;
       throw e;
     }
   }
@@ -258,7 +258,7 @@ export class SecureEndpointClient {
 
 function isAmbiguousCreateFailure(e: unknown): e is AmpError {
   if (!isAmpError(e)) return false;
-  const maybeSent = (e.details as { maybeSent?: boolean }).maybeSent;
+  const maybeSent = e.details.maybeSent;
   if (e.code === 'API_NETWORK' || e.code === 'API_TIMEOUT' || e.code === 'API_BAD_RESPONSE')
     return maybeSent !== false;
   return e.code === 'API_SERVER_ERROR';

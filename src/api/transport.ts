@@ -173,7 +173,7 @@ export class ApiTransport {
         return res;
       } catch (e) {
         if (!isAmpError(e)) throw e;
-        const details = e.details as { status?: number; maybeSent?: boolean; retryAt?: string };
+        const details = e.details;
         let waitMs: number | undefined;
         if (e.code === 'API_RATE_LIMITED') {
           waitMs = this.#rateLimitWait(details.retryAt, rateLimitRetries < maxRateLimitRetries);

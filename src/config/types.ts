@@ -75,13 +75,5 @@ export interface SinkConfig {
   readonly options: Readonly<Record<string, unknown>> & { readonly type: string };
 }
 
-/** One problem found in a config, with where it is. */
-export interface ConfigIssue {
-  /** file name as given (or `env AMPSTREAM_X` / `flag --x` when the value came from there) */
-  readonly source: string;
-  readonly line?: number;
-  readonly col?: number;
-  /** `sinks[1].format` */
-  readonly path: string;
-  readonly message: string;
-}
+/** One problem found in a config, with where it is (defined with the errors that carry it). */
+export type { ConfigIssue } from '../errors.js';

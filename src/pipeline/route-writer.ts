@@ -49,8 +49,8 @@ export function faultKind(err: AmpError): FaultKind {
   if (err.code === 'SINK_CLOSED') return 'closed';
   if (err.code === 'SINK_REJECTED') return 'event';
   if (!err.retryable || err.code === 'SINK_AUTH' || err.code === 'SINK_CONFIG') return 'refused';
-  const errno = err.details['errorCode'];
-  if (typeof errno === 'string' && DESTINATION_ERRNO.has(errno)) return 'refused';
+  const errno = err.details.errorCode;
+  if (errno !== undefined && DESTINATION_ERRNO.has(errno)) return 'refused';
   return 'unavailable';
 }
 
@@ -267,7 +267,7 @@ export class RouteWriter {
     const since = this.retrying?.since ?? this.#now();
     this.retrying = { since, attempts: attempt + 1, lastError: err, kind };
     this.#m?.retrying.set(1);
-    const retryAfter = typeof err.details['retryAfterMs'] === 'number' ? err.details['retryAfterMs'] : 0;
+    const retryAfter = err.details.retryAfterMs ?? 0;
     const delayMs = Math.max(retryAfter, backoffDelay(attempt, this.#retry));
     // One clear line when a streak starts, then every 10th attempt: a dead sink must not flood the log.
     if (attempt === 0) {

@@ -39,7 +39,7 @@ export async function checkCommand(options: CheckOptions): Promise<number> {
     });
   } catch (e) {
     if (!isAmpError(e, 'CONFIG_INVALID')) return reportError(e, options.json);
-    return printIssues(e.details['issues'] as ConfigIssue[], e, options.json);
+    return printIssues(e.details.issues ?? [], e, options.json);
   }
   const issues = [
     ...(await checkPaths(loaded)),

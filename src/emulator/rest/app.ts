@@ -48,10 +48,8 @@ export function createRestApp(deps: RestDeps): Hono {
 
   app.onError((err, c) => {
     if (isAmpError(err)) {
-      const status = typeof err.details['status'] === 'number' ? err.details['status'] : 500;
-      const messages = Array.isArray(err.details['messages'])
-        ? (err.details['messages'] as string[])
-        : undefined;
+      const status = err.details.status ?? 500;
+      const messages = err.details.messages;
       if (status < 500 && messages !== undefined) return jsonResponse(c, status, errorBody(status, messages));
     }
     deps.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'emulator: request failed');

@@ -89,5 +89,5 @@ export function classifyPgError(e: unknown, sinkName: string, step: string): Amp
 
 /** SQLSTATE 42P01: the table is gone; run migrations again before the next write. */
 export function isUndefinedTable(e: AmpError): boolean {
-  return e.details['sqlstate'] === '42P01';
+  return e.details.sqlstate === '42P01';
 }
