@@ -64,7 +64,10 @@ export const defaultNetProbes: NetProbes = {
         socket,
         servername: isIP(options.servername) === 0 ? options.servername : '',
         ...(ca === undefined ? {} : { ca }),
-        rejectUnauthorized: false, // we report the verification result instead of failing blind
+        // A diagnostic handshake only: nothing is sent over it and it is closed at once. Node still
+        // verifies the chain (t.authorized / authorizationError) and the doctor reports that
+        // verdict as OK or FAIL with the reason, instead of just seeing a failed connection.
+        rejectUnauthorized: false,
       });
       const timer = setTimeout(() => {
         t.destroy();

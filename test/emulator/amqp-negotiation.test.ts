@@ -14,9 +14,9 @@ import { CONSTANTS, METHOD } from '../../src/emulator/broker/builtin/protocol.ge
 import {
   BROKERS,
   type CreatedStream,
-  type TestEmulator,
-  apiRequest,
   createStreamViaRest,
+  deleteAllStreams,
+  type TestEmulator,
   withEmulator,
 } from '../helpers/emulator.js';
 
@@ -122,9 +122,7 @@ describe.each(BROKERS)('AMQP connection negotiation (%s broker)', (broker) => {
   });
   afterAll(async () => {
     for (const c of clients) c.close();
-    const list = await apiRequest(emu, 'GET', '/v1/event_streams');
-    for (const s of list.body.data as { id: number }[])
-      await apiRequest(emu, 'DELETE', `/v1/event_streams/${s.id}`);
+    await deleteAllStreams(emu);
     await emu?.close();
   });
   const client = (): RawClient => {

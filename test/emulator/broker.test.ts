@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AMQPClient } from '@cloudamqp/amqp-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type TestEmulator, apiRequest, createStreamViaRest, withEmulator } from '../helpers/emulator.js';
+import {
+  apiRequest,
+  createStreamViaRest,
+  deleteAllStreams,
+  type TestEmulator,
+  withEmulator,
+} from '../helpers/emulator.js';
 import {
   connectAsGuest,
   connectAsStream,
@@ -26,9 +32,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   for (const c of clients.splice(0)) if (!c.closed) await c.close().catch(() => undefined);
-  const list = await apiRequest(emu, 'GET', '/v1/event_streams');
-  for (const s of list.body.data as { id: number }[])
-    await apiRequest(emu, 'DELETE', `/v1/event_streams/${s.id}`);
+  await deleteAllStreams(emu);
 });
 afterAll(async () => {
   await guest?.close();

@@ -9,12 +9,13 @@ import { readyLine } from '../../src/cli/commands/emulator.js';
 import { MAX_INJECT_BYTES } from '../../src/emulator/rest/inject-routes.js';
 import { CLI_TEST_TIMEOUT_MS, runCli } from '../cli/run-cli.js';
 import {
-  BROKERS,
-  type CreatedStream,
-  type TestEmulator,
   amqpsUrl,
   apiRequest,
+  BROKERS,
+  type CreatedStream,
   createStreamViaRest,
+  deleteAllStreams,
+  type TestEmulator,
   withEmulator,
 } from '../helpers/emulator.js';
 
@@ -47,9 +48,7 @@ describe.each(BROKERS)('the injection endpoint (%s broker)', (broker) => {
     emu = await withEmulator({ seed: 71 }, broker);
   });
   afterAll(async () => {
-    const list = await apiRequest(emu, 'GET', '/v1/event_streams');
-    for (const s of list.body.data as { id: number }[])
-      await apiRequest(emu, 'DELETE', `/v1/event_streams/${s.id}`);
+    await deleteAllStreams(emu);
     await emu?.close();
   });
 

@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BROKERS,
-  type TestEmulator,
   amqpsUrl,
-  apiRequest,
+  BROKERS,
   createStreamViaRest,
+  deleteAllStreams,
+  type TestEmulator,
   withEmulator,
 } from '../helpers/emulator.js';
 
@@ -26,9 +26,7 @@ describe.each(BROKERS)('pika (%s broker)', (broker) => {
     emu = await withEmulator({ seed: 93 }, broker);
   });
   afterAll(async () => {
-    const list = await apiRequest(emu, 'GET', '/v1/event_streams');
-    for (const s of list.body.data as { id: number }[])
-      await apiRequest(emu, 'DELETE', `/v1/event_streams/${s.id}`);
+    await deleteAllStreams(emu);
     await emu?.close();
   });
 

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type TestEmulator, apiRequest, createStreamViaRest, withEmulator } from '../helpers/emulator.js';
+import {
+  apiRequest,
+  createStreamViaRest,
+  deleteAllStreams,
+  type TestEmulator,
+  withEmulator,
+} from '../helpers/emulator.js';
 
 const THREAT_DETECTED = 1090519054;
 const THREAT_QUARANTINED = 553648143;
@@ -14,9 +20,7 @@ afterAll(async () => {
 });
 afterEach(async () => {
   // each test starts with no streams (the org limit is 5)
-  const list = await apiRequest(emu, 'GET', '/v1/event_streams');
-  for (const s of list.body.data as { id: number }[])
-    await apiRequest(emu, 'DELETE', `/v1/event_streams/${s.id}`);
+  await deleteAllStreams(emu);
 });
 
 const uniqueName = (): string => `stream ${randomUUID()}`;

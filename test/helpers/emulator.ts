@@ -127,3 +127,10 @@ export async function createStreamViaRest(
 export function amqpsUrl(c: CreatedStream['amqp_credentials']): string {
   return `amqps://${encodeURIComponent(c.user_name)}:${encodeURIComponent(c.password)}@${c.host}:${c.port}`;
 }
+
+/** Delete every stream of the emulator's organisation (its limit is 5: tests start from none). */
+export async function deleteAllStreams(emu: TestEmulator): Promise<void> {
+  const list = await apiRequest(emu, 'GET', '/v1/event_streams');
+  for (const s of list.body.data as { id: number }[])
+    await apiRequest(emu, 'DELETE', `/v1/event_streams/${s.id}`);
+}
