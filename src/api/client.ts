@@ -22,6 +22,7 @@ import type {
   CreateEventStreamInput,
   CreateEventStreamResult,
   EventStream,
+  EventsPage,
   EventsQuery,
   UpdateEventStreamInput,
 } from './types.js';
@@ -52,6 +53,20 @@ export const DEFAULT_PAGE_SIZE = 500;
 
 function arrayParam(q: URLSearchParams, key: string, values: readonly (string | number)[] | undefined): void {
   for (const v of values ?? []) q.append(`${key}[]`, String(v));
+}
+
+function eventsQueryParams(query: EventsQuery): URLSearchParams {
+  const q = new URLSearchParams();
+  if (query.startDate !== undefined) {
+    q.set('start_date', query.startDate instanceof Date ? query.startDate.toISOString() : query.startDate);
+  }
+  arrayParam(q, 'event_type', query.eventTypes);
+  arrayParam(q, 'group_guid', query.groupGuids);
+  arrayParam(q, 'connector_guid', query.connectorGuids);
+  if (query.detectionSha256 !== undefined) q.set('detection_sha256', query.detectionSha256);
+  if (query.applicationSha256 !== undefined) q.set('application_sha256', query.applicationSha256);
+  q.set('limit', String(query.limit ?? DEFAULT_PAGE_SIZE));
+  return q;
 }
 
 function streamPath(id: number | string): string {
@@ -145,17 +160,26 @@ export class SecureEndpointClient {
 
   /** §3.5: newest first; ids are lossless decimal strings. */
   events(query: EventsQuery = {}): AsyncIterable<SecureEndpointEvent> {
-    const q = new URLSearchParams();
-    if (query.startDate !== undefined) {
-      q.set('start_date', query.startDate instanceof Date ? query.startDate.toISOString() : query.startDate);
-    }
-    arrayParam(q, 'event_type', query.eventTypes);
-    arrayParam(q, 'group_guid', query.groupGuids);
-    arrayParam(q, 'connector_guid', query.connectorGuids);
-    if (query.detectionSha256 !== undefined) q.set('detection_sha256', query.detectionSha256);
-    if (query.applicationSha256 !== undefined) q.set('application_sha256', query.applicationSha256);
-    q.set('limit', String(query.limit ?? DEFAULT_PAGE_SIZE));
-    return paginate(this.#t, '/v1/events', q, decodeEvents);
+    return paginate(this.#t, '/v1/events', eventsQueryParams(query), decodeEvents);
+  }
+
+  /**
+   * §3.5: one page of `/v1/events` at `offset` (newest first), for callers that keep their own
+   * place (backfill checkpoints): the events, the total the server reported, and whether it
+   * linked a next page.
+   */
+  async eventsPage(query: EventsQuery, offset: number): Promise<EventsPage> {
+    const q = eventsQueryParams(query);
+    q.set('offset', String(offset));
+    const res = await this.#t.call('GET', '/v1/events', { query: q });
+    const events = decodeEvents(res.envelope.data);
+    const next = res.envelope.metadata.links?.next;
+    return {
+      events,
+      offset,
+      total: res.envelope.metadata.results?.total,
+      hasNext: next !== undefined && next !== '' && events.length > 0,
+    };
   }
 
   /** §2.4: the organisation's streams (at most 5). Passwords are never included. */

@@ -1,4 +1,5 @@
 import type { AmqpCredentials } from './amqp-credentials.js';
+import type { SecureEndpointEvent } from '../event/types.js';
 
 /**
  * Shapes of the Secure Endpoint REST v1 API (docs/secure-endpoint-api.md §1.3, §2-3). Only what a stream
@@ -114,4 +115,15 @@ export interface EventsQuery {
   readonly applicationSha256?: string;
   /** page size (the API's `limit`; at most 500) */
   readonly limit?: number;
+}
+
+/** One page of `/v1/events` (`SecureEndpointClient.eventsPage`). */
+export interface EventsPage {
+  readonly events: SecureEndpointEvent[];
+  /** the offset asked for */
+  readonly offset: number;
+  /** `metadata.results.total`, when sent */
+  readonly total: number | undefined;
+  /** the server linked a next page (`metadata.links.next`) */
+  readonly hasNext: boolean;
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command, OptionValues } from '@commander-js/extra-typings';
-import { SecureEndpointClient } from '../api/client.js';
+import { SecureEndpointClient, type SecureEndpointClientOptions } from '../api/client.js';
 import { normaliseBaseUrl, parseRegion, type Region } from '../api/regions.js';
 import { AmpError } from '../errors.js';
 import { parseProxyUrl } from '../proxy/settings.js';
@@ -17,7 +17,7 @@ import { warn } from './output.js';
  *           --proxy URL
  *   env     AMPSTREAM_REGION | AMPSTREAM_API_URL, AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY
  *           (or AMPSTREAM_API_KEY_FILE), AMPSTREAM_CA (a PEM file)
- *   vault   entry api/default
+ *   vault   entry api/default (api/<org> with --org)
  *
  * The proxy: --proxy, else the one stored with the login; else the API client reads
  * https_proxy/HTTPS_PROXY/http_proxy/HTTP_PROXY and no_proxy/NO_PROXY itself.
@@ -33,6 +33,8 @@ export interface ConnectionFlags {
   readonly ca?: string | undefined;
   readonly insecure?: boolean | undefined;
   readonly proxy?: string | undefined;
+  /** organisation: its login is the vault entry `api/<org>` (default: `default`) */
+  readonly org?: string | undefined;
 }
 
 export interface ResolvedConnection {
@@ -162,7 +164,7 @@ export async function resolveConnection(
   let vaultProblem: AmpError | undefined;
   if (needVault) {
     const status = await deps.vault.status();
-    if (status.kind === 'open') stored = await loadApiCredentials(status.vault);
+    if (status.kind === 'open') stored = await loadApiCredentials(status.vault, flags.org);
     else if (status.kind === 'unavailable') vaultProblem = status.error;
   }
   const clientId = flagId ?? envId ?? stored?.clientId;
@@ -225,7 +227,12 @@ export function cliLogger(): Logger {
   return createLogger({ defaultLevel: 'warn' });
 }
 
-export function clientFor(conn: ResolvedConnection, logger: Logger = cliLogger()): SecureEndpointClient {
+/** `retry`: e.g. a backfill waits out every 429 itself (`maxRateLimitRetries: 0`). */
+export function clientFor(
+  conn: ResolvedConnection,
+  logger: Logger = cliLogger(),
+  retry?: SecureEndpointClientOptions['retry'],
+): SecureEndpointClient {
   if (conn.insecure)
     warn('TLS certificate verification is DISABLED (--insecure): the API key can be intercepted');
   return new SecureEndpointClient({
@@ -237,14 +244,19 @@ export function clientFor(conn: ResolvedConnection, logger: Logger = cliLogger()
     ...(conn.proxy === undefined ? {} : { proxy: conn.proxy }),
     insecure: conn.insecure,
     logger,
+    ...(retry === undefined ? {} : { retry }),
   });
 }
 
 /** Resolve and build a client in one step; warns when the API key came from a plain flag. */
-export async function connect(flags: ConnectionFlags, deps: ResolveDeps): Promise<SecureEndpointClient> {
+export async function connect(
+  flags: ConnectionFlags,
+  deps: ResolveDeps,
+  retry?: SecureEndpointClientOptions['retry'],
+): Promise<SecureEndpointClient> {
   if (flags.apiKey !== undefined) warnApiKeyFlag();
   if (flags.proxy !== undefined) warnProxyPasswordFlag(flags.proxy);
-  return clientFor(await resolveConnection(flags, deps));
+  return clientFor(await resolveConnection(flags, deps), cliLogger(), retry);
 }
 
 /** A proxy password on the command line is visible to other local users. */

@@ -48,6 +48,9 @@ export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 30;
 export const DEFAULT_RECONNECT_INITIAL_MS = 500;
 export const DEFAULT_RECONNECT_MAX_MS = 30_000; // 30 s
 
+/** backfill.maxGap: a gap in delivery longer than this makes `run` backfill on start (with onStart). */
+export const DEFAULT_BACKFILL_MAX_GAP = '1h';
+
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
 export const DEFAULT_LOG_LEVEL: LogLevel = 'info';

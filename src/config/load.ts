@@ -267,6 +267,7 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
     log: c.log,
     shutdown: c.shutdown,
     reconnect: c.reconnect,
+    backfill: c.backfill,
   };
 }
 

@@ -3,6 +3,7 @@ import { getFormat } from '../formats/index.js';
 import { formatNames } from '../formats/types.js';
 import type { SinkFactory } from '../sinks/types.js';
 import * as d from './defaults.js';
+import { parseDurationSeconds } from '../util/duration.js';
 import { filterSchema } from './filter.js';
 import { isSecretRef } from '../secrets/refs.js';
 import { secretRef } from './secrets.js';
@@ -160,6 +161,26 @@ const listen = z.union(
   { error: LISTEN_MESSAGE },
 );
 
+/** `backfill:` (docs/backfill.md): catch up from `/v1/events` on start after a long outage. */
+const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const secs = parseDurationSeconds(v);
+  if (secs === undefined || secs <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'a duration: 90s, 15m, 6h, 10d, or a number of seconds' });
+    return z.NEVER;
+  }
+  return secs;
+});
+
+const backfillSchema = z.strictObject({
+  onStart: z.boolean().default(false).meta({
+    description:
+      'on start, when the newest event delivered is older than maxGap, fetch the missing window from /v1/events before consuming',
+  }),
+  maxGap: duration.prefault(d.DEFAULT_BACKFILL_MAX_GAP).meta({
+    description: `longest gap (since the newest event delivered) left to the queue alone: 15m, 6h, 2d or seconds (default=${d.DEFAULT_BACKFILL_MAX_GAP})`,
+  }),
+});
+
 export function buildConfigSchema(factories: readonly SinkFactory[]) {
   return z
     .strictObject({
@@ -247,6 +268,7 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
           maxMs: z.number().int().min(1).default(d.DEFAULT_RECONNECT_MAX_MS),
         })
         .prefault({}),
+      backfill: backfillSchema.prefault({}),
     })
     .superRefine((c, ctx) => {
       const names = new Map<string, number>();

@@ -36,6 +36,8 @@ export interface AmpstreamConfig {
   readonly log: { readonly level: LogLevel };
   readonly shutdown: { readonly drainTimeoutSeconds: number };
   readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
+  /** docs/backfill.md */
+  readonly backfill: { readonly onStart: boolean; /** seconds */ readonly maxGap: number };
 }
 
 export interface StreamConfig {

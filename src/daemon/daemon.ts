@@ -1,24 +1,22 @@
 import { filePathProblem } from '../sinks/file/path-check.js';
 import type { Logger } from 'pino';
-import {
-  compileFilter,
-  groupNamesIn,
-  type AmpstreamConfig,
-  type SinkConfig,
-  type StreamConfig,
-} from '../config/index.js';
+import type { AmpstreamConfig, SinkConfig, StreamConfig } from '../config/index.js';
 import { AmpError, toAmpError } from '../errors.js';
-import { getFormat } from '../formats/index.js';
 import type { Pipeline, PipelineOptions, PipelineStats, Route } from '../pipeline/types.js';
 import type { SecretResolver } from '../secrets/refs.js';
-import { getSinkFactory } from '../sinks/registry.js';
 import type { Sink, SinkFactory, SinkRecord } from '../sinks/types.js';
-import { observeWrites } from './observe.js';
 import { evaluateHealth, type HealthReport } from './health.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import { SerialSink } from './shared-sink.js';
 import { resolveStreamTarget, type StreamTargetDeps } from './stream-target.js';
+import {
+  createConfiguredSink,
+  dedupPathFor,
+  resolveFilterGroups,
+  routesFor,
+  sinkTakesStream,
+} from './wiring.js';
 
 /**
  * `ampstream run`, minus the process: the sinks (one instance per configured sink, shared by
@@ -135,10 +133,7 @@ export class Daemon {
         ...(this.#config.dedup.enabled
           ? {
               dedup: {
-                path:
-                  this.#config.streams.length === 1
-                    ? this.#config.dedup.path
-                    : `${this.#config.dedup.path}.${t.label}`,
+                path: dedupPathFor(this.#config, t.label),
                 windowSize: this.#config.dedup.window.events,
                 ttlHours: this.#config.dedup.window.hours,
               },
@@ -166,36 +161,11 @@ export class Daemon {
   }
 
   #routesFor(stream: StreamConfig, groups: ReadonlyMap<string, string>): Route[] {
-    return this.#config.sinks
-      .filter(
-        (sc) =>
-          sc.streams === undefined ||
-          sc.streams.includes(stream.id ?? '\0') ||
-          sc.streams.includes(stream.name ?? '\0'),
-      )
-      .map((sc) => {
-        const sink = this.#sinks.get(sc.name);
-        if (sink === undefined) throw new AmpError('INTERNAL', `sink ${sc.name} missing`);
-        const guids = sc.filter?.groups?.map((g) => groups.get(g) ?? g);
-        const filter = compileFilter(sc.filter, guids);
-        return {
-          name: sc.name,
-          sink,
-          format: getFormat(sc.format),
-          ...(filter === undefined ? {} : { filter }),
-        };
-      });
+    return routesFor(this.#config, this.#sinks, groups, (sc) => sinkTakesStream(sc, stream));
   }
 
   #createSink(sc: SinkConfig): Sink {
-    const factory = getSinkFactory(sc.type, this.#deps.factories);
-    const sink = factory.create(sc.options, {
-      name: sc.name,
-      format: getFormat(sc.format),
-      logger: this.#deps.logger.child({ component: 'sink', sink: sc.name }),
-      resolveSecret: this.#deps.resolveSecret,
-    });
-    return this.#deps.onWritten === undefined ? sink : observeWrites(sink, this.#deps.onWritten);
+    return createConfiguredSink(sc, { ...this.#deps, onWritten: this.#deps.onWritten });
   }
 
   /** A sink that is down at start is retried with backoff (the broker keeps the events). */
@@ -221,19 +191,8 @@ export class Daemon {
     }
   }
 
-  async #resolveGroupNames(): Promise<ReadonlyMap<string, string>> {
-    const names = [...new Set(this.#config.sinks.flatMap((s) => groupNamesIn(s.filter)))];
-    if (names.length === 0) return new Map();
-    if (this.#deps.resolveGroups === undefined) {
-      throw new AmpError(
-        'CONFIG_INVALID',
-        `sink filters name groups (${names.join(', ')}) but no API login is available to resolve them`,
-        {
-          hint: 'use group GUIDs in `filter.groups` (`ampstream groups` lists them), or `ampstream login` first',
-        },
-      );
-    }
-    return this.#deps.resolveGroups(names);
+  #resolveGroupNames(): Promise<ReadonlyMap<string, string>> {
+    return resolveFilterGroups(this.#config, this.#deps.resolveGroups);
   }
 
   #onPipelineDone(r: Running, outcome: Awaited<Pipeline['done']>): void {

@@ -100,13 +100,19 @@ export async function saveApiCredentials(vault: CredentialVault, creds: StoredAp
   await vault.set(API_CREDENTIALS_ENTRY, JSON.stringify(value));
 }
 
+/** The vault entry of an organisation's API login: `api/<org>` (`api/default` = the one login). */
+export function apiCredentialsEntry(org = 'default'): string {
+  return `api/${org}`;
+}
+
 export async function loadApiCredentials(
   vault: CredentialVaultReader,
+  org = 'default',
 ): Promise<StoredApiCredentials | undefined> {
-  const text = vault.get(API_CREDENTIALS_ENTRY);
+  const e = apiCredentialsEntry(org);
+  const text = vault.get(e);
   if (text === undefined) return undefined;
-  const o = parseEntry(API_CREDENTIALS_ENTRY, text);
-  const e = API_CREDENTIALS_ENTRY;
+  const o = parseEntry(e, text);
   const region = str(o, 'region', e, true);
   const baseUrl = str(o, 'baseUrl', e, true);
   const ca = str(o, 'ca', e, true);

@@ -1,4 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
+import { registerBackfill } from './backfill.js';
 import { registerCompletion } from './completion.js';
 import { registerConfig } from './config.js';
 import { registerConvert } from './convert.js';
@@ -31,6 +32,7 @@ export const commands: readonly Register[] = [
   registerGroups,
   registerVault,
   registerRun,
+  registerBackfill,
   registerTail,
   registerDemo,
   registerDoctor,

@@ -14,6 +14,10 @@ import { exitSoon, onStopSignals } from '../../daemon/signals.js';
 import { watchStopConditions } from '../../daemon/stop.js';
 import { reportError } from '../output.js';
 import { registeredSinks } from '../../sinks/registry.js';
+import type { SinkRecord } from '../../sinks/types.js';
+import { RunStateRecorder } from '../../daemon/run-state-recorder.js';
+import { runStatePathFor, SqliteRunStateStore, type RunStateStore } from '../../pipeline/run-state.js';
+import { backfillOnStart, DEFAULT_ORG } from './run-backfill.js';
 
 /**
  * `ampstream run --config ampstream.yaml`: the daemon. One pipeline per stream, the
@@ -32,6 +36,12 @@ export async function runCommand(options: RunOptions): Promise<number> {
   let logger: Logger | undefined;
   let server: TelemetryServer | undefined;
   let daemon: Daemon | undefined;
+  let runState: RunStateStore | undefined;
+  let recorderToClose: RunStateRecorder | undefined;
+  const closeRunState = (): void => {
+    recorderToClose?.close();
+    runState?.close();
+  };
   try {
     checkStopOptions(options);
     const { config, path } = await loadConfig({
@@ -44,6 +54,23 @@ export async function runCommand(options: RunOptions): Promise<number> {
     const vault = lazyVault();
     const resolveSecret = createSecretResolver({ vault: openVaultReader() });
     const dashboard = await dashboardFor(config, { metrics, resolveSecret });
+    const resolveGroups = (names: readonly string[]): Promise<ReadonlyMap<string, string>> =>
+      resolveGroupsViaApi(names, vault);
+    runState = config.backfill.onStart
+      ? new SqliteRunStateStore(runStatePathFor(config.dedup.path))
+      : undefined;
+    const recorder = runState === undefined ? undefined : new RunStateRecorder(runState, DEFAULT_ORG);
+    recorderToClose = recorder;
+    const onWritten = combineOnWritten(dashboard?.onWritten, recorder?.onWritten);
+    if (runState !== undefined && recorder !== undefined)
+      await backfillOnStart(config, {
+        runState,
+        resolveSecret,
+        resolveGroups,
+        logger,
+        metrics,
+        onWritten: recorder.onWritten,
+      });
     const d = new Daemon(config, {
       createPipeline,
       factories: registeredSinks,
@@ -51,8 +78,8 @@ export async function runCommand(options: RunOptions): Promise<number> {
       vault,
       logger,
       metrics,
-      resolveGroups: (names) => resolveGroupsViaApi(names, vault),
-      ...(dashboard === undefined ? {} : { onWritten: dashboard.onWritten }),
+      resolveGroups,
+      ...(onWritten === undefined ? {} : { onWritten }),
     });
     daemon = d;
     if (config.metrics.listen !== false) {
@@ -78,6 +105,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     stopWatch();
     off();
     await server?.close();
+    closeRunState();
     const code = outcome.kind === 'fatal' ? reportError(outcome.error) : ExitCode.OK;
     log.info({ exitCode: code }, 'stopped');
     log.flush();
@@ -86,6 +114,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   } catch (e) {
     await daemon?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
+    closeRunState();
     logger?.flush();
     const code = reportError(e);
     exitSoon(code);
@@ -141,6 +170,17 @@ function drainOnStopConditions(d: Daemon, options: RunOptions, log: Logger): () 
       void d.drain();
     },
   });
+}
+
+/** Both observers (the dashboard's recent events, the run-state recorder), or either, or none. */
+function combineOnWritten(
+  ...fns: (((sink: string, batch: readonly SinkRecord[]) => void) | undefined)[]
+): ((sink: string, batch: readonly SinkRecord[]) => void) | undefined {
+  const present = fns.filter((f) => f !== undefined);
+  if (present.length <= 1) return present[0];
+  return (sink, batch) => {
+    for (const f of present) f(sink, batch);
+  };
 }
 
 function lazyVault(): () => Promise<CredentialVaultReader | undefined> {

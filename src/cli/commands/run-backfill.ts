@@ -1,0 +1,135 @@
+import type { AmpstreamConfig } from '../../config/index.js';
+import { Backfill } from '../../daemon/backfill.js';
+import { AmpError, isAmpError } from '../../errors.js';
+import { createPipeline } from '../../pipeline/index.js';
+import type { RunStateStore } from '../../pipeline/run-state.js';
+import type { SecretResolver } from '../../secrets/refs.js';
+import { VaultSession } from '../../secrets/session.js';
+import type { SinkRecord } from '../../sinks/types.js';
+import { registeredSinks } from '../../sinks/registry.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { Metrics } from '../../telemetry/metrics.js';
+import { connect } from '../connection.js';
+
+/** The organisation of today's configs (one login); streams may name theirs later. */
+export const DEFAULT_ORG = 'default';
+
+export interface OnStartDeps {
+  readonly runState: RunStateStore;
+  readonly resolveSecret: SecretResolver;
+  readonly resolveGroups: (names: readonly string[]) => Promise<ReadonlyMap<string, string>>;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly onWritten: (sink: string, batch: readonly SinkRecord[]) => void;
+  readonly now?: () => number;
+}
+
+/**
+ * `backfill: { onStart: true, maxGap }` (docs/backfill.md): before the consumers start, when
+ * the newest event delivered is older than maxGap, fetch `[that event's time, now]` from
+ * `/v1/events` through the same sinks. It runs *before* consuming, so the backfill and the
+ * streams never write at the same time: what the queue still holds is in that window too, is
+ * written by the backfill and remembered in the streams' dedup stores, and the consumers then
+ * drop it as a duplicate. Events that arrive after `now` are left to the queue. Nothing is
+ * backfilled on the very first run (no delivery recorded yet).
+ *
+ * Filters: the union of the configured streams' own filters (read from the API), so a
+ * backfill does not deliver kinds of events the streams never would.
+ */
+export async function backfillOnStart(config: AmpstreamConfig, deps: OnStartDeps): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ component: 'backfill' });
+  const last = deps.runState.lastDelivered(DEFAULT_ORG);
+  if (last === undefined) {
+    log.info('backfill on start: no delivery recorded yet, nothing to catch up');
+    return;
+  }
+  const gapSeconds = Math.floor(now() / 1000) - last.eventTime;
+  if (gapSeconds <= config.backfill.maxGap) {
+    log.info({ gapSeconds, maxGapSeconds: config.backfill.maxGap }, 'backfill on start: no gap to fill');
+    return;
+  }
+  const since = new Date(last.eventTime * 1000);
+  log.warn(
+    { since: since.toISOString(), gapSeconds, maxGapSeconds: config.backfill.maxGap },
+    'backfill on start: the newest event delivered is older than backfill.maxGap; fetching the gap from /v1/events before consuming',
+  );
+  let client;
+  try {
+    client = await connect({ org: DEFAULT_ORG }, { vault: new VaultSession() }, { maxRateLimitRetries: 0 });
+  } catch (e) {
+    throw new AmpError('CONFIG_INVALID', 'backfill.onStart needs an API login to read /v1/events', {
+      cause: e,
+      hint: 'run `ampstream login` (or set AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY and AMPSTREAM_REGION), or set backfill.onStart: false',
+    });
+  }
+  try {
+    const filters = await streamFilters(config, client, log);
+    const backfill = new Backfill(config, {
+      eventsPage: (q, offset) => client.eventsPage(q, offset),
+      createPipeline,
+      factories: registeredSinks,
+      resolveSecret: deps.resolveSecret,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      resolveGroups: deps.resolveGroups,
+      runState: deps.runState,
+      onWritten: deps.onWritten,
+    });
+    const result = await backfill.run({ org: DEFAULT_ORG, since, until: new Date(now()), ...filters });
+    log.info(
+      {
+        delivered: result.counts.delivered,
+        duplicates: result.counts.duplicates,
+        pages: result.counts.pages,
+      },
+      'backfill on start: done',
+    );
+  } finally {
+    await client.close();
+  }
+}
+
+interface StreamFilterSource {
+  eventStream(
+    id: string,
+  ): Promise<{ readonly event_types?: readonly number[]; readonly group_guids?: readonly string[] }>;
+}
+
+/** The union of the streams' filters; a stream without one (or unknown) means "everything". */
+async function streamFilters(
+  config: AmpstreamConfig,
+  client: StreamFilterSource,
+  log: Logger,
+): Promise<{ eventTypes?: number[]; groupGuids?: string[] }> {
+  const types = new Set<number>();
+  const groups = new Set<string>();
+  let allTypes = false;
+  let allGroups = false;
+  for (const s of config.streams) {
+    if (s.id === undefined) {
+      allTypes = allGroups = true;
+      continue;
+    }
+    try {
+      const view = await client.eventStream(s.id);
+      const t = view.event_types ?? [];
+      const g = view.group_guids ?? [];
+      if (t.length === 0) allTypes = true;
+      else t.forEach((x) => types.add(x));
+      if (g.length === 0) allGroups = true;
+      else g.forEach((x) => groups.add(x));
+    } catch (e) {
+      if (!isAmpError(e)) throw e;
+      log.warn(
+        { stream: s.label, code: e.code },
+        'backfill on start: cannot read the stream filter; taking all events',
+      );
+      allTypes = allGroups = true;
+    }
+  }
+  return {
+    ...(allTypes || types.size === 0 ? {} : { eventTypes: [...types] }),
+    ...(allGroups || groups.size === 0 ? {} : { groupGuids: [...groups] }),
+  };
+}
