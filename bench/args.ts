@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 
+/** (default) events per drain in --streams mode */
+export const DEFAULT_STREAMS_N = 60_000;
 /** (default) events per drain */
 export const DEFAULT_N = 200_000;
 /** events per drain in --million (memory) mode */
@@ -36,6 +38,8 @@ export interface BenchOptions {
   readonly million: boolean;
   /** sink drain mode: `ampstream run` into each sink in turn (bench/sinks.ts) */
   readonly sinks: boolean;
+  /** streams mode: one process on 5 streams vs 1 stream, same total backlog (bench/streams.ts) */
+  readonly streams: boolean;
   readonly only: readonly string[];
   readonly stallSecs: number;
   readonly seed: number;
@@ -59,6 +63,8 @@ with N realistic persistent events (~1.1 KB from the emulator generator, or ~1.4
   --sinks          sink drain mode: ampstream run into each sink (${DEFAULT_SINK_CONSUMERS.join(', ')})
                    against real rsyslog (TLS), PostgreSQL and NATS JetStream and in-process
                    HTTP and Splunk HEC receivers; no formats micro-benchmark
+  --streams        streams mode: one ampstream run on 5 streams vs on 1 stream, same total
+                   backlog (default N ${DEFAULT_STREAMS_N}); target 5 streams ≥ 0.9 × 1 stream
   --only a,b       consumers to run, from: ${DEFAULT_CONSUMERS.join(', ')}, c_noack, pika_p1000, or the --sinks ones
   --stall-secs S   abort a consumer that makes no progress for S s (default ${DEFAULT_STALL_SECS})
   --seed S         event generator seed (default 1)
@@ -89,6 +95,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         reps: { type: 'string' },
         million: { type: 'boolean', default: false },
         sinks: { type: 'boolean', default: false },
+        streams: { type: 'boolean', default: false },
         only: { type: 'string' },
         'stall-secs': { type: 'string' },
         seed: { type: 'string' },
@@ -106,8 +113,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   }
   const million = values.million;
   const sinks = values.sinks;
-  if (million && sinks) throw new UsageError('--million and --sinks are separate modes: pick one');
-  const n = positiveInt('n', values.n, million ? MILLION_N : DEFAULT_N);
+  const streams = values.streams;
+  if ([million, sinks, streams].filter(Boolean).length > 1)
+    throw new UsageError('--million, --sinks and --streams are separate modes: pick one');
+  const n = positiveInt('n', values.n, million ? MILLION_N : streams ? DEFAULT_STREAMS_N : DEFAULT_N);
   const only =
     values.only === undefined
       ? [...(million ? DEFAULT_MILLION_CONSUMERS : sinks ? DEFAULT_SINK_CONSUMERS : DEFAULT_CONSUMERS)]
@@ -124,12 +133,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     reps: positiveInt('reps', values.reps, 1),
     million,
     sinks,
+    streams,
     only,
     stallSecs: positiveInt('stall-secs', values['stall-secs'], DEFAULT_STALL_SECS),
     seed: values.seed === undefined ? 1 : positiveInt('seed', values.seed, 1),
     events,
     keep: values.keep,
-    formats: !values['no-formats'] && !sinks,
+    formats: !values['no-formats'] && !sinks && !streams,
     refDir: values['ref-dir'],
     help: values.help,
   };

@@ -18,6 +18,7 @@ import { BENCH_QUEUE_PREFIX, connectBroker, type Broker } from './broker.js';
 import { referenceConsumer } from './consumers.js';
 import { runDrain } from './drain.js';
 import { emulatorEventSet } from './emulator-events.js';
+import { runStreamsBench } from './streams.js';
 import { benchEventSet, type EventSet } from './events.js';
 import { runFormatsBench } from './formats-runner.js';
 import { isSinkConsumer, sinkConsumer } from './sinks.js';
@@ -158,6 +159,12 @@ async function main(): Promise<number> {
     log(USAGE);
     return 0;
   }
+  if (opts.streams) {
+    const started = new Date();
+    const runDir = join(outDir, `streams-${started.toISOString().replace(/[:.]/g, '-').slice(0, 19)}`);
+    mkdirSync(runDir, { recursive: true });
+    return streamsMode(opts, started, runDir, await describeMachine());
+  }
   let consumers: ConsumerSpec[];
   try {
     consumers = resolveConsumers(opts);
@@ -282,6 +289,39 @@ async function main(): Promise<number> {
     formats,
   };
   writeFileSync(jsonPath, `${JSON.stringify(json, null, 2)}\n`);
+  log(`results written to ${jsonPath}`);
+  return 0;
+}
+
+/** `--streams`: one process on 5 streams vs 1 stream (bench/streams.ts), one table. */
+async function streamsMode(
+  opts: BenchOptions,
+  started: Date,
+  runDir: string,
+  machine: Awaited<ReturnType<typeof describeMachine>>,
+): Promise<number> {
+  const events = opts.events === 'bench' ? benchEventSet(opts.seed) : emulatorEventSet(opts.seed);
+  log(`bench --streams: N=${opts.n}, reps=${opts.reps}; files in ${runDir}`);
+  const r = await runStreamsBench({ repoRoot, runDir, n: opts.n, reps: opts.reps, events, log });
+  const stamp = started.toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const report = [
+    `## Streams benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    `One \`ampstream run\` process (compiled, file sink, fsync on, dedup off, \`--stop-after N\`) draining N persistent events (${events.name}) from 1 queue, then N/5 from each of 5 queues; ${opts.reps} rep(s), interleaved${opts.reps > 1 ? ', medians' : ''}. events/s = N ÷ (first delivery → N lines in the file).`,
+    '',
+    r.text,
+    '',
+    '### Machine',
+    '',
+    formatMachine(machine),
+    '',
+  ].join('\n');
+  process.stdout.write(report);
+  const jsonPath = join(outDir, `streams-${stamp}.json`);
+  writeFileSync(
+    jsonPath,
+    `${JSON.stringify({ started: started.toISOString(), options: opts, machine, ...r }, null, 2)}\n`,
+  );
   log(`results written to ${jsonPath}`);
   return 0;
 }
