@@ -11,6 +11,7 @@ import {
   type TestEmulator,
 } from '../helpers/emulator.js';
 import { discardQueued } from '../helpers/gap.js';
+import { testVault } from '../helpers/vault.js';
 import { CLI_TEST_TIMEOUT_MS, runCli, spawnCli, until } from './run-cli.js';
 import { lines } from './run-setup.js';
 
@@ -165,6 +166,43 @@ describe('ampstream backfill', () => {
       expect(sorted(new Set(all))).toEqual(sorted(lost));
       // at most the page in flight at the kill is written twice (at-least-once)
       expect(all.length - lost.length).toBeLessThanOrEqual(25);
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
+});
+
+describe('ampstream backfill --org', () => {
+  it(
+    'takes the login stored as api/<org> in the vault, and without --org looks for api/default',
+    async () => {
+      const c = await setup();
+      const since = new Date(Date.now() - 2000).toISOString();
+      const lost = idsOf(await c.emu.publish(6));
+      await discardQueued(c.emu, c.stream);
+      const v = await testVault(join(tmpdir(), `ampstream-bf-vault-${randomUUID()}.json`), 'pass phrase');
+      cleanup.push(async () => rmSync(v.env.AMPSTREAM_VAULT, { force: true }));
+      await v.vault.set(
+        'api/acme',
+        JSON.stringify({
+          clientId: c.emu.clientId,
+          apiKey: c.emu.apiKey,
+          baseUrl: c.emu.apiUrl,
+          ca: c.emu.caPem,
+        }),
+      );
+      const env = { TEST_AMQP_PASSWORD: c.env['TEST_AMQP_PASSWORD'], ...v.env };
+
+      const other = await runCli(['backfill', '--config', c.config, '--since', since], env);
+      expect(other.code).not.toBe(0);
+      expect(other.stderr).toMatch(/no API credentials/);
+
+      const r = await runCli(
+        ['backfill', '--config', c.config, '--org', 'acme', '--since', since, '--json'],
+        env,
+      );
+      expect(r.code).toBe(0);
+      expect((JSON.parse(r.stdout) as BackfillJson).counts.delivered).toBe(6);
+      expect(sorted(lines(c.out))).toEqual(sorted(lost));
     },
     CLI_TEST_TIMEOUT_MS,
   );
