@@ -73,6 +73,9 @@ export interface BackfillCounts {
   rateLimitWaits: number;
 }
 
+/** Pages in a row with nothing inside the window before a warning is logged. */
+const STUCK_PAGES = 20;
+
 interface Pending {
   readonly key: string;
   readonly tag: number;
@@ -192,6 +195,7 @@ export class BackfillSource implements Source {
   async #run(): Promise<boolean> {
     const { since, until } = this.#o.window;
     let offset = this.#o.startOffset;
+    let pagesWithoutWindow = 0;
     while (!this.#stop.signal.aborted) {
       const page = await this.#fetch(offset);
       if (page === undefined) return false;
@@ -215,6 +219,13 @@ export class BackfillSource implements Source {
         keys.push(event.id ?? derivedKey(body));
         bodies.push(body);
       }
+      // only newer events: they arrive as fast as we page (newest first, no end date to ask for)
+      pagesWithoutWindow = keys.length === 0 && !reachedStart ? pagesWithoutWindow + 1 : 0;
+      if (pagesWithoutWindow > 0 && pagesWithoutWindow % STUCK_PAGES === 0)
+        this.#log.warn(
+          { pages: pagesWithoutWindow, offset, total: page.total },
+          'backfill: the last pages held only events newer than the window: events arrive about as fast as pages are fetched; a larger --page-size helps',
+        );
       const known = this.#o.seen(keys);
       const fresh = new Set<string>();
       let lastTag = this.#acked;
