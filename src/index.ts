@@ -59,7 +59,18 @@ export {
   type DaemonOutcome,
   type HealthReport,
   type StopConditions,
+  Backfill,
+  type BackfillDeps,
+  type BackfillRequest,
+  type BackfillResult,
 } from './daemon/index.js';
+export {
+  SqliteRunStateStore,
+  runStatePathFor,
+  type RunStateStore,
+  type BackfillCheckpoint,
+  type LastDelivered,
+} from './pipeline/run-state.js';
 
 // The local emulator is a separate entry point (`import { startEmulator } from
 // 'ampstream/emulator'`), so library users do not load the event generator.

@@ -16,3 +16,10 @@ export { resolveGroupsViaApi } from './groups.js';
 export { watchStopConditions, type StopConditions } from './stop.js';
 export { onStopSignals, exitSoon, type SignalHandlers } from './signals.js';
 export { resolveStreamTarget, type StreamTarget, type StreamTargetDeps } from './stream-target.js';
+export {
+  Backfill,
+  backfillKey,
+  type BackfillDeps,
+  type BackfillRequest,
+  type BackfillResult,
+} from './backfill.js';
