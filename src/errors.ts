@@ -167,7 +167,7 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   SINK_AUTH: ExitCode.NOPERM,
   SINK_CONFIG: ExitCode.CONFIG,
   DEDUP_STORE: ExitCode.CONFIG,
-  LEASE_STORE: ExitCode.UNAVAILABLE,
+  LEASE_STORE: ExitCode.TEMPFAIL, // a restart (systemd, Kubernetes) tries again
   DEAD_LETTER_FAILED: ExitCode.UNAVAILABLE,
   DEAD_LETTER_BREAKER: ExitCode.UNAVAILABLE,
   EVENT_MALFORMED: ExitCode.DATAERR,
