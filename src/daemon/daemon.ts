@@ -92,6 +92,7 @@ export class Daemon {
   #groups: ReadonlyMap<string, string> = new Map();
   /** set when the config has `replicas`: streams run only while their lease is held */
   #leases: LeaseKeeper | undefined;
+  readonly #turns = new Map<number, number>();
   #stopping: Promise<void> | undefined;
   #closed = false;
   #fatal: DaemonOutcome | undefined;
@@ -140,6 +141,9 @@ export class Daemon {
     const t = this.#targets[index];
     if (stream === undefined || t === undefined) throw new AmpError('INTERNAL', 'stream target missing');
     if (this.#closed) return;
+    const turn = this.#bump(index);
+    const dedup = this.#config.dedup.enabled ? { dedup: await this.#dedupFor(stream, t.label) } : {};
+    if (this.#closed || this.#turns.get(index) !== turn) return; // stopped (lease lost) meanwhile
     if (t.insecure)
       this.#log.warn(
         { stream: t.label },
@@ -162,7 +166,7 @@ export class Daemon {
       },
       routes: this.#routesFor(stream, this.#groups),
       batch: this.#config.batch,
-      ...(this.#config.dedup.enabled ? { dedup: await this.#dedupFor(stream, t.label) } : {}),
+      ...dedup,
       deadLetterPath: this.#config.deadLetter.path,
       breaker: this.#config.deadLetter.breaker,
       drainTimeoutMs: this.#config.shutdown.drainTimeoutSeconds * 1000,
@@ -185,12 +189,20 @@ export class Daemon {
 
   /** Stop consuming the stream at `index` (its lease is lost or given up): drain, or close at once. */
   async #stopStream(index: number, how: 'drain' | 'close'): Promise<void> {
+    this.#bump(index);
     const r = this.#running.find((x) => x.index === index);
     if (r === undefined) return;
     r.stopping = true;
     await (how === 'drain' ? r.pipeline.drain() : r.pipeline.close());
     await r.pipeline.done;
     this.#running = this.#running.filter((x) => x !== r);
+  }
+
+  /** Each start and stop of a stream is a new turn: a start overtaken by a stop gives up. */
+  #bump(index: number): number {
+    const turn = (this.#turns.get(index) ?? 0) + 1;
+    this.#turns.set(index, turn);
+    return turn;
   }
 
   async #dedupFor(stream: StreamConfig, label: string): Promise<NonNullable<PipelineOptions['dedup']>> {

@@ -124,7 +124,7 @@ export class PostgresDedupStore implements DedupStore {
       cutoff,
     ]);
     const over = await this.#pool.query(
-      `DELETE FROM ${this.#table} WHERE scope = $1 AND at < (
+      `DELETE FROM ${this.#table} WHERE scope = $1 AND at <= (
          SELECT at FROM ${this.#table} WHERE scope = $1 ORDER BY at DESC OFFSET $2 LIMIT 1)`,
       [this.#o.scope, this.#o.windowSize],
     );
