@@ -342,10 +342,12 @@ export class Daemon {
   }
 
   health(): HealthReport {
-    return evaluateHealth(this.stats(), {
+    const report = evaluateHealth(this.stats(), {
       maxSinkRetryMs: this.#config.health.maxSinkRetrySeconds * 1000,
       standbyOk: this.#leases !== undefined,
       now: (this.#deps.now ?? Date.now)(),
     });
+    const l = this.leases();
+    return l === undefined ? report : { ...report, replica: { id: l.replica, leases: l.held } };
   }
 }

@@ -38,6 +38,8 @@ export interface HealthReport {
   /** one sentence per problem; empty when ok */
   readonly reasons: readonly string[];
   readonly streams: readonly StreamHealth[];
+  /** replicas (docs/leases.md): this replica's name and the streams (org/id) whose lease it holds */
+  readonly replica?: { readonly id: string; readonly leases: readonly string[] };
 }
 
 export interface HealthOptions {

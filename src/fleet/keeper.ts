@@ -62,6 +62,8 @@ export class LeaseKeeper {
   #fenceTimer: NodeJS.Timeout | undefined;
   #ticking: Promise<void> | undefined;
   #stopped = false;
+  /** stop() runs: renew what is held, take nothing, heartbeat no more */
+  #leaving = false;
   #failures = 0;
 
   constructor(options: LeaseKeeperOptions) {
@@ -104,11 +106,18 @@ export class LeaseKeeper {
     this.#fenceTimer = setInterval(() => this.#checkFence(), Math.max(100, Math.floor(this.#o.renewMs / 4)));
   }
 
-  /** Graceful: stop ticking, drain every held stream, release its lease, leave the fleet. */
+  /**
+   * Graceful: leave the fleet (the others stop counting this replica), take nothing more, drain
+   * every held stream and release its lease. The renewals and the fence go on while the drains
+   * run (a drain may wait up to shutdown.drainTimeoutSeconds on a failing sink), so no other
+   * replica takes a stream this one is still writing.
+   */
   async stop(): Promise<void> {
-    await this.#halt();
-    await Promise.allSettled([...this.#held.values()].map((h) => this.#giveUp(h, 'shutdown')));
+    this.#leaving = true;
+    await this.#ticking;
     await this.#o.store.leave(this.#o.replica).catch(() => undefined);
+    await Promise.allSettled([...this.#held.values()].map((h) => this.#giveUp(h, 'shutdown')));
+    await this.#halt();
     await this.#o.store.close();
   }
 
@@ -152,9 +161,10 @@ export class LeaseKeeper {
 
   async #step(): Promise<void> {
     const { store, replica, leaseMs } = this.#o;
+    if (this.#leaving) return this.#renew();
     const live = await store.heartbeat(replica, leaseMs);
     await this.#renew();
-    if (this.#stopped) return;
+    if (this.#stopped || this.#leaving) return;
     const mine = [...this.#held.values()].filter((h) => !h.releasing);
     const taken = new Set(this.#held.keys());
     const rows = await store.rows(this.#o.keys);
@@ -173,7 +183,7 @@ export class LeaseKeeper {
     }
     let want = plan.want;
     for (const key of plan.acquire) {
-      if (want <= 0 || this.#stopped) break;
+      if (want <= 0 || this.#stopped || this.#leaving) break;
       const sentAt = this.#clock();
       const term = await store.acquire(key, replica, leaseMs);
       if (term === undefined) continue;

@@ -62,6 +62,8 @@ class Consumers {
   readonly active = new Map<string, string>();
   readonly overlaps: string[] = [];
   readonly losses: { replica: string; key: string; reason: LossReason }[] = [];
+  /** how long a graceful stop of a consumer (a drain) takes, in ms */
+  drainMs = 100;
 
   hooks(replica: string) {
     return {
@@ -73,7 +75,7 @@ class Consumers {
       },
       lost: async (k: LeaseKey, reason: LossReason): Promise<void> => {
         this.losses.push({ replica, key: keyString(k), reason });
-        await sleep(reason === 'expired' ? 0 : 100); // a drain takes a little while
+        await sleep(reason === 'expired' ? 0 : this.drainMs); // a drain takes a while
         if (this.active.get(keyString(k)) === replica) this.active.delete(keyString(k));
       },
     };
@@ -184,6 +186,22 @@ describe('the lease keeper', { timeout: 120_000 }, () => {
     await b.start();
     await until(() => c.of('b').length === 1, 'b took over');
     expect(c.overlaps).toEqual([]);
+  });
+
+  it('keeps renewing while a graceful stop drains for longer than the lease, so nobody takes the stream before it is released', async () => {
+    const schema = freshSchema();
+    const c = new Consumers();
+    c.drainMs = 3_000; // a sink slow to flush: longer than the 1.5 s lease
+    const timings = { leaseMs: 1_500, renewMs: 250 };
+    const a = keeper('a', [key('1')], await store(schema), c, timings);
+    await a.start();
+    const b = keeper('b', [key('1')], await store(schema), c, timings);
+    await b.start();
+    expect(c.of('a')).toEqual(['default/1']);
+    await a.stop();
+    await until(() => c.of('b').length === 1, 'b took over after the release');
+    expect(c.overlaps).toEqual([]);
+    expect(c.losses).toEqual([{ replica: 'a', key: 'default/1', reason: 'shutdown' }]);
   });
 
   it('spreads 5 streams over 3 replicas, rebalances when one leaves and when one joins, never two consumers on a stream', async () => {
