@@ -31,6 +31,10 @@ import { resolveStreamTarget, type StreamTarget, type StreamTargetDeps } from '.
  * pipeline drains, then the sinks close) or `close()` (immediate; the broker redelivers what
  * was not acked). `done` resolves once: `drained`, or `fatal` with the first fatal error of
  * any pipeline (the others are drained first, so nothing written is left unacked).
+ *
+ * With `replicas` in the config a stream's pipeline runs only while this replica holds the
+ * stream's lease (src/fleet/, docs/leases.md): started when the lease is gained, drained when it
+ * is given up, closed at once when it is lost; `drain()` gives every lease back first.
  */
 
 export type DaemonOutcome =
