@@ -162,8 +162,8 @@ export class LeaseKeeper {
   async #step(): Promise<void> {
     const { store, replica, leaseMs } = this.#o;
     if (this.#leaving) return this.#renew();
+    await this.#renew(); // first: the rest of a tick may wait on a slow database
     const live = await store.heartbeat(replica, leaseMs);
-    await this.#renew();
     if (this.#stopped || this.#leaving) return;
     const mine = [...this.#held.values()].filter((h) => !h.releasing);
     const taken = new Set(this.#held.keys());

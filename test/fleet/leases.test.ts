@@ -91,7 +91,7 @@ function keeper(
   keys: readonly LeaseKey[],
   s: LeaseStore,
   consumers: Consumers,
-  timings = { leaseMs: 3_000, renewMs: 300 },
+  timings = { leaseMs: 5_000, renewMs: 500 }, // fence after 3.5 s without a renewal: room for a loaded machine
 ): LeaseKeeper {
   const k = new LeaseKeeper({
     replica,
@@ -191,8 +191,8 @@ describe('the lease keeper', { timeout: 120_000 }, () => {
   it('keeps renewing while a graceful stop drains for longer than the lease, so nobody takes the stream before it is released', async () => {
     const schema = freshSchema();
     const c = new Consumers();
-    c.drainMs = 3_000; // a sink slow to flush: longer than the 1.5 s lease
-    const timings = { leaseMs: 1_500, renewMs: 250 };
+    c.drainMs = 6_000; // a sink slow to flush: longer than the 4 s lease
+    const timings = { leaseMs: 4_000, renewMs: 500 };
     const a = keeper('a', [key('1')], await store(schema), c, timings);
     await a.start();
     const b = keeper('b', [key('1')], await store(schema), c, timings);
