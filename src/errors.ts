@@ -85,6 +85,9 @@ export const errorCodes = [
   'DEAD_LETTER_FAILED',
   'DEAD_LETTER_BREAKER', // too large a share of recent events would be dead-lettered: hold, ack nothing
   'DEDUP_STORE',
+  // replicas (src/fleet/)
+  'LEASE_STORE', // the PostgreSQL lease store cannot be reached or set up
+  'LEASE_LOST', // this replica no longer holds the stream's lease: it stops consuming it
   // emulator and environment
   'BROKER_UNREACHABLE',
   'EMULATOR',
@@ -164,6 +167,7 @@ const defaultExit: Partial<Record<ErrorCode, ExitCode>> = {
   SINK_AUTH: ExitCode.NOPERM,
   SINK_CONFIG: ExitCode.CONFIG,
   DEDUP_STORE: ExitCode.CONFIG,
+  LEASE_STORE: ExitCode.TEMPFAIL, // a restart (systemd, Kubernetes) tries again
   DEAD_LETTER_FAILED: ExitCode.UNAVAILABLE,
   DEAD_LETTER_BREAKER: ExitCode.UNAVAILABLE,
   EVENT_MALFORMED: ExitCode.DATAERR,

@@ -28,6 +28,16 @@ export const DEFAULT_DEDUP_WINDOW_EVENTS = 1_000_000;
 /** Dedup window by age, in hours (240 h = 10 days = the Cisco queue TTL). */
 export const DEFAULT_DEDUP_WINDOW_HOURS = 240;
 
+/** Dedup store: `sqlite` (a local file) or `postgres` (shared by replicas). */
+export const DEFAULT_DEDUP_STORE = 'sqlite';
+/** Schema of the PostgreSQL tables of replicas and shared dedup (created if missing). */
+export const DEFAULT_FLEET_SCHEMA = 'ampstream';
+
+/** Replicas: a lease not renewed for this long may be taken over by a standby, in s. */
+export const DEFAULT_LEASE_SECONDS = 5;
+/** Replicas: renew, heartbeat and look for free streams this often, in s. */
+export const DEFAULT_LEASE_RENEW_SECONDS = 1;
+
 /** Dead-letter file (JSON lines), relative to the config file's directory. */
 export const DEFAULT_DEAD_LETTER_PATH = 'ampstream-dead-letter.jsonl';
 /** Dead-letter breaker: more than this share of the window dead-lettered holds the stream… */

@@ -23,4 +23,11 @@ export { formatPath, locate } from './locate.js';
 export { applyOverrides, overrideSpecs, type ConfigFlags, type OverrideKey } from './overrides.js';
 export { buildConfigSchema, configJsonSchema } from './schema.js';
 export { collectSecretRefs, findPlainSecrets, secretRef } from './secrets.js';
-export type { AmpstreamConfig, AmqpConfig, ConfigIssue, SinkConfig, StreamConfig } from './types.js';
+export type {
+  AmpstreamConfig,
+  AmqpConfig,
+  ConfigIssue,
+  ReplicasConfig,
+  SinkConfig,
+  StreamConfig,
+} from './types.js';

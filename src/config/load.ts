@@ -10,7 +10,7 @@ import { formatPath, locate, type ConfigPath } from './locate.js';
 import { applyOverrides, type ConfigFlags, type Origins } from './overrides.js';
 import { buildConfigSchema, unknownTypeMessage, type ParsedConfig } from './schema.js';
 import { findPlainSecrets } from './secrets.js';
-import type { AmpstreamConfig, ConfigIssue, SinkConfig, StreamConfig } from './types.js';
+import type { AmpstreamConfig, ConfigIssue, ReplicasConfig, SinkConfig, StreamConfig } from './types.js';
 
 export interface LoadConfigOptions {
   /** --config; else AMPSTREAM_CONFIG; else ./ampstream.yaml */
@@ -253,7 +253,15 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
     streams,
     sinks,
     batch: c.batch,
-    dedup: { ...c.dedup, path: abs(c.dedup.path) },
+    dedup: {
+      enabled: c.dedup.enabled,
+      store: c.dedup.store,
+      path: abs(c.dedup.path),
+      ...(c.dedup.url === undefined ? {} : { url: c.dedup.url }),
+      schema: c.dedup.schema,
+      window: c.dedup.window,
+    },
+    ...(c.replicas === undefined ? {} : { replicas: replicasConfig(c.replicas) }),
     deadLetter: { path: abs(c.deadLetter.path), breaker: c.deadLetter.breaker },
     metrics: {
       listen: c.metrics.listen === false ? false : parseListen(c.metrics.listen),
@@ -269,6 +277,18 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
     reconnect: c.reconnect,
     backfill: c.backfill,
   };
+}
+
+function replicasConfig(r: {
+  store: 'postgres';
+  url: string;
+  schema: string;
+  id?: string | undefined;
+  leaseSeconds: number;
+  renewSeconds: number;
+}): ReplicasConfig {
+  const { id, ...rest } = r;
+  return { ...rest, ...(id === undefined ? {} : { id }) };
 }
 
 /** File paths in sink options (`path`, `tls.ca`, `keyFile`…) made absolute; secret refs and URLs untouched. */

@@ -32,6 +32,53 @@ export const proxySetting = z
       'HTTP proxy for AMQPS (CONNECT tunnel, TLS end to end): http://[user@]host:port, or env:NAME|file:PATH|vault:NAME holding http://user:password@host:port. (default=the `ampstream login` proxy for streams of that API, else https_proxy/HTTPS_PROXY/http_proxy/HTTP_PROXY unless no_proxy/NO_PROXY names the host)',
   });
 
+/** A PostgreSQL URL without a password, or a secret reference holding the whole URL. */
+const postgresUrl = z
+  .string()
+  .refine((v) => isSecretRef(v) || /^postgres(ql)?:\/\/[^\s]+$/.test(v), {
+    message:
+      'a postgres://user@host:port/database URL, or a reference (env:NAME, file:PATH, vault:NAME) holding one with its password',
+  })
+  .meta({
+    description:
+      'postgres://user@host:port/database, or env:NAME|file:PATH|vault:NAME holding the URL with its password',
+  });
+
+const sqlIdentifier = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,39}$/, 'lower-case letters, digits and "_", at most 40 characters');
+
+/** N copies of `ampstream run` on one config share its streams under leases (docs/leases.md). */
+const replicasSchema = z
+  .strictObject({
+    store: z.literal('postgres').default('postgres'),
+    url: postgresUrl,
+    schema: sqlIdentifier
+      .default(d.DEFAULT_FLEET_SCHEMA)
+      .meta({ description: '(default=ampstream) created if missing' }),
+    id: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .meta({ description: 'this replica in logs, metrics and the lease table (default=hostname-pid)' }),
+    leaseSeconds: z.number().min(1).max(3600).default(d.DEFAULT_LEASE_SECONDS).meta({
+      description: 'a lease not renewed for this long may be taken over by a standby',
+    }),
+    renewSeconds: z.number().positive().max(600).default(d.DEFAULT_LEASE_RENEW_SECONDS).meta({
+      description: 'renew, heartbeat and look for free streams this often',
+    }),
+  })
+  .superRefine((r, ctx) => {
+    if (r.leaseSeconds < 2 * r.renewSeconds + 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['leaseSeconds'],
+        message:
+          'leaseSeconds must be at least 2 × renewSeconds + 1: the holder stops consuming after leaseSeconds − renewSeconds − 1 s without a renewal',
+      });
+  });
+
 const port = z.union([z.number().int().min(1).max(65535), z.string().regex(/^\d{1,5}$/, 'a port number')]);
 
 /** Explicit AMQP settings, instead of the credentials stored in the vault at `stream/<id>`. */
@@ -186,6 +233,7 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
     .strictObject({
       streams: z.array(streamSchema).min(1, 'at least one stream is needed'),
       sinks: z.array(sinkSchema(factories)).min(1, 'at least one sink is needed'),
+      replicas: replicasSchema.optional(),
       batch: z
         .strictObject({
           maxEvents: z.number().int().min(1).max(100_000).default(d.DEFAULT_BATCH_MAX_EVENTS),
@@ -195,13 +243,22 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
       dedup: z
         .strictObject({
           enabled: z.boolean().default(false),
+          store: z.enum(['sqlite', 'postgres']).default(d.DEFAULT_DEDUP_STORE).meta({
+            description: 'sqlite: a local file (`path`); postgres: one table shared by replicas (`url`)',
+          }),
           path: z.string().min(1).default(d.DEFAULT_DEDUP_PATH),
+          url: postgresUrl.optional(),
+          schema: sqlIdentifier.default(d.DEFAULT_FLEET_SCHEMA),
           window: z
             .strictObject({
               events: z.number().int().min(1).default(d.DEFAULT_DEDUP_WINDOW_EVENTS),
               hours: z.number().positive().default(d.DEFAULT_DEDUP_WINDOW_HOURS),
             })
             .prefault({}),
+        })
+        .superRefine((v, ctx) => {
+          if (v.store === 'postgres' && v.url === undefined)
+            ctx.addIssue({ code: 'custom', path: ['url'], message: 'dedup.store postgres needs `url`' });
         })
         .prefault({}),
       deadLetter: z

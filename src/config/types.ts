@@ -13,9 +13,16 @@ export interface AmpstreamConfig {
   readonly batch: { readonly maxEvents: number; readonly maxWaitMs: number };
   readonly dedup: {
     readonly enabled: boolean;
+    readonly store: 'sqlite' | 'postgres';
+    /** sqlite: the file */
     readonly path: string;
+    /** postgres: a URL without a password, or a secret reference holding the whole URL */
+    readonly url?: string;
+    readonly schema: string;
     readonly window: { readonly events: number; readonly hours: number };
   };
+  /** N replicas share the streams under leases in PostgreSQL; undefined: this process consumes every stream */
+  readonly replicas?: ReplicasConfig;
   readonly deadLetter: {
     readonly path: string;
     readonly breaker: { readonly maxShare: number; readonly windowEvents: number };
@@ -38,6 +45,17 @@ export interface AmpstreamConfig {
   readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
   /** docs/backfill.md */
   readonly backfill: { readonly onStart: boolean; /** seconds */ readonly maxGap: number };
+}
+
+export interface ReplicasConfig {
+  readonly store: 'postgres';
+  /** a URL without a password, or a secret reference holding the whole URL */
+  readonly url: string;
+  readonly schema: string;
+  /** undefined: hostname-pid */
+  readonly id?: string;
+  readonly leaseSeconds: number;
+  readonly renewSeconds: number;
 }
 
 export interface StreamConfig {

@@ -4,7 +4,7 @@ import type { EventsPage, EventsQuery } from '../api/types.js';
 import type { AmpstreamConfig, SinkConfig } from '../config/index.js';
 import { AmpError } from '../errors.js';
 import { BackfillSource, type BackfillCounts } from '../pipeline/backfill-source.js';
-import { DedupStore } from '../pipeline/dedup.js';
+import { SqliteDedupStore } from '../pipeline/dedup.js';
 import {
   runStatePathFor,
   SqliteRunStateStore,
@@ -115,7 +115,7 @@ export class Backfill {
     if (Number.isNaN(request.since.getTime())) throw new AmpError('USAGE', '--since is not a valid time');
     const key = backfillKey(request);
     const runState = this.#deps.runState ?? new SqliteRunStateStore(runStatePathFor(this.#config.dedup.path));
-    const stores: DedupStore[] = [];
+    const stores: SqliteDedupStore[] = [];
     try {
       const previous = runState.checkpoint(key);
       const resume = previous !== undefined && !previous.complete ? previous : undefined;
@@ -144,7 +144,7 @@ export class Backfill {
       if (this.#config.dedup.enabled) {
         for (const stream of this.#config.streams) {
           stores.push(
-            new DedupStore({
+            new SqliteDedupStore({
               path: dedupPathFor(this.#config, stream.label),
               windowSize: this.#config.dedup.window.events,
               ttlHours: this.#config.dedup.window.hours,

@@ -9,7 +9,9 @@ import { evaluateHealth, type HealthReport } from './health.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import { SerialSink } from './shared-sink.js';
-import { resolveStreamTarget, type StreamTargetDeps } from './stream-target.js';
+import type { LeaseKeeper } from '../fleet/index.js';
+import { leaseKeyOf, postgresUrl, startReplicas } from './replicas.js';
+import { resolveStreamTarget, type StreamTarget, type StreamTargetDeps } from './stream-target.js';
 import {
   createConfiguredSink,
   dedupPathFor,
@@ -27,6 +29,10 @@ import {
  * pipeline drains, then the sinks close) or `close()` (immediate; the broker redelivers what
  * was not acked). `done` resolves once: `drained`, or `fatal` with the first fatal error of
  * any pipeline (the others are drained first, so nothing written is left unacked).
+ *
+ * With `replicas` in the config a stream's pipeline runs only while this replica holds the
+ * stream's lease (src/fleet/, docs/leases.md): started when the lease is gained, drained when it
+ * is given up, closed at once when it is lost; `drain()` gives every lease back first.
  */
 
 export type DaemonOutcome =
@@ -49,10 +55,14 @@ export interface DaemonDeps extends StreamTargetDeps {
 }
 
 interface Running {
+  /** index in config.streams */
+  readonly index: number;
   readonly stream: StreamConfig;
   readonly pipeline: Pipeline;
   /** the broker accepted this stream's credentials at least once in this run */
   connectedOnce: boolean;
+  /** stopped on purpose because its lease was lost or given up (not a fatal end) */
+  stopping: boolean;
 }
 
 /**
@@ -80,6 +90,11 @@ export class Daemon {
   readonly #log: Logger;
   readonly #sinks = new Map<string, SerialSink>();
   #running: Running[] = [];
+  #targets: readonly StreamTarget[] = [];
+  #groups: ReadonlyMap<string, string> = new Map();
+  /** set when the config has `replicas`: streams run only while their lease is held */
+  #leases: LeaseKeeper | undefined;
+  readonly #turns = new Map<number, number>();
   #stopping: Promise<void> | undefined;
   #closed = false;
   #fatal: DaemonOutcome | undefined;
@@ -105,59 +120,106 @@ export class Daemon {
     for (const sc of this.#config.sinks) this.#sinks.set(sc.name, new SerialSink(this.#createSink(sc)));
     for (const sink of this.#sinks.values()) await this.#startSink(sink.inner);
     if (this.#closed) return;
-    this.#running = this.#config.streams.map((stream, i) => {
-      const t = targets[i];
-      if (t === undefined) throw new AmpError('INTERNAL', 'stream target missing');
-      if (t.insecure)
-        this.#log.warn(
-          { stream: t.label },
-          'TLS certificate verification is OFF for this stream (insecure: true)',
-        );
-      const pipeline = this.#deps.createPipeline({
-        source: {
-          url: t.url,
-          queue: t.queue,
-          ...(t.ca === undefined ? {} : { ca: t.ca }),
-          insecure: t.insecure,
-          ...(t.proxy === undefined ? {} : { proxy: t.proxy }),
-          prefetch: t.prefetch,
-          heartbeatSeconds: t.heartbeatSeconds,
-          reconnect: { baseMs: this.#config.reconnect.initialMs, maxMs: this.#config.reconnect.maxMs },
-          connectionName: `ampstream run (${t.label})`,
-          logger: this.#deps.logger,
-          metrics: this.#deps.metrics,
-          metricsLabel: t.label,
-        },
-        routes: this.#routesFor(stream, groups),
-        batch: this.#config.batch,
-        ...(this.#config.dedup.enabled
-          ? {
-              dedup: {
-                path: dedupPathFor(this.#config, t.label),
-                windowSize: this.#config.dedup.window.events,
-                ttlHours: this.#config.dedup.window.hours,
-              },
-            }
-          : {}),
-        deadLetterPath: this.#config.deadLetter.path,
-        breaker: this.#config.deadLetter.breaker,
-        drainTimeoutMs: this.#config.shutdown.drainTimeoutSeconds * 1000,
-        ownsSinks: false,
+    this.#groups = groups;
+    this.#targets = targets;
+    const replicas = this.#config.replicas;
+    if (replicas === undefined) {
+      await Promise.all(this.#config.streams.map((_, i) => this.#startStream(i)));
+      return;
+    }
+    if (this.#config.dedup.enabled && this.#config.dedup.store !== 'postgres')
+      this.#log.warn(
+        'replicas with dedup.store sqlite: each replica remembers only what it delivered itself; use dedup.store postgres',
+      );
+    this.#leases = await startReplicas({ ...this.#config, replicas }, this.#deps, {
+      start: (i, fence) => this.#startStream(i, fence),
+      stop: (i, how) => this.#stopStream(i, how),
+    });
+  }
+
+  /** Start consuming the stream at `index` of the config (at start, or when its lease is gained). */
+  async #startStream(index: number, fence?: () => AmpError | undefined): Promise<void> {
+    const stream = this.#config.streams[index];
+    const t = this.#targets[index];
+    if (stream === undefined || t === undefined) throw new AmpError('INTERNAL', 'stream target missing');
+    if (this.#closed) return;
+    const turn = this.#bump(index);
+    const dedup = this.#config.dedup.enabled ? { dedup: await this.#dedupFor(stream, t.label) } : {};
+    if (this.#closed || this.#turns.get(index) !== turn) return; // stopped (lease lost) meanwhile
+    if (t.insecure)
+      this.#log.warn(
+        { stream: t.label },
+        'TLS certificate verification is OFF for this stream (insecure: true)',
+      );
+    const pipeline = this.#deps.createPipeline({
+      source: {
+        url: t.url,
+        queue: t.queue,
+        ...(t.ca === undefined ? {} : { ca: t.ca }),
+        insecure: t.insecure,
+        ...(t.proxy === undefined ? {} : { proxy: t.proxy }),
+        prefetch: t.prefetch,
+        heartbeatSeconds: t.heartbeatSeconds,
+        reconnect: { baseMs: this.#config.reconnect.initialMs, maxMs: this.#config.reconnect.maxMs },
+        connectionName: `ampstream run (${t.label})`,
         logger: this.#deps.logger,
         metrics: this.#deps.metrics,
         metricsLabel: t.label,
-        ...(this.#deps.now === undefined ? {} : { now: this.#deps.now }),
-      });
-      this.#log.info({ stream: t.label, url: t.redactedUrl, queue: t.queue }, 'starting pipeline');
-      return { stream, pipeline, connectedOnce: false };
+      },
+      routes: this.#routesFor(stream, this.#groups),
+      batch: this.#config.batch,
+      ...dedup,
+      deadLetterPath: this.#config.deadLetter.path,
+      breaker: this.#config.deadLetter.breaker,
+      drainTimeoutMs: this.#config.shutdown.drainTimeoutSeconds * 1000,
+      ownsSinks: false,
+      logger: this.#deps.logger,
+      metrics: this.#deps.metrics,
+      metricsLabel: t.label,
+      ...(fence === undefined ? {} : { fence }),
+      ...(this.#deps.now === undefined ? {} : { now: this.#deps.now }),
     });
-    for (const r of this.#running) {
-      r.pipeline.subscribe((e) => {
-        if (e.type === 'connected') r.connectedOnce = true;
-      });
-      void r.pipeline.done.then((o) => this.#onPipelineDone(r, o));
+    this.#log.info({ stream: t.label, url: t.redactedUrl, queue: t.queue }, 'starting pipeline');
+    const r: Running = { index, stream, pipeline, connectedOnce: false, stopping: false };
+    this.#running.push(r);
+    r.pipeline.subscribe((e) => {
+      if (e.type === 'connected') r.connectedOnce = true;
+    });
+    void r.pipeline.done.then((o) => this.#onPipelineDone(r, o));
+    await r.pipeline.start();
+  }
+
+  /** Stop consuming the stream at `index` (its lease is lost or given up): drain, or close at once. */
+  async #stopStream(index: number, how: 'drain' | 'close'): Promise<void> {
+    this.#bump(index);
+    const r = this.#running.find((x) => x.index === index);
+    if (r === undefined) return;
+    r.stopping = true;
+    await (how === 'drain' ? r.pipeline.drain() : r.pipeline.close());
+    await r.pipeline.done;
+    this.#running = this.#running.filter((x) => x !== r);
+  }
+
+  /** Each start and stop of a stream is a new turn: a start overtaken by a stop gives up. */
+  #bump(index: number): number {
+    const turn = (this.#turns.get(index) ?? 0) + 1;
+    this.#turns.set(index, turn);
+    return turn;
+  }
+
+  async #dedupFor(stream: StreamConfig, label: string): Promise<NonNullable<PipelineOptions['dedup']>> {
+    const d = this.#config.dedup;
+    const window = { windowSize: d.window.events, ttlHours: d.window.hours };
+    if (d.store === 'postgres' && d.url !== undefined) {
+      const key = leaseKeyOf(stream);
+      const url = await postgresUrl(d.url, this.#deps.resolveSecret);
+      return {
+        path: d.path,
+        ...window,
+        postgres: { url, schema: d.schema, scope: `${key.org}/${key.stream}` },
+      };
     }
-    await Promise.all(this.#running.map((r) => r.pipeline.start()));
+    return { path: dedupPathFor(this.#config, label), ...window };
   }
 
   #routesFor(stream: StreamConfig, groups: ReadonlyMap<string, string>): Route[] {
@@ -197,6 +259,10 @@ export class Daemon {
 
   #onPipelineDone(r: Running, outcome: Awaited<Pipeline['done']>): void {
     if (outcome.kind !== 'fatal') return;
+    if (r.stopping || outcome.error.code === 'LEASE_LOST') {
+      this.#log.warn({ stream: r.stream.label, code: outcome.error.code }, 'pipeline stopped: lease lost');
+      return;
+    }
     const error = explainFatal(outcome.error, r.stream, r.connectedOnce);
     this.#log.error({ stream: r.stream.label, code: error.code, err: error.message }, 'pipeline stopped');
     this.#fatal ??= { kind: 'fatal', error, stream: r.stream.label };
@@ -206,6 +272,7 @@ export class Daemon {
   /** Graceful stop: every pipeline drains (acks what was written, requeues the rest), then the sinks close. */
   drain(): Promise<void> {
     this.#stopping ??= (async () => {
+      await this.#leases?.stop();
       this.#closed = true;
       await Promise.allSettled(this.#running.map((r) => r.pipeline.drain()));
       await this.#closeSinks();
@@ -217,6 +284,7 @@ export class Daemon {
   /** Immediate stop: close everything now; the broker redelivers anything unacked. */
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#leases?.close();
     await Promise.allSettled(this.#running.map((r) => r.pipeline.close()));
     await this.#closeSinks();
     this.#resolveDone(this.#fatal ?? { kind: 'drained' });
@@ -228,14 +296,24 @@ export class Daemon {
       if (r.status === 'rejected') this.#log.warn({ err: toAmpError(r.reason).message }, 'sink close failed');
   }
 
+  /** Replicas: this replica's name and the streams whose lease it holds; undefined without replicas. */
+  leases(): { readonly replica: string; readonly held: readonly string[] } | undefined {
+    const k = this.#leases;
+    if (k === undefined) return undefined;
+    return { replica: k.replica, held: k.held().map((h) => `${h.key.org}/${h.key.stream}`) };
+  }
+
   stats(): { readonly stream: string; readonly stats: PipelineStats }[] {
     return this.#running.map((r) => ({ stream: r.stream.label, stats: r.pipeline.stats() }));
   }
 
   health(): HealthReport {
-    return evaluateHealth(this.stats(), {
+    const report = evaluateHealth(this.stats(), {
       maxSinkRetryMs: this.#config.health.maxSinkRetrySeconds * 1000,
+      standbyOk: this.#leases !== undefined,
       now: (this.#deps.now ?? Date.now)(),
     });
+    const l = this.leases();
+    return l === undefined ? report : { ...report, replica: { id: l.replica, leases: l.held } };
   }
 }

@@ -38,6 +38,8 @@ export interface HealthReport {
   /** one sentence per problem; empty when ok */
   readonly reasons: readonly string[];
   readonly streams: readonly StreamHealth[];
+  /** replicas (docs/leases.md): this replica's name and the streams (org/id) whose lease it holds */
+  readonly replica?: { readonly id: string; readonly leases: readonly string[] };
 }
 
 export interface HealthOptions {
@@ -45,6 +47,8 @@ export interface HealthOptions {
   readonly maxSinkRetryMs: number;
   /** (default=Date.now) */
   readonly now?: number;
+  /** (default=false) a replica holding no lease (a standby) is healthy: no pipeline is fine */
+  readonly standbyOk?: boolean;
 }
 
 export function evaluateHealth(inputs: readonly HealthInput[], options: HealthOptions): HealthReport {
@@ -86,6 +90,6 @@ export function evaluateHealth(inputs: readonly HealthInput[], options: HealthOp
       sinks,
     };
   });
-  if (inputs.length === 0) reasons.push('no pipeline is running');
+  if (inputs.length === 0 && options.standbyOk !== true) reasons.push('no pipeline is running');
   return { status: reasons.length === 0 ? 'ok' : 'unhealthy', reasons, streams };
 }

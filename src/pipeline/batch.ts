@@ -7,7 +7,7 @@ import type { Delivery } from '../source/types.js';
 import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
 import type { DeadLetter, DeadLetterFile } from './dead-letter.js';
 import { checkBody, LazyDecodedEvent } from './decode.js';
-import type { DedupStore } from './dedup.js';
+import type { DedupStore } from './dedup-store.js';
 import type { PipelineMetrics } from './metrics.js';
 import type { DeadLetterBreaker } from './breaker.js';
 import { StopPipeline, type RejectedRecord, type RouteWriter, type StopSignals } from './route-writer.js';
@@ -82,7 +82,7 @@ export class BatchWriter {
     this.#d.metrics.received(n, redelivered);
 
     this.#d.breaker.begin(n);
-    const fresh = this.#d.dedup() === undefined ? events : this.#dropDuplicates(events);
+    const fresh = this.#d.dedup() === undefined ? events : await this.#dropDuplicates(events);
     if (poison.length > 0) {
       await this.#admit(poison.length, 'not events');
       await this.#deadLetter(poison, poisonReasons(poison));
@@ -115,15 +115,22 @@ export class BatchWriter {
     };
     if (this.#d.routes.length === 1) await route(this.#d.routes[0] as RouteWriter);
     else await Promise.all(this.#d.routes.map(route));
-    if (this.#d.dedup() !== undefined) this.#remember(fresh);
+    if (this.#d.dedup() !== undefined) await this.#remember(fresh);
     this.#d.breaker.commit();
     this.#d.metrics.batch(n, newest > 0 ? this.#d.now() / 1000 - newest : undefined);
   }
 
-  #dropDuplicates(events: DecodedEvent[]): DecodedEvent[] {
+  async #dropDuplicates(events: DecodedEvent[]): Promise<DecodedEvent[]> {
     const dedup = this.#d.dedup() as DedupStore;
     const ids = events.map(eventKey);
-    const known = dedup.seen(ids);
+    let known: Set<string>;
+    try {
+      known = await dedup.seen(ids);
+    } catch (e) {
+      // Dedup is best effort: a store that cannot answer costs possible duplicates, never a loss.
+      this.#d.logger.warn({ err: (e as Error).message }, 'dedup store read failed: writing the batch as new');
+      known = new Set();
+    }
     const inBatch = new Set<string>();
     const fresh: DecodedEvent[] = [];
     for (let i = 0; i < events.length; i++) {
@@ -140,9 +147,9 @@ export class BatchWriter {
     return fresh;
   }
 
-  #remember(events: readonly DecodedEvent[]): void {
+  async #remember(events: readonly DecodedEvent[]): Promise<void> {
     try {
-      (this.#d.dedup() as DedupStore).remember(events.map(eventKey));
+      await (this.#d.dedup() as DedupStore).remember(events.map(eventKey));
     } catch (e) {
       // Dedup is best effort: a failed remember costs a possible duplicate later, never a loss.
       this.#d.logger.warn({ err: (e as Error).message }, 'dedup store write failed');

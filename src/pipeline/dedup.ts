@@ -3,13 +3,14 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { LRUCache } from 'lru-cache';
 import { AmpError } from '../errors.js';
+import type { DedupStore } from './dedup-store.js';
 
 /** (default=50_000) ids kept in memory in front of SQLite, by count. */
 const LRU_MAX_IDS = 50_000;
 /** SQLite binds at most 32766 parameters per statement (SQLITE_MAX_VARIABLE_NUMBER). */
 const MAX_IN_PARAMS = 500;
 
-export interface DedupStoreOptions {
+export interface SqliteDedupStoreOptions {
   readonly path: string;
   /** ids kept, by count */
   readonly windowSize: number;
@@ -20,7 +21,7 @@ export interface DedupStoreOptions {
 }
 
 /**
- * Persistent set of recently delivered event ids (docs/architecture.md, Duplicates and dedup): better-sqlite3
+ * The local dedup store (`dedup.store: sqlite`, the default), synchronous: better-sqlite3
  * in WAL mode (one table, `id TEXT PRIMARY KEY, at INTEGER`), an LRU in front for the
  * redeliveries that follow a reconnect. Bounded by count and by age (`prune()`, run on a
  * timer by the pipeline).
@@ -28,16 +29,16 @@ export interface DedupStoreOptions {
  * Ids are remembered only after every route has written the event: a crash between write
  * and remember gives a duplicate (at least once), never a loss.
  */
-export class DedupStore {
+export class SqliteDedupStore implements DedupStore {
   readonly #db: Database.Database;
   readonly #lru: LRUCache<string, true>;
-  readonly #o: DedupStoreOptions;
+  readonly #o: SqliteDedupStoreOptions;
   readonly #now: () => number;
   readonly #insert: Database.Statement<[string, number]>;
   readonly #insertMany: (ids: readonly string[], at: number) => void;
   readonly #selectCache = new Map<number, Database.Statement<string[], { id: string }>>();
 
-  constructor(options: DedupStoreOptions) {
+  constructor(options: SqliteDedupStoreOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
     try {

@@ -8,7 +8,9 @@ import type { BackoffOptions } from '../util/backoff.js';
 import { BatchWriter } from './batch.js';
 import { DeadLetterBreaker } from './breaker.js';
 import { DeadLetterFile } from './dead-letter.js';
-import { DedupStore } from './dedup.js';
+import { SqliteDedupStore } from './dedup.js';
+import { PostgresDedupStore } from './dedup-postgres.js';
+import type { DedupStore } from './dedup-store.js';
 import { PipelineMetrics } from './metrics.js';
 import { RouteWriter, StopPipeline } from './route-writer.js';
 import {
@@ -130,14 +132,17 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
       if (this.#o.ownsSinks !== false) for (const sink of this.#sinks()) await sink.start();
       const d = this.#o.dedup;
       if (d !== undefined) {
-        this.#dedup = new DedupStore({
-          path: d.path,
+        const window = {
           windowSize: d.windowSize ?? DEFAULT_DEDUP_WINDOW_SIZE,
           ttlHours: d.ttlHours ?? DEFAULT_DEDUP_TTL_HOURS,
           now: this.#now,
-        });
-        this.#dedup.prune();
-        this.#pruneTimer = setInterval(() => this.#pruneDedup(), DEDUP_PRUNE_INTERVAL_MS).unref();
+        };
+        this.#dedup =
+          d.postgres === undefined
+            ? new SqliteDedupStore({ path: d.path, ...window })
+            : await PostgresDedupStore.open({ ...d.postgres, ...window });
+        await this.#dedup.prune();
+        this.#pruneTimer = setInterval(() => void this.#pruneDedup(), DEDUP_PRUNE_INTERVAL_MS).unref();
       }
       void this.#source.done.then((o) => (o.kind === 'fatal' ? this.#stop(o.error) : undefined));
       await this.#source.start(this);
@@ -255,6 +260,8 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
       while (this.#ready.length > 0 && !this.#abort.signal.aborted) {
         const batch = this.#ready.shift() as Delivery[];
         if (batch.length === 0) continue;
+        const fenced = this.#o.fence?.();
+        if (fenced !== undefined) throw new StopPipeline(fenced);
         await this.#batches.process(batch);
         this.#settle(batch[batch.length - 1] as Delivery, batch.length);
       }
@@ -285,9 +292,9 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
     this.#m.inFlight(this.#inFlight);
   }
 
-  #pruneDedup(): void {
+  async #pruneDedup(): Promise<void> {
     try {
-      const removed = this.#dedup?.prune() ?? 0;
+      const removed = (await this.#dedup?.prune()) ?? 0;
       if (removed > 0) this.#log.debug({ removed }, 'dedup window pruned');
     } catch (e) {
       this.#log.warn({ err: (e as Error).message }, 'dedup prune failed');
@@ -344,7 +351,7 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
       }
     }
     await this.#dl.close().catch(() => undefined);
-    this.#dedup?.close();
+    await this.#dedup?.close();
   }
 
   #whenIdle(timeoutMs: number): Promise<boolean> {

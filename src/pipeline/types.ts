@@ -53,6 +53,14 @@ export interface DedupOptions {
   readonly windowSize?: number;
   /** (default=DEFAULT_DEDUP_TTL_HOURS=240) ids kept, by age, in hours. */
   readonly ttlHours?: number;
+  /** Set: the shared PostgreSQL store instead of the SQLite file at `path`. */
+  readonly postgres?: {
+    /** postgres://user:password@host/db (secret) */
+    readonly url: string;
+    readonly schema: string;
+    /** whose ids: one stream (`org/stream id`) */
+    readonly scope: string;
+  };
 }
 
 export interface PipelineOptions {
@@ -85,6 +93,11 @@ export interface PipelineOptions {
   readonly metrics?: Metrics;
   /** (default=source.queue) the `stream` label on metrics. */
   readonly metricsLabel?: string;
+  /**
+   * Asked before each batch is written: an error stops the pipeline with it, writing and acking
+   * nothing more (the broker requeues the rest). Replicas: the lease of the stream (docs/leases.md).
+   */
+  readonly fence?: () => AmpError | undefined;
   /** Injected for tests: builds the source (default: the AMQP source). */
   readonly createSource?: (options: SourceOptions) => Source;
   /** (default=Date.now) wall clock in ms, for lag and dead-letter timestamps. */

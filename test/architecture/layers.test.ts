@@ -15,7 +15,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['sinks'],
   ['config'],
   ['api', 'source'],
-  ['streams', 'pipeline'],
+  ['streams', 'pipeline', 'fleet'],
   ['daemon', 'emulator'],
   ['dashboard', 'doctor'],
   ['cli', 'index'],

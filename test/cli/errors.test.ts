@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { reportError } from '../../src/cli/output.js';
 import { AmpError } from '../../src/errors.js';
-import { DedupStore } from '../../src/pipeline/dedup.js';
+import { SqliteDedupStore as DedupStore } from '../../src/pipeline/dedup.js';
 
 /**
  * Every failure a clear, documented exit: typed errors with the documented exit codes, and no

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DedupStore } from '../../src/pipeline/dedup.js';
+import { SqliteDedupStore as DedupStore } from '../../src/pipeline/dedup.js';
 import { tempDir } from './broker.js';
 
 const dirs: (() => void)[] = [];
