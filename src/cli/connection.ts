@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command, OptionValues } from '@commander-js/extra-typings';
-import { SecureEndpointClient } from '../api/client.js';
+import type { SecureEndpointClient } from '../api/client.js';
 import { normaliseBaseUrl, parseRegion, type Region } from '../api/regions.js';
 import { AmpError } from '../errors.js';
 import { parseProxyUrl } from '../proxy/settings.js';
@@ -225,7 +225,13 @@ export function cliLogger(): Logger {
   return createLogger({ defaultLevel: 'warn' });
 }
 
-export function clientFor(conn: ResolvedConnection, logger: Logger = cliLogger()): SecureEndpointClient {
+export async function clientFor(
+  conn: ResolvedConnection,
+  logger: Logger = cliLogger(),
+): Promise<SecureEndpointClient> {
+  // imported here, not at the top: every `ampstream` process (the daemon too) loads this file,
+  // only the API commands need the client and undici behind it
+  const { SecureEndpointClient } = await import('../api/client.js');
   if (conn.insecure)
     warn('TLS certificate verification is DISABLED (--insecure): the API key can be intercepted');
   return new SecureEndpointClient({
