@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command, OptionValues } from '@commander-js/extra-typings';
-import { SecureEndpointClient, type SecureEndpointClientOptions } from '../api/client.js';
+import type { SecureEndpointClient, SecureEndpointClientOptions } from '../api/client.js';
 import { normaliseBaseUrl, parseRegion, type Region } from '../api/regions.js';
 import { AmpError } from '../errors.js';
 import { parseProxyUrl } from '../proxy/settings.js';
@@ -228,11 +228,14 @@ export function cliLogger(): Logger {
 }
 
 /** `retry`: e.g. a backfill waits out every 429 itself (`maxRateLimitRetries: 0`). */
-export function clientFor(
+export async function clientFor(
   conn: ResolvedConnection,
   logger: Logger = cliLogger(),
   retry?: SecureEndpointClientOptions['retry'],
-): SecureEndpointClient {
+): Promise<SecureEndpointClient> {
+  // imported here, not at the top: every `ampstream` process (the daemon too) loads this file,
+  // only the API commands need the client and undici behind it
+  const { SecureEndpointClient } = await import('../api/client.js');
   if (conn.insecure)
     warn('TLS certificate verification is DISABLED (--insecure): the API key can be intercepted');
   return new SecureEndpointClient({

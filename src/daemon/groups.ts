@@ -1,4 +1,3 @@
-import { SecureEndpointClient } from '../api/client.js';
 import { AmpError } from '../errors.js';
 import { loadApiCredentials, type CredentialVaultReader } from '../secrets/credentials.js';
 
@@ -22,6 +21,8 @@ export async function resolveGroupsViaApi(
       },
     );
   }
+  // the API client (and undici) load only for a config that names groups
+  const { SecureEndpointClient } = await import('../api/client.js');
   const client = new SecureEndpointClient({
     clientId: login.clientId,
     apiKey: login.apiKey,

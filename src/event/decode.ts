@@ -46,23 +46,10 @@ export const MAX_TIMESTAMP_SECONDS = 8.64e12;
 
 /**
  * The body's nesting of `{` and `[` outside strings goes beyond `limit`: one pass over the
- * bytes, stopping as soon as the limit is passed.
+ * bytes outside strings (strings are skipped with the native search, as in `findLongIntegers`).
  */
 export function nestedBeyond(buf: Uint8Array, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  const n = buf.length;
-  for (let i = 0; i < n; i++) {
-    const c = buf[i] as number;
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > limit) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return false;
+  return scanBody(buf, limit) === undefined;
 }
 
 /** The size and depth limits, checked before parsing: the poison reason, or undefined. */
@@ -81,8 +68,20 @@ export function isJsonWhitespace(c: number): boolean {
  * [s0, e0, s1, e1, …]; empty when there are none (the common case costs one pass).
  */
 export function findLongIntegers(buf: Uint8Array): number[] {
+  return scanBody(buf, Infinity) ?? [];
+}
+
+/**
+ * The one pass over a body's bytes outside strings that both checks need: the ranges of long
+ * integer literals (as `findLongIntegers`), or undefined as soon as `{`/`[` nest beyond
+ * `depthLimit`. An unterminated string ends the scan (the parse then rejects the body).
+ * Decoding an event used to walk every byte once for the depth and again for the ranges
+ * (1.5 + 1.0 µs per fixture event); one scan that skips strings natively is ~1.0.
+ */
+function scanBody(buf: Uint8Array, depthLimit: number): number[] | undefined {
   const out: number[] = [];
   const n = buf.length;
+  let depth = 0;
   // The last non-whitespace byte outside strings, before the current position.
   let prev = 0;
   for (let i = 0; i < n; i++) {
@@ -111,6 +110,9 @@ export function findLongIntegers(buf: Uint8Array): number[] {
       i = j - 1;
       continue;
     }
+    if (c === 0x7b || c === 0x5b) {
+      if (++depth > depthLimit) return undefined;
+    } else if (c === 0x7d || c === 0x5d) depth--;
     if (!isJsonWhitespace(c)) prev = c;
   }
   return out;
@@ -172,11 +174,14 @@ export type DecodeResult =
 /** Decode one message body: the event (ids as decimal strings, raw bytes kept) or why it is poison. */
 export function decodeEvent(raw: Buffer): DecodeResult {
   if (!isUtf8(raw)) return { ok: false, reason: { kind: 'not-utf8' } };
-  const beyond = checkLimits(raw);
-  if (beyond !== undefined) return { ok: false, reason: beyond };
+  if (raw.length > MAX_EVENT_BYTES)
+    return { ok: false, reason: { kind: 'too-large', bytes: raw.length, limit: MAX_EVENT_BYTES } };
+  // checkLimits' depth check and parseLosslessBytes' search for long integers, in one scan
+  const ranges = scanBody(raw, MAX_EVENT_DEPTH);
+  if (ranges === undefined) return { ok: false, reason: { kind: 'too-deep', limit: MAX_EVENT_DEPTH } };
   let parsed: unknown;
   try {
-    parsed = parseLosslessBytes(raw);
+    parsed = JSON.parse(ranges.length === 0 ? raw.toString('utf8') : quotedText(raw, ranges));
   } catch (e) {
     return { ok: false, reason: { kind: 'not-json', message: (e as Error).message } };
   }

@@ -1,11 +1,11 @@
 import { AmpError } from '../errors.js';
 import { fileSinkFactory } from './file/index.js';
-import { httpSinkFactory } from './http/index.js';
-import { natsSinkFactory } from './nats/index.js';
-import { postgresSinkFactory } from './postgres/index.js';
-import { splunkHecSinkFactory } from './splunk-hec/index.js';
+import { httpSinkFactory } from './http/factory.js';
+import { natsSinkFactory } from './nats/factory.js';
+import { postgresSinkFactory } from './postgres/factory.js';
+import { splunkHecSinkFactory } from './splunk-hec/factory.js';
 import { stdoutSinkFactory } from './stdout/index.js';
-import { syslogSinkFactory } from './syslog/index.js';
+import { syslogSinkFactory } from './syslog/factory.js';
 import type { SinkFactory } from './types.js';
 
 /**

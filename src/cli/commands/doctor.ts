@@ -1,7 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import pc from 'picocolors';
 import { formatReport } from '../../doctor/report.js';
-import { runDoctor } from './doctor-run.js';
 import type { CheckStatus } from '../../doctor/types.js';
 import { addConnectionOptions } from '../connection.js';
 
@@ -33,6 +32,8 @@ export function registerDoctor(program: Command): void {
       .option('--timeout-ms <ms>', 'budget of each network step', '5000')
       .option('--json', 'print the checks as JSON'),
   ).action(async (opts) => {
+    // the checks (and the sink clients they probe with: pg, nats, undici) load when doctor runs
+    const { runDoctor } = await import('./doctor-run.js');
     const report = await runDoctor({
       ...(opts.config === undefined ? {} : { configPath: opts.config }),
       connection: opts,

@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from '@commander-js/extra-typings';
-import { SecureEndpointClient } from '../../api/client.js';
-import { detectRegion } from '../../api/detect-region.js';
 import { REGION_API_URLS, normaliseBaseUrl, parseRegion, regionOfUrl } from '../../api/regions.js';
 import { AmpError } from '../../errors.js';
 import { API_CREDENTIALS_ENTRY, saveApiCredentials } from '../../secrets/credentials.js';
@@ -60,6 +58,11 @@ export function registerLogin(program: Command): void {
     .option('--proxy <url>', `${PROXY_FLAG_HELP}; stored with the login`)
     .option('--json', 'print JSON')
     .action(async (opts) => {
+      // the API client (and undici) load when login runs, not in every ampstream process
+      const [{ SecureEndpointClient }, { detectRegion }] = await Promise.all([
+        import('../../api/client.js'),
+        import('../../api/detect-region.js'),
+      ]);
       const env = process.env;
       if (opts.region !== undefined && opts.apiUrl !== undefined)
         throw new AmpError('USAGE', 'give --region or --api-url, not both');

@@ -5,8 +5,7 @@ import { createSecretResolver, openVaultReader } from '../../secrets/refs.js';
 import type { CredentialVaultReader } from '../../secrets/credentials.js';
 import { createLogger, type Logger } from '../../telemetry/logger.js';
 import { createMetrics } from '../../telemetry/metrics.js';
-import { startTelemetryServer, type TelemetryServer } from '../../telemetry/server.js';
-import { dashboardFor } from '../../dashboard/index.js';
+import type { TelemetryServer } from '../../telemetry/server.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { resolveGroupsViaApi } from '../../daemon/groups.js';
 import { createPipeline } from '../../pipeline/index.js';
@@ -53,7 +52,11 @@ export async function runCommand(options: RunOptions): Promise<number> {
     const metrics = createMetrics({ defaultMetrics: true });
     const vault = lazyVault();
     const resolveSecret = createSecretResolver({ vault: openVaultReader() });
-    const dashboard = await dashboardFor(config, { metrics, resolveSecret });
+    // the HTTP listener, the dashboard and their libraries load only when metrics listen
+    const dashboard =
+      config.metrics.listen === false
+        ? undefined
+        : await (await import('../../dashboard/index.js')).dashboardFor(config, { metrics, resolveSecret });
     const resolveGroups = (names: readonly string[]): Promise<ReadonlyMap<string, string>> =>
       resolveGroupsViaApi(names, vault);
     runState = config.backfill.onStart
@@ -83,6 +86,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     });
     daemon = d;
     if (config.metrics.listen !== false) {
+      const { startTelemetryServer } = await import('../../telemetry/server.js');
       server = await startTelemetryServer({
         ...config.metrics.listen,
         metrics,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/http/client.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/http/defaults.js';
 import { secretRefSchema } from '../shared/secret.js';
 import { cleartextCredentialProblem } from '../shared/cleartext.js';
 import { tlsSchema } from '../shared/tls.js';

@@ -1,6 +1,6 @@
 import { cleartextCredentialProblem } from '../shared/cleartext.js';
 import { z } from 'zod';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/http/client.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/http/defaults.js';
 import { secretRefSchema } from '../shared/secret.js';
 import { tlsSchema } from '../shared/tls.js';
 

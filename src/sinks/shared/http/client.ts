@@ -9,10 +9,7 @@ import { errorCode, isTlsCertificateError, TLS_CERT_HINT, type LoadedTls } from 
  * returned as they are: what a status means is the caller's protocol knowledge.
  */
 
-/** (default=10_000) TCP + TLS connect timeout, in ms */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-/** (default=30_000) whole-request deadline (send, headers, body), in ms */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './defaults.js';
 /** (default=4_000) idle keep-alive sockets are closed after this, in ms */
 const KEEP_ALIVE_TIMEOUT_MS = 4_000;
 /** (default=65_536) most bytes of a response body kept (for error details), in bytes */

@@ -1,0 +1,117 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { isAmpError } from '../../../src/errors.js';
+import { getFormat } from '../../../src/formats/index.js';
+import { DeferredSink } from '../../../src/sinks/shared/deferred.js';
+import { registeredSinks } from '../../../src/sinks/registry.js';
+import type { Sink, SinkRecord } from '../../../src/sinks/types.js';
+import { silentLogger } from '../../../src/telemetry/logger.js';
+
+const run = promisify(execFile);
+const repo = resolve(import.meta.dirname, '../../..');
+
+/** A sink that records what was called on it. */
+function recordingSink(calls: string[]): Sink {
+  return {
+    name: 's',
+    start: async () => void calls.push('start'),
+    write: async (batch: readonly SinkRecord[]) => void calls.push(`write ${batch.length}`),
+    close: async () => void calls.push('close'),
+  };
+}
+
+describe('a sink loaded on start', () => {
+  it('imports its implementation only when started, then passes every call through', async () => {
+    const calls: string[] = [];
+    let loads = 0;
+    const s = new DeferredSink('s', async () => {
+      loads++;
+      return recordingSink(calls);
+    });
+    expect(loads).toBe(0);
+    await s.start();
+    await s.write([]);
+    await s.close();
+    await s.close();
+    expect(loads).toBe(1);
+    expect(calls).toEqual(['start', 'write 0', 'close', 'close']);
+  });
+
+  it('refuses a write before start and after close, and is never loaded when closed first', async () => {
+    let loads = 0;
+    const s = new DeferredSink('s', async () => {
+      loads++;
+      return recordingSink([]);
+    });
+    const early = await s.write([]).catch((e: unknown) => e);
+    expect(isAmpError(early) && early.code).toBe('INTERNAL');
+    await s.close();
+    const late = await s.start().catch((e: unknown) => e);
+    expect(isAmpError(late) && late.message).toMatch(/closed/);
+    expect(loads).toBe(0);
+  });
+
+  it('closes what it loaded when close() comes while the load is in flight', async () => {
+    const calls: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const s = new DeferredSink('s', async () => {
+      await gate;
+      return recordingSink(calls);
+    });
+    const starting = s.start().catch((e: unknown) => e);
+    const closing = s.close();
+    release();
+    await closing;
+    expect(isAmpError(await starting)).toBe(true);
+    expect(calls).toEqual(['close']);
+  });
+
+  it('every registered sink type is created without loading its implementation', () => {
+    for (const f of registeredSinks) {
+      const options = f.options.parse(minimalOptions(f.type));
+      const sink = f.create(options, {
+        name: f.type,
+        format: getFormat('raw'),
+        logger: silentLogger,
+        resolveSecret: async () => '',
+      });
+      expect(sink.name).toBe(f.type);
+    }
+  });
+
+  it('`ampstream run` loads no sink client library (undici, pg, nats) before a sink of that type starts', async () => {
+    const probe = `
+      import { createRequire } from 'node:module';
+      await import('./src/cli/main.ts');
+      await import('./src/cli/commands/run-command.ts');
+      const loaded = Object.keys(createRequire(import.meta.url).cache);
+      console.log(JSON.stringify(loaded.filter((f) => /node_modules\\/(undici|pg|@nats-io)\\//.test(f))));
+    `;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], {
+      cwd: repo,
+    });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null')).toEqual([]);
+  });
+});
+
+function minimalOptions(type: string): Record<string, unknown> {
+  switch (type) {
+    case 'file':
+      return { type, path: '/tmp/x.jsonl' };
+    case 'http':
+      return { type, url: 'https://example.com/in' };
+    case 'splunk-hec':
+      return { type, url: 'https://example.com:8088', token: 'env:T' };
+    case 'syslog':
+      return { type, host: 'logs.example.com' };
+    case 'postgres':
+      return { type };
+    case 'nats':
+      return { type, servers: ['nats://127.0.0.1:4222'], subject: 'x' };
+    default:
+      return { type };
+  }
+}
