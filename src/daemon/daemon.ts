@@ -9,7 +9,7 @@ import { evaluateHealth, type HealthReport } from './health.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import { SerialSink } from './shared-sink.js';
-import type { LeaseKeeper } from '../fleet/index.js';
+import type { LeaseKeeper } from '../fleet/keeper.js';
 import { leaseKeyOf, postgresUrl, startReplicas } from './replicas.js';
 import { resolveStreamTarget, type StreamTarget, type StreamTargetDeps } from './stream-target.js';
 import {

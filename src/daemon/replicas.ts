@@ -2,15 +2,11 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { AmpstreamConfig, ReplicasConfig, StreamConfig } from '../config/index.js';
 import type { AmpError } from '../errors.js';
-import {
-  DEFAULT_ORG,
-  keyString,
-  LeaseGauge,
-  LeaseKeeper,
-  LeaseStore,
-  type LeaseKey,
-  type LossReason,
-} from '../fleet/index.js';
+// the fleet's parts one by one, not its index: the lease store (and pg behind it) loads only
+// when `replicas:` is configured
+import { LeaseKeeper } from '../fleet/keeper.js';
+import { LeaseGauge } from '../fleet/metrics.js';
+import { DEFAULT_ORG, keyString, type LeaseKey, type LossReason } from '../fleet/types.js';
 import { isSecretRef, type SecretResolver } from '../secrets/refs.js';
 import type { Metrics } from '../telemetry/metrics.js';
 
@@ -54,6 +50,7 @@ export async function startReplicas(
   const at = (key: LeaseKey): number => index.get(keyString(key)) ?? -1;
   const label = (key: LeaseKey): string => config.streams[at(key)]?.label ?? key.stream;
   const gauge = new LeaseGauge(deps.metrics.registry, replica, label);
+  const { LeaseStore } = await import('../fleet/store.js');
   const store = new LeaseStore({
     url: await postgresUrl(r.url, deps.resolveSecret),
     schema: r.schema,

@@ -9,7 +9,6 @@ import { BatchWriter } from './batch.js';
 import { DeadLetterBreaker } from './breaker.js';
 import { DeadLetterFile } from './dead-letter.js';
 import { SqliteDedupStore } from './dedup.js';
-import { PostgresDedupStore } from './dedup-postgres.js';
 import type { DedupStore } from './dedup-store.js';
 import { PipelineMetrics } from './metrics.js';
 import { RouteWriter, StopPipeline } from './route-writer.js';
@@ -140,7 +139,9 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
         this.#dedup =
           d.postgres === undefined
             ? new SqliteDedupStore({ path: d.path, ...window })
-            : await PostgresDedupStore.open({ ...d.postgres, ...window });
+            : await (
+                await import('./dedup-postgres.js')
+              ).PostgresDedupStore.open({ ...d.postgres, ...window });
         await this.#dedup.prune();
         this.#pruneTimer = setInterval(() => void this.#pruneDedup(), DEDUP_PRUNE_INTERVAL_MS).unref();
       }
