@@ -66,10 +66,80 @@ const amqpSchema = z
     }
   });
 
+/** An organisation's name: a label in logs, metrics, records and the vault entry `api/<name>`. */
+export const orgName = z
+  .string()
+  .regex(/^[a-z0-9_-]+$/, 'an organisation name is a label: lower-case letters, digits, "_" and "-"');
+
+/** The organisation every stream and API command uses unless told otherwise. */
+export const DEFAULT_ORG = 'default';
+
+/**
+ * One Secure Endpoint organisation (docs/fleet.md). Its API login: `clientId` + `apiKey` (a
+ * secret reference) + `region` or `apiUrl`; or, all three omitted, the vault entry
+ * `api/<name>` written by `ampstream login --org <name>`.
+ */
+const organisationSchema = z
+  .strictObject({
+    name: orgName.meta({ description: 'label of the organisation (logs, metrics, records, `--org`)' }),
+    region: z
+      .enum(['nam', 'eu', 'apjc'])
+      .optional()
+      .meta({ description: 'Cisco cloud of the organisation; exclusive with apiUrl' }),
+    apiUrl: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'an https:// URL')
+      .optional()
+      .meta({ description: 'API base URL (private cloud, emulator); exclusive with region' }),
+    clientId: z.string().min(1).optional().meta({ description: '(default=from the vault entry api/<name>)' }),
+    apiKey: secretRef()
+      .optional()
+      .meta({ description: 'env:NAME, file:PATH or vault:NAME holding the API key (with clientId)' }),
+    proxy: proxySetting.optional(),
+    ca: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description: 'PEM file of an extra CA for its API and (unless a stream sets one) its streams',
+      }),
+  })
+  .superRefine((o, ctx) => {
+    if (o.region !== undefined && o.apiUrl !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiUrl'],
+        message: '`region` and `apiUrl` are mutually exclusive',
+      });
+    if ((o.clientId === undefined) !== (o.apiKey === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [o.clientId === undefined ? 'clientId' : 'apiKey'],
+        message:
+          'give `clientId` and `apiKey` together (or neither: the login `ampstream login --org NAME` stored in the vault)',
+      });
+    if (o.clientId !== undefined && o.region === undefined && o.apiUrl === undefined)
+      ctx.addIssue({ code: 'custom', message: 'with `clientId`, set `region` or `apiUrl`' });
+  });
+
 const streamSchema = z
   .strictObject({
     id: streamId.optional(),
-    name: z.string().min(1).optional().meta({ description: 'a label for logs and metrics' }),
+    name: z.string().min(1).optional().meta({
+      description:
+        'a label for logs and metrics; without `id` and `amqp`, the name of a declared stream (`ampstream apply` creates it)',
+    }),
+    org: orgName
+      .default(DEFAULT_ORG)
+      .meta({ description: '(default=default) the organisation the stream belongs to' }),
+    eventTypes: z
+      .array(z.union([z.number().int().positive(), z.string().min(1)]).transform(String))
+      .optional()
+      .meta({ description: 'declared stream: event type ids or names (default=all)' }),
+    groups: z
+      .array(z.string().min(1))
+      .optional()
+      .meta({ description: 'declared stream: group names or GUIDs (default=all)' }),
     amqp: amqpSchema.optional(),
     ca: z
       .string()
@@ -85,12 +155,20 @@ const streamSchema = z
     heartbeatSeconds: z.number().int().min(0).max(3600).default(d.DEFAULT_HEARTBEAT_SECONDS),
   })
   .superRefine((s, ctx) => {
-    if (s.id === undefined && s.amqp === undefined) {
+    if (s.id === undefined && s.amqp === undefined && s.name === undefined) {
       ctx.addIssue({
         code: 'custom',
         message:
-          'a stream needs `id` (credentials from the vault entry stream/<id>) or explicit `amqp` settings',
+          'a stream needs `id` (credentials from the vault entry stream/<id>), explicit `amqp` settings, or a `name` (a declared stream that `ampstream apply` creates)',
       });
+    }
+    for (const key of ['eventTypes', 'groups'] as const) {
+      if (s[key] !== undefined && (s.id !== undefined || s.amqp !== undefined))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `\`${key}\` belongs to a declared stream (a \`name\`, no \`id\` or \`amqp\`): \`ampstream apply\` keeps it so`,
+        });
     }
     if (s.id === undefined && s.amqp !== undefined && s.amqp.queue === undefined) {
       ctx.addIssue({
@@ -163,6 +241,10 @@ const listen = z.union(
 export function buildConfigSchema(factories: readonly SinkFactory[]) {
   return z
     .strictObject({
+      organisations: z
+        .array(organisationSchema)
+        .optional()
+        .meta({ description: 'the Secure Endpoint organisations streams belong to (docs/fleet.md)' }),
       streams: z.array(streamSchema).min(1, 'at least one stream is needed'),
       sinks: z.array(sinkSchema(factories)).min(1, 'at least one sink is needed'),
       batch: z
@@ -262,13 +344,33 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
         }
         names.set(s.name, i);
       });
+      const orgs = new Map<string, number>();
+      (c.organisations ?? []).forEach((o, i) => {
+        const prev = orgs.get(o.name);
+        if (prev !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['organisations', i, 'name'],
+            message: `duplicate organisation name (also organisations[${prev}])`,
+          });
+        orgs.set(o.name, i);
+      });
       const keys = new Set<string>();
       c.streams.forEach((s, i) => {
-        const key = s.id ?? `${s.amqp?.url ?? s.amqp?.host ?? ''}/${s.amqp?.queue ?? ''}`;
+        const key =
+          s.id ??
+          (s.amqp === undefined
+            ? `${s.org}/name:${s.name ?? ''}`
+            : `${s.amqp.url ?? s.amqp.host ?? ''}/${s.amqp.queue ?? ''}`);
         if (keys.has(key))
           ctx.addIssue({ code: 'custom', path: ['streams', i], message: 'this stream is listed twice' });
         keys.add(key);
-        if (s.name !== undefined) keys.add(`name:${s.name}`);
+        if (s.org !== DEFAULT_ORG && !orgs.has(s.org))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['streams', i, 'org'],
+            message: `unknown organisation "${s.org}": ${orgs.size === 0 ? 'there is no `organisations:` list' : `declared are ${[...orgs.keys()].join(', ')}`} (or \`${DEFAULT_ORG}\`)`,
+          });
       });
       (c.sinks as { format?: string }[]).forEach((s, i) => {
         if (s.format === undefined) return;

@@ -118,7 +118,7 @@ function registerCreate(streams: Command): void {
       const outcome = await createStream(
         client,
         { name: opts.name, eventTypes: opts.eventType, groups: opts.group },
-        { vault: await vault.statusForWrite(), allowWithoutVault: showPassword },
+        { vault: await vault.statusForWrite(), allowWithoutVault: showPassword, org: opts.org },
       );
       if (outcome.status === 'recovered') throw recoveredError(outcome.stream);
       const { stream, stored } = outcome;
