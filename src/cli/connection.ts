@@ -204,9 +204,10 @@ export async function resolveConnection(
 
   let stored: StoredApiCredentials | undefined = fromConfig;
   const needVault =
-    (fromConfig === undefined && (flagId ?? envId) === undefined) ||
-    (flagKey ?? envKey) === undefined ||
-    (flagEndpoint ?? envEndpoint) === undefined;
+    fromConfig === undefined &&
+    ((flagId ?? envId) === undefined ||
+      (flagKey ?? envKey) === undefined ||
+      (flagEndpoint ?? envEndpoint) === undefined);
   let vaultProblem: AmpError | undefined;
   if (needVault) {
     const status = await deps.vault.status();

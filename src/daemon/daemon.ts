@@ -1,6 +1,7 @@
 import { filePathProblem } from '../sinks/file/path-check.js';
 import type { Logger } from 'pino';
 import {
+  DEFAULT_ORG,
   compileFilter,
   groupNamesIn,
   type AmpstreamConfig,
@@ -9,6 +10,7 @@ import {
 } from '../config/index.js';
 import { AmpError, toAmpError } from '../errors.js';
 import { getFormat } from '../formats/index.js';
+import { withOrganisation } from '../pipeline/org-label.js';
 import type { Pipeline, PipelineOptions, PipelineStats, Route } from '../pipeline/types.js';
 import type { SecretResolver } from '../secrets/refs.js';
 import { getSinkFactory } from '../sinks/registry.js';
@@ -115,6 +117,11 @@ export class Daemon {
           { stream: t.label },
           'TLS certificate verification is OFF for this stream (insecure: true)',
         );
+      // with organisations: the org on every log line of the stream, on its records, in /metrics
+      const org = stream.org ?? DEFAULT_ORG;
+      const logger = stream.orgLabelled === true ? this.#deps.logger.child({ org }) : this.#deps.logger;
+      if (stream.orgLabelled === true)
+        this.#deps.metrics?.streamOrganisation.set({ stream: t.label, org }, 1);
       const pipeline = this.#deps.createPipeline({
         source: {
           url: t.url,
@@ -126,7 +133,7 @@ export class Daemon {
           heartbeatSeconds: t.heartbeatSeconds,
           reconnect: { baseMs: this.#config.reconnect.initialMs, maxMs: this.#config.reconnect.maxMs },
           connectionName: `ampstream run (${t.label})`,
-          logger: this.#deps.logger,
+          logger,
           metrics: this.#deps.metrics,
           metricsLabel: t.label,
         },
@@ -148,12 +155,20 @@ export class Daemon {
         breaker: this.#config.deadLetter.breaker,
         drainTimeoutMs: this.#config.shutdown.drainTimeoutSeconds * 1000,
         ownsSinks: false,
-        logger: this.#deps.logger,
+        logger,
         metrics: this.#deps.metrics,
         metricsLabel: t.label,
         ...(this.#deps.now === undefined ? {} : { now: this.#deps.now }),
       });
-      this.#log.info({ stream: t.label, url: t.redactedUrl, queue: t.queue }, 'starting pipeline');
+      this.#log.info(
+        {
+          stream: t.label,
+          ...(stream.orgLabelled === true ? { org } : {}),
+          url: t.redactedUrl,
+          queue: t.queue,
+        },
+        'starting pipeline',
+      );
       return { stream, pipeline, connectedOnce: false };
     });
     for (const r of this.#running) {
@@ -178,10 +193,11 @@ export class Daemon {
         if (sink === undefined) throw new AmpError('INTERNAL', `sink ${sc.name} missing`);
         const guids = sc.filter?.groups?.map((g) => groups.get(g) ?? g);
         const filter = compileFilter(sc.filter, guids);
+        const format = getFormat(sc.format);
         return {
           name: sc.name,
           sink,
-          format: getFormat(sc.format),
+          format: stream.orgLabelled === true ? withOrganisation(format, stream.org ?? DEFAULT_ORG) : format,
           ...(filter === undefined ? {} : { filter }),
         };
       });
