@@ -11,6 +11,9 @@ import type { Format } from '../formats/types.js';
  * - text (cef): the extension `cs6Label=organization cs6=<org>` appended (custom string 6 is
  *   used by no CEF mapping here). The label is `[a-z0-9_-]`, so it needs no CEF escaping.
  */
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from('}');
+
 export function withOrganisation(format: Format, org: string): Format {
   if (!/^[a-z0-9_-]+$/.test(org)) throw new Error(`not an organisation label: ${org}`);
   if (format.kind === 'text') {
@@ -38,7 +41,7 @@ export function withOrganisation(format: Format, org: string): Format {
       if (out[0] !== 0x7b) return out; // '{'
       const rest = out.subarray(1);
       const empty = rest.length < 16 && /^\s*\}$/.test(rest.toString('latin1'));
-      return Buffer.concat([headBytes, Buffer.from(empty ? '' : ','), rest]);
+      return empty ? Buffer.concat([headBytes, CLOSE]) : Buffer.concat([headBytes, COMMA, rest]);
     },
   };
 }

@@ -87,7 +87,7 @@ export async function applyOrg(
         current = [...current, outcome.stream];
         const stored = outcome.stored;
         if (stored !== undefined && 'error' in stored) {
-          unstored.push(unstoredCredentialsNotice(outcome.stream, api.baseUrl, stored.error).text);
+          unstored.push(unstoredCredentialsNotice(outcome.stream, api.baseUrl, stored.error, plan.org).text);
           throw new AmpError(
             stored.error.code,
             `stream ${outcome.stream.id} "${outcome.stream.name}" was created but its password could not be stored`,

@@ -165,10 +165,12 @@ export function unstoredCredentialsNotice(
   stream: CreatedEventStream,
   apiBase: string,
   error: AmpError,
+  org?: string,
 ): { readonly entry: string; readonly value: string; readonly text: string } {
   const entry = streamEntryName(stream.id);
   const value = JSON.stringify({
     apiBase,
+    ...(org === undefined || org === 'default' ? {} : { org }),
     ...stream.amqp_credentials,
     port: String(stream.amqp_credentials.port),
     name: stream.name,

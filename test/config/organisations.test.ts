@@ -11,7 +11,7 @@ function parse(text: string) {
   return parseConfig(text, { path: '/etc/ampstream/fleet.yaml', factories, env: {} });
 }
 
-function issuesOf(text: string): ConfigIssue[] {
+function issuesOf(text: string): readonly ConfigIssue[] {
   try {
     parse(text);
   } catch (e) {

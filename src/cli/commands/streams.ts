@@ -125,7 +125,9 @@ function registerCreate(streams: Command): void {
       const unstored = stored !== undefined && 'error' in stored ? stored.error : undefined;
       if (unstored !== undefined) {
         // Never lose the one-time password: print it (stderr) with what to do; exit 75.
-        process.stderr.write(`${unstoredCredentialsNotice(stream, client.baseUrl, unstored).text}\n`);
+        process.stderr.write(
+          `${unstoredCredentialsNotice(stream, client.baseUrl, unstored, opts.org).text}\n`,
+        );
         process.exitCode = ExitCode.TEMPFAIL;
       }
       const savedEntry = stored !== undefined && 'entry' in stored ? stored.entry : undefined;
