@@ -208,6 +208,47 @@ describe('ampstream plan / apply over two organisations', () => {
     expect((await streamsOf(1)).map((s) => s.name).sort()).toEqual(['laptops', 'servers']);
   });
 
+  it('applies the organisation that answers while one answers 401 and another 429, and lists what is left in both', async () => {
+    // a third organisation on a second emulator side by side, its hourly budget already spent
+    const other = await withEmulator({ organisations: ['initech'], rateLimitPerHour: 2 }, 'builtin');
+    try {
+      for (let i = 0; i < 2; i++) await apiRequest(other, 'GET', '/v1/version');
+      expect((await apiRequest(other, 'GET', '/v1/version')).status).toBe(429);
+      process.env['INITECH_KEY'] = other.apiKey;
+      const base = writeConfig(
+        'three.yaml',
+        `  - { name: alerts, org: acme, eventTypes: [Threat Detected] }
+  - { name: everything, org: acme }
+  - { name: audit, org: acme }
+  - { name: extra, org: acme }
+  - { name: servers, org: globex, groups: [${JSON.stringify(globexGroup.name)}] }
+  - { name: laptops, org: globex }
+  - { name: alerts, org: initech }`,
+        'env:WRONG_KEY',
+      );
+      const text = readFileSync(base, 'utf8').replace(
+        'streams:\n',
+        `  - { name: initech, apiUrl: '${other.apiUrl}', clientId: '${other.clientId}', apiKey: env:INITECH_KEY, ca: '${other.caPath}' }\nstreams:\n`,
+      );
+      writeFileSync(base, text);
+      const r = await apply(base);
+      expect(r.code).toBe(77); // the first failure's code: globex's 401
+      expect((await streamsOf(0)).map((s) => s.name).sort()).toEqual([
+        'alerts',
+        'audit',
+        'everything',
+        'extra',
+      ]);
+      expect(r.stdout).toMatch(/created {4}extra \(id \d+\)/);
+      expect(r.stdout).toMatch(/globex: nothing applied \(could not plan: .*HTTP 401/);
+      expect(r.stdout).toMatch(/initech: nothing applied \(could not plan: .*HTTP 429/);
+      expect((await apiRequest(other, 'GET', '/v1/event_streams')).status).toBe(429);
+    } finally {
+      delete process.env['INITECH_KEY'];
+      await other.close();
+    }
+  });
+
   it(
     'runs what apply created: events from both organisations, each record carrying its organisation',
     async () => {
