@@ -96,13 +96,9 @@ const organisationSchema = z
       .optional()
       .meta({ description: 'env:NAME, file:PATH or vault:NAME holding the API key (with clientId)' }),
     proxy: proxySetting.optional(),
-    ca: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({
-        description: 'PEM file of an extra CA for its API and (unless a stream sets one) its streams',
-      }),
+    ca: z.string().min(1).optional().meta({
+      description: 'PEM file of an extra CA for its API and (unless a stream sets one) its streams',
+    }),
   })
   .superRefine((o, ctx) => {
     if (o.region !== undefined && o.apiUrl !== undefined)
@@ -193,7 +189,10 @@ function commonSinkShape(factory: SinkFactory) {
       .array(z.union([z.number().int(), z.string().min(1)]))
       .min(1)
       .optional()
-      .meta({ description: '(default=all streams) ids or names of the streams routed to this sink' }),
+      .meta({
+        description:
+          '(default=all streams) ids or names of the streams routed to this sink (`<org>:<name>` for one organisation’s)',
+      }),
   };
 }
 
@@ -386,7 +385,12 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
       });
       (c.sinks as { streams?: (string | number)[] }[]).forEach((s, i) => {
         s.streams?.forEach((ref, j) => {
-          const known = c.streams.some((st) => st.id === String(ref) || st.name === String(ref));
+          const known = c.streams.some(
+            (st) =>
+              st.id === String(ref) ||
+              st.name === String(ref) ||
+              (st.name !== undefined && `${st.org}:${st.name}` === String(ref)),
+          );
           if (!known) {
             ctx.addIssue({
               code: 'custom',

@@ -186,7 +186,8 @@ export class Daemon {
         (sc) =>
           sc.streams === undefined ||
           sc.streams.includes(stream.id ?? '\0') ||
-          sc.streams.includes(stream.name ?? '\0'),
+          sc.streams.includes(stream.name ?? '\0') ||
+          sc.streams.includes(stream.label),
       )
       .map((sc) => {
         const sink = this.#sinks.get(sc.name);

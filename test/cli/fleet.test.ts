@@ -51,6 +51,7 @@ streams:
 ${streams}
 sinks:
   - { name: archive, type: file, path: events.jsonl }
+  - { name: globex-only, type: file, path: globex.jsonl, streams: ['globex:servers'] }
 metrics: { listen: false }
 reconnect: { initialMs: 50, maxMs: 500 }
 `,
@@ -170,7 +171,7 @@ describe('ampstream plan / apply over two organisations', () => {
   it('refuses a declared name that differs only in case from an existing stream, before sending anything', async () => {
     const config = writeConfig(
       'clash.yaml',
-      `  - { name: Alerts, org: acme }\n  - { name: alerts, org: acme, eventTypes: [Threat Detected] }\n  - { name: everything, org: acme }`,
+      `  - { name: Alerts, org: acme }\n  - { name: alerts, org: acme, eventTypes: [Threat Detected] }\n  - { name: everything, org: acme }\n  - { name: servers, org: globex, groups: [${JSON.stringify(globexGroup.name)}] }`,
     );
     const before = await streamsOf(0);
     const r = await apply(config);
@@ -279,6 +280,17 @@ describe('ampstream plan / apply over two organisations', () => {
           byOrg.set(m![1]!, (byOrg.get(m![1]!) ?? 0) + 1);
         }
         expect(Object.fromEntries(byOrg)).toEqual({ acme: 40, globex: 10 });
+        // a sink routed to one organisation's stream by <org>:<name>
+        const globexOnly = join(dir, 'globex.jsonl');
+        await until(
+          () => existsSync(globexOnly) && readFileSync(globexOnly, 'utf8').split('\n').length > 10,
+          60_000,
+        );
+        const only = readFileSync(globexOnly, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '');
+        expect(only).toHaveLength(10);
+        for (const l of only) expect(l.startsWith('{"organization":{"name":"globex"},')).toBe(true);
       } finally {
         run.child.kill('SIGTERM');
         await run.exited;

@@ -98,4 +98,17 @@ ${SINKS}`);
       expect.arrayContaining(['2 organisations[0].name', '5 streams[1]']),
     );
   });
+
+  it('routes a sink to one organisation’s stream by <org>:<name>', () => {
+    const text = (ref: string) => `organisations:
+  - { name: acme }
+streams:
+  - { name: alerts, org: acme }
+  - { name: alerts }
+sinks:
+  - { name: archive, type: file, path: events.jsonl, streams: ['${ref}'] }
+`;
+    expect(parse(text('acme:alerts')).config.sinks[0]?.streams).toEqual(['acme:alerts']);
+    expect(issuesOf(text('globex:alerts')).map((i) => i.path)).toEqual(['sinks[0].streams[0]']);
+  });
 });
