@@ -6,6 +6,7 @@ import { applyCommand, planCommand } from '../../src/cli/commands/plan-command.j
 import { openUserVault } from '../../src/secrets/open.js';
 import { apiRequest, withEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { CLI_TEST_TIMEOUT_MS, inProcess, spawnCli, until } from './run-cli.js';
+import { metricsUrl } from './run-setup.js';
 
 /**
  * Two organisations of one multi-organisation emulator: `apply` creates the declared streams
@@ -52,7 +53,7 @@ ${streams}
 sinks:
   - { name: archive, type: file, path: events.jsonl }
   - { name: globex-only, type: file, path: globex.jsonl, streams: ['globex:servers'] }
-metrics: { listen: false }
+metrics: { listen: '127.0.0.1:0' }
 reconnect: { initialMs: 50, maxMs: 500 }
 `,
   );
@@ -262,6 +263,14 @@ describe('ampstream plan / apply over two organisations', () => {
           180_000,
         );
         expect(run.stderr()).toContain('"org":"globex"');
+        await run.waitFor(/"msg":"running"/);
+        const metrics = await (await fetch(`${metricsUrl(run)}/metrics`)).text();
+        for (const [stream, o] of [
+          ['acme:alerts', 'acme'],
+          ['acme:everything', 'acme'],
+          ['globex:servers', 'globex'],
+        ])
+          expect(metrics).toContain(`ampstream_stream_organisation{stream="${stream}",org="${o}"} 1`);
         await until(async () => (await emu.queueDepth((await streamsOf(1))[0]!.id)) !== undefined, 30_000);
         await emu.organisations[0]!.publish(20, { eventTypeIds: [THREAT_DETECTED] });
         await emu.organisations[1]!.publish(10, { groupGuids: [globexGroup.guid] });
