@@ -4,8 +4,15 @@ import type { SecureEndpointClient, SecureEndpointClientOptions } from '../api/c
 import { normaliseBaseUrl, parseRegion, type Region } from '../api/regions.js';
 import { AmpError } from '../errors.js';
 import { parseProxyUrl } from '../proxy/settings.js';
-import { loadApiCredentials, type StoredApiCredentials } from '../secrets/credentials.js';
-import type { VaultSession } from '../secrets/session.js';
+import { DEFAULT_ORG } from '../config/schema.js';
+import type { AmpstreamConfig, OrganisationConfig } from '../config/types.js';
+import {
+  apiCredentialsEntry,
+  loadApiCredentials,
+  type StoredApiCredentials,
+} from '../secrets/credentials.js';
+import { createSecretResolver, isSecretRef, openVaultReader, type SecretResolver } from '../secrets/refs.js';
+import { VaultSession } from '../secrets/session.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { warn } from './output.js';
 
@@ -17,7 +24,12 @@ import { warn } from './output.js';
  *           --proxy URL
  *   env     AMPSTREAM_REGION | AMPSTREAM_API_URL, AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY
  *           (or AMPSTREAM_API_KEY_FILE), AMPSTREAM_CA (a PEM file)
- *   vault   entry api/default (api/<org> with --org)
+ *   vault   entry api/default (api/<NAME> with --org NAME)
+ *
+ * An organisation (`--org NAME`, docs/fleet.md): the environment speaks for `default` only;
+ * for another organisation its entry in the config's `organisations:` (clientId + apiKey
+ * reference, when `openApi` is given the config), else the vault entry `api/<NAME>` written by
+ * `ampstream login --org NAME`. Flags still override either.
  *
  * The proxy: --proxy, else the one stored with the login; else the API client reads
  * https_proxy/HTTPS_PROXY/http_proxy/HTTP_PROXY and no_proxy/NO_PROXY itself.
@@ -33,11 +45,13 @@ export interface ConnectionFlags {
   readonly ca?: string | undefined;
   readonly insecure?: boolean | undefined;
   readonly proxy?: string | undefined;
-  /** organisation: its login is the vault entry `api/<org>` (default: `default`) */
+  /** (default=`default`) the organisation whose login to use */
   readonly org?: string | undefined;
 }
 
 export interface ResolvedConnection {
+  /** the organisation label */
+  readonly org: string;
   readonly clientId: string;
   readonly apiKey: string;
   readonly region?: Region;
@@ -63,6 +77,7 @@ export interface ConnectionOptionValues {
   ca?: string;
   insecure?: true;
   proxy?: string;
+  org?: string;
 }
 
 /** Add the connection options to a command (keeps commander's inferred option types). */
@@ -79,11 +94,15 @@ export function addConnectionOptions<A extends unknown[], O extends OptionValues
     )
     .option('--ca <file>', 'extra trusted CA certificate, PEM (env AMPSTREAM_CA)')
     .option('--proxy <url>', PROXY_FLAG_HELP)
+    .option('--org <name>', ORG_FLAG_HELP)
     .option(
       '--insecure',
       'DISABLE TLS certificate verification (dangerous; for tests only)',
     ) as unknown as Command<A, O & ConnectionOptionValues, G>; // commander's inferred type is the same set of options, but too deep for tsc to emit or compare
 }
+
+export const ORG_FLAG_HELP =
+  'organisation: its login is the vault entry api/<name> (`ampstream login --org NAME`) (default: default)';
 
 export const PROXY_FLAG_HELP =
   "HTTP proxy, http://[user:password@]host:port (default: the login's, else HTTPS_PROXY/HTTP_PROXY unless NO_PROXY)";
@@ -131,6 +150,29 @@ function endpointOf(region: string | undefined, apiUrl: string | undefined, orig
 export interface ResolveDeps {
   readonly env?: NodeJS.ProcessEnv;
   readonly vault: VaultSession;
+  /** the organisation's entry in the config, when a config is at hand */
+  readonly organisation?: OrganisationConfig | undefined;
+  /** resolves the entry's `apiKey` / `proxy` references (needed with `organisation`) */
+  readonly resolveSecret?: SecretResolver | undefined;
+}
+
+/** A login given in the config (clientId + apiKey reference), read like a stored one. */
+async function configLogin(
+  o: OrganisationConfig | undefined,
+  resolveSecret: SecretResolver | undefined,
+): Promise<StoredApiCredentials | undefined> {
+  if (o?.clientId === undefined || o.apiKey === undefined) return undefined;
+  const resolve = resolveSecret ?? createSecretResolver({ vault: openVaultReader() });
+  const proxy = o.proxy === undefined ? undefined : isSecretRef(o.proxy) ? await resolve(o.proxy) : o.proxy;
+  const ca = o.ca === undefined ? undefined : await readPem(o.ca, `organisations ${o.name} ca`);
+  return {
+    clientId: o.clientId,
+    apiKey: await resolve(o.apiKey),
+    ...(o.region === undefined ? {} : { region: o.region }),
+    ...(o.apiUrl === undefined ? {} : { baseUrl: normaliseBaseUrl(o.apiUrl) }),
+    ...(ca === undefined ? {} : { ca }),
+    ...(proxy === undefined ? {} : { proxy }),
+  };
 }
 
 /** Resolve everything; `CREDENTIALS_MISSING` (with a hint to `ampstream login`) when incomplete. */
@@ -138,7 +180,11 @@ export async function resolveConnection(
   flags: ConnectionFlags,
   deps: ResolveDeps,
 ): Promise<ResolvedConnection> {
-  const env = deps.env ?? process.env;
+  const org = flags.org ?? DEFAULT_ORG;
+  const orgEntry = apiCredentialsEntry(org); // validates the label
+  // the environment's login is the default organisation's; another one has its own
+  const env = org === DEFAULT_ORG ? (deps.env ?? process.env) : {};
+  const fromConfig = await configLogin(deps.organisation, deps.resolveSecret);
   const flagEndpoint = endpointOf(flags.region, flags.apiUrl, 'flags');
   const envEndpoint = endpointOf(
     envValue(env, 'AMPSTREAM_REGION'),
@@ -156,15 +202,16 @@ export async function resolveConnection(
   const envCaPath = envValue(env, 'AMPSTREAM_CA');
   const envCa = envCaPath === undefined ? undefined : await readPem(envCaPath, 'AMPSTREAM_CA');
 
-  let stored: StoredApiCredentials | undefined;
+  let stored: StoredApiCredentials | undefined = fromConfig;
   const needVault =
-    (flagId ?? envId) === undefined ||
-    (flagKey ?? envKey) === undefined ||
-    (flagEndpoint ?? envEndpoint) === undefined;
+    fromConfig === undefined &&
+    ((flagId ?? envId) === undefined ||
+      (flagKey ?? envKey) === undefined ||
+      (flagEndpoint ?? envEndpoint) === undefined);
   let vaultProblem: AmpError | undefined;
   if (needVault) {
     const status = await deps.vault.status();
-    if (status.kind === 'open') stored = await loadApiCredentials(status.vault, flags.org);
+    if (status.kind === 'open') stored = await loadApiCredentials(status.vault, org);
     else if (status.kind === 'unavailable') vaultProblem = status.error;
   }
   const clientId = flagId ?? envId ?? stored?.clientId;
@@ -194,13 +241,15 @@ export async function resolveConnection(
       .join(', ');
     throw new AmpError(
       'CREDENTIALS_MISSING',
-      `no API credentials: missing ${missing}${vaultProblem === undefined ? '' : ` (the vault could not be opened: ${vaultProblem.message})`}`,
+      `no API credentials${org === DEFAULT_ORG ? '' : ` for organisation ${org}`}: missing ${missing}${vaultProblem === undefined ? '' : ` (the vault could not be opened: ${vaultProblem.message})`}`,
       {
         ...(vaultProblem === undefined ? {} : { cause: vaultProblem }),
         hint:
           vaultProblem?.code === 'VAULT_NO_PASSPHRASE'
             ? `${vaultProblem.hint ?? ''}; or set AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY and AMPSTREAM_REGION`
-            : 'run `ampstream login --client-id ID` once (stores them in the vault), or set AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY and AMPSTREAM_REGION (or AMPSTREAM_API_URL)',
+            : org === DEFAULT_ORG
+              ? 'run `ampstream login --client-id ID` once (stores them in the vault), or set AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY and AMPSTREAM_REGION (or AMPSTREAM_API_URL)'
+              : `run \`ampstream login --org ${org} --client-id ID\` once (stores them in the vault as ${orgEntry}), or give the organisation clientId, apiKey and region (or apiUrl) in the config's \`organisations:\``,
       },
     );
   }
@@ -209,6 +258,7 @@ export async function resolveConnection(
   const idSource = from(flagId, envId);
   const keySource = from(flagKey, envKey);
   return {
+    org,
     clientId,
     apiKey,
     ...endpoint,
@@ -249,6 +299,39 @@ export async function clientFor(
     logger,
     ...(retry === undefined ? {} : { retry }),
   });
+}
+
+export interface OpenApiOptions {
+  /** (default=flags.org, else `default`) */
+  readonly org?: string | undefined;
+  /** the loaded config: its `organisations:` entry for `org`, when there is one */
+  readonly config?: Pick<AmpstreamConfig, 'organisations'> | undefined;
+  readonly flags?: ConnectionFlags;
+  readonly vault?: VaultSession;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly resolveSecret?: SecretResolver;
+  readonly logger?: Logger;
+  /** e.g. a backfill waits out every 429 itself (`maxRateLimitRetries: 0`) */
+  readonly retry?: SecureEndpointClientOptions['retry'];
+}
+
+/**
+ * The one place an API connection is made for an organisation: flags, then the config's
+ * `organisations:` entry (or, for `default`, the environment), then the vault `api/<org>`.
+ */
+export async function openApi(options: OpenApiOptions = {}): Promise<SecureEndpointClient> {
+  const flags = { ...options.flags, org: options.org ?? options.flags?.org };
+  const org = flags.org ?? DEFAULT_ORG;
+  const organisation = options.config?.organisations.find((o) => o.name === org);
+  if (flags.apiKey !== undefined) warnApiKeyFlag();
+  if (flags.proxy !== undefined) warnProxyPasswordFlag(flags.proxy);
+  const conn = await resolveConnection(flags, {
+    vault: options.vault ?? new VaultSession(),
+    ...(options.env === undefined ? {} : { env: options.env }),
+    organisation,
+    resolveSecret: options.resolveSecret,
+  });
+  return clientFor(conn, options.logger, options.retry);
 }
 
 /** Resolve and build a client in one step; warns when the API key came from a plain flag. */

@@ -21,12 +21,13 @@ export {
 } from './load.js';
 export { formatPath, locate } from './locate.js';
 export { applyOverrides, overrideSpecs, type ConfigFlags, type OverrideKey } from './overrides.js';
-export { buildConfigSchema, configJsonSchema } from './schema.js';
+export { DEFAULT_ORG, buildConfigSchema, configJsonSchema } from './schema.js';
 export { collectSecretRefs, findPlainSecrets, secretRef } from './secrets.js';
 export type {
   AmpstreamConfig,
   AmqpConfig,
   ConfigIssue,
+  OrganisationConfig,
   ReplicasConfig,
   SinkConfig,
   StreamConfig,

@@ -8,9 +8,16 @@ import type { SinkFactory } from '../sinks/types.js';
 import { DEFAULT_CONFIG_PATH } from './defaults.js';
 import { formatPath, locate, type ConfigPath } from './locate.js';
 import { applyOverrides, type ConfigFlags, type Origins } from './overrides.js';
-import { buildConfigSchema, unknownTypeMessage, type ParsedConfig } from './schema.js';
+import { DEFAULT_ORG, buildConfigSchema, unknownTypeMessage, type ParsedConfig } from './schema.js';
 import { findPlainSecrets } from './secrets.js';
-import type { AmpstreamConfig, ConfigIssue, ReplicasConfig, SinkConfig, StreamConfig } from './types.js';
+import type {
+  AmpstreamConfig,
+  ConfigIssue,
+  OrganisationConfig,
+  ReplicasConfig,
+  SinkConfig,
+  StreamConfig,
+} from './types.js';
 
 export interface LoadConfigOptions {
   /** --config; else AMPSTREAM_CONFIG; else ./ampstream.yaml */
@@ -218,8 +225,22 @@ const PATH_KEY = /^(path|dir|directory|ca|cert|key)$|(Path|File|Dir)$/;
 
 function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(dir, p));
+  const organisations: OrganisationConfig[] = (c.organisations ?? []).map(
+    (o) =>
+      Object.fromEntries(
+        Object.entries({ ...o, ca: o.ca === undefined ? undefined : abs(o.ca) }).filter(
+          ([, v]) => v !== undefined,
+        ),
+      ) as unknown as OrganisationConfig,
+  );
+  const orgOf = new Map(organisations.map((o) => [o.name, o]));
   const streams: StreamConfig[] = c.streams.map((s) => ({
-    label: s.name ?? s.id ?? s.amqp?.queue ?? 'stream',
+    label: `${s.org === DEFAULT_ORG ? '' : `${s.org}:`}${s.name ?? s.id ?? s.amqp?.queue ?? 'stream'}`,
+    org: s.org,
+    orgLabelled: organisations.length > 0 || s.org !== DEFAULT_ORG,
+    declared: s.id === undefined && s.amqp === undefined,
+    ...(s.eventTypes === undefined ? {} : { eventTypes: s.eventTypes }),
+    ...(s.groups === undefined ? {} : { groups: s.groups }),
     ...(s.id === undefined ? {} : { id: s.id }),
     ...(s.name === undefined ? {} : { name: s.name }),
     ...(s.amqp === undefined
@@ -230,9 +251,10 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
             ...(s.amqp.port === undefined ? {} : { port: Number(s.amqp.port) }),
           } as StreamConfig['amqp'] & object,
         }),
-    ...(s.ca === undefined ? {} : { ca: abs(s.ca) }),
+    // a stream inherits its organisation's extra CA and proxy unless it sets its own
+    ...(s.ca !== undefined ? { ca: abs(s.ca) } : withCa(orgOf.get(s.org)?.ca)),
     insecure: s.insecure,
-    ...(s.proxy === undefined ? {} : { proxy: s.proxy }),
+    ...(s.proxy === undefined ? withProxy(orgOf.get(s.org)?.proxy) : { proxy: s.proxy }),
     prefetch: s.prefetch,
     heartbeatSeconds: s.heartbeatSeconds,
   }));
@@ -250,6 +272,7 @@ function normalise(c: ParsedConfig, dir: string): AmpstreamConfig {
     };
   });
   return {
+    organisations,
     streams,
     sinks,
     batch: c.batch,
@@ -289,6 +312,14 @@ function replicasConfig(r: {
 }): ReplicasConfig {
   const { id, ...rest } = r;
   return { ...rest, ...(id === undefined ? {} : { id }) };
+}
+
+function withCa(ca: string | undefined): { ca?: string } {
+  return ca === undefined ? {} : { ca };
+}
+
+function withProxy(proxy: string | undefined): { proxy?: string } {
+  return proxy === undefined ? {} : { proxy };
 }
 
 /** File paths in sink options (`path`, `tls.ca`, `keyFile`…) made absolute; secret refs and URLs untouched. */

@@ -114,10 +114,76 @@ const amqpSchema = z
     }
   });
 
+/** An organisation's name: a label in logs, metrics, records and the vault entry `api/<name>`. */
+export const orgName = z
+  .string()
+  .regex(/^[a-z0-9_-]+$/, 'an organisation name is a label: lower-case letters, digits, "_" and "-"');
+
+/** The organisation every stream and API command uses unless told otherwise. */
+export const DEFAULT_ORG = 'default';
+
+/**
+ * One Secure Endpoint organisation (docs/fleet.md). Its API login: `clientId` + `apiKey` (a
+ * secret reference) + `region` or `apiUrl`; or, all three omitted, the vault entry
+ * `api/<name>` written by `ampstream login --org <name>`.
+ */
+const organisationSchema = z
+  .strictObject({
+    name: orgName.meta({ description: 'label of the organisation (logs, metrics, records, `--org`)' }),
+    region: z
+      .enum(['nam', 'eu', 'apjc'])
+      .optional()
+      .meta({ description: 'Cisco cloud of the organisation; exclusive with apiUrl' }),
+    apiUrl: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'an https:// URL')
+      .optional()
+      .meta({ description: 'API base URL (private cloud, emulator); exclusive with region' }),
+    clientId: z.string().min(1).optional().meta({ description: '(default=from the vault entry api/<name>)' }),
+    apiKey: secretRef()
+      .optional()
+      .meta({ description: 'env:NAME, file:PATH or vault:NAME holding the API key (with clientId)' }),
+    proxy: proxySetting.optional(),
+    ca: z.string().min(1).optional().meta({
+      description: 'PEM file of an extra CA for its API and (unless a stream sets one) its streams',
+    }),
+  })
+  .superRefine((o, ctx) => {
+    if (o.region !== undefined && o.apiUrl !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiUrl'],
+        message: '`region` and `apiUrl` are mutually exclusive',
+      });
+    if ((o.clientId === undefined) !== (o.apiKey === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [o.clientId === undefined ? 'clientId' : 'apiKey'],
+        message:
+          'give `clientId` and `apiKey` together (or neither: the login `ampstream login --org NAME` stored in the vault)',
+      });
+    if (o.clientId !== undefined && o.region === undefined && o.apiUrl === undefined)
+      ctx.addIssue({ code: 'custom', message: 'with `clientId`, set `region` or `apiUrl`' });
+  });
+
 const streamSchema = z
   .strictObject({
     id: streamId.optional(),
-    name: z.string().min(1).optional().meta({ description: 'a label for logs and metrics' }),
+    name: z.string().min(1).optional().meta({
+      description:
+        'a label for logs and metrics; without `id` and `amqp`, the name of a declared stream (`ampstream apply` creates it)',
+    }),
+    org: orgName
+      .default(DEFAULT_ORG)
+      .meta({ description: '(default=default) the organisation the stream belongs to' }),
+    eventTypes: z
+      .array(z.union([z.number().int().positive(), z.string().min(1)]).transform(String))
+      .optional()
+      .meta({ description: 'declared stream: event type ids or names (default=all)' }),
+    groups: z
+      .array(z.string().min(1))
+      .optional()
+      .meta({ description: 'declared stream: group names or GUIDs (default=all)' }),
     amqp: amqpSchema.optional(),
     ca: z
       .string()
@@ -133,12 +199,20 @@ const streamSchema = z
     heartbeatSeconds: z.number().int().min(0).max(3600).default(d.DEFAULT_HEARTBEAT_SECONDS),
   })
   .superRefine((s, ctx) => {
-    if (s.id === undefined && s.amqp === undefined) {
+    if (s.id === undefined && s.amqp === undefined && s.name === undefined) {
       ctx.addIssue({
         code: 'custom',
         message:
-          'a stream needs `id` (credentials from the vault entry stream/<id>) or explicit `amqp` settings',
+          'a stream needs `id` (credentials from the vault entry stream/<id>), explicit `amqp` settings, or a `name` (a declared stream that `ampstream apply` creates)',
       });
+    }
+    for (const key of ['eventTypes', 'groups'] as const) {
+      if (s[key] !== undefined && (s.id !== undefined || s.amqp !== undefined))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `\`${key}\` belongs to a declared stream (a \`name\`, no \`id\` or \`amqp\`): \`ampstream apply\` keeps it so`,
+        });
     }
     if (s.id === undefined && s.amqp !== undefined && s.amqp.queue === undefined) {
       ctx.addIssue({
@@ -163,7 +237,10 @@ function commonSinkShape(factory: SinkFactory) {
       .array(z.union([z.number().int(), z.string().min(1)]))
       .min(1)
       .optional()
-      .meta({ description: '(default=all streams) ids or names of the streams routed to this sink' }),
+      .meta({
+        description:
+          '(default=all streams) ids or names of the streams routed to this sink (`<org>:<name>` for one organisation’s)',
+      }),
   };
 }
 
@@ -231,6 +308,10 @@ const backfillSchema = z.strictObject({
 export function buildConfigSchema(factories: readonly SinkFactory[]) {
   return z
     .strictObject({
+      organisations: z
+        .array(organisationSchema)
+        .optional()
+        .meta({ description: 'the Secure Endpoint organisations streams belong to (docs/fleet.md)' }),
       streams: z.array(streamSchema).min(1, 'at least one stream is needed'),
       sinks: z.array(sinkSchema(factories)).min(1, 'at least one sink is needed'),
       replicas: replicasSchema.optional(),
@@ -341,13 +422,33 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
         }
         names.set(s.name, i);
       });
+      const orgs = new Map<string, number>();
+      (c.organisations ?? []).forEach((o, i) => {
+        const prev = orgs.get(o.name);
+        if (prev !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['organisations', i, 'name'],
+            message: `duplicate organisation name (also organisations[${prev}])`,
+          });
+        orgs.set(o.name, i);
+      });
       const keys = new Set<string>();
       c.streams.forEach((s, i) => {
-        const key = s.id ?? `${s.amqp?.url ?? s.amqp?.host ?? ''}/${s.amqp?.queue ?? ''}`;
+        const key =
+          s.id ??
+          (s.amqp === undefined
+            ? `${s.org}/name:${s.name ?? ''}`
+            : `${s.amqp.url ?? s.amqp.host ?? ''}/${s.amqp.queue ?? ''}`);
         if (keys.has(key))
           ctx.addIssue({ code: 'custom', path: ['streams', i], message: 'this stream is listed twice' });
         keys.add(key);
-        if (s.name !== undefined) keys.add(`name:${s.name}`);
+        if (s.org !== DEFAULT_ORG && !orgs.has(s.org))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['streams', i, 'org'],
+            message: `unknown organisation "${s.org}": ${orgs.size === 0 ? 'there is no `organisations:` list' : `declared are ${[...orgs.keys()].join(', ')}`} (or \`${DEFAULT_ORG}\`)`,
+          });
       });
       (c.sinks as { format?: string }[]).forEach((s, i) => {
         if (s.format === undefined) return;
@@ -363,7 +464,12 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
       });
       (c.sinks as { streams?: (string | number)[] }[]).forEach((s, i) => {
         s.streams?.forEach((ref, j) => {
-          const known = c.streams.some((st) => st.id === String(ref) || st.name === String(ref));
+          const known = c.streams.some(
+            (st) =>
+              st.id === String(ref) ||
+              st.name === String(ref) ||
+              (st.name !== undefined && `${st.org}:${st.name}` === String(ref)),
+          );
           if (!known) {
             ctx.addIssue({
               code: 'custom',

@@ -8,6 +8,8 @@ import type { FilterConfig } from './filter.js';
  * references (resolved only when connecting).
  */
 export interface AmpstreamConfig {
+  /** the organisations declared in the file (`default` is implicit: flags, env or `api/default`) */
+  readonly organisations: readonly OrganisationConfig[];
   readonly streams: readonly StreamConfig[];
   readonly sinks: readonly SinkConfig[];
   readonly batch: { readonly maxEvents: number; readonly maxWaitMs: number };
@@ -58,9 +60,36 @@ export interface ReplicasConfig {
   readonly renewSeconds: number;
 }
 
+/** One Secure Endpoint organisation (docs/fleet.md). */
+export interface OrganisationConfig {
+  readonly name: string;
+  readonly region?: 'nam' | 'eu' | 'apjc';
+  readonly apiUrl?: string;
+  /** with apiKey; both undefined: the vault entry `api/<name>` */
+  readonly clientId?: string;
+  /** a secret reference (env:, file:, vault:) */
+  readonly apiKey?: string;
+  readonly proxy?: string;
+  /** absolute path of a PEM file */
+  readonly ca?: string;
+}
+
 export interface StreamConfig {
-  /** a label for logs and metrics: the name, else the id, else the queue */
+  /**
+   * a label for logs and metrics: the name, else the id, else the queue; prefixed `<org>:`
+   * for a stream of an organisation other than `default`
+   */
   readonly label: string;
+  /** (default=`default`) the organisation */
+  readonly org?: string;
+  /** the config declares organisations: records, logs and metrics carry the org label */
+  readonly orgLabelled?: boolean;
+  /** a declared stream (a name, no id, no amqp): `ampstream apply` creates and updates it */
+  readonly declared?: boolean;
+  /** declared stream: event type ids or names (empty = all) */
+  readonly eventTypes?: readonly string[];
+  /** declared stream: group names or GUIDs (empty = all) */
+  readonly groups?: readonly string[];
   readonly id?: string;
   readonly name?: string;
   readonly amqp?: AmqpConfig;

@@ -1,6 +1,6 @@
 import { filePathProblem } from '../sinks/file/path-check.js';
 import type { Logger } from 'pino';
-import type { AmpstreamConfig, SinkConfig, StreamConfig } from '../config/index.js';
+import { DEFAULT_ORG, type AmpstreamConfig, type SinkConfig, type StreamConfig } from '../config/index.js';
 import { AmpError, toAmpError } from '../errors.js';
 import type { Pipeline, PipelineOptions, PipelineStats, Route } from '../pipeline/types.js';
 import type { SecretResolver } from '../secrets/refs.js';
@@ -151,6 +151,10 @@ export class Daemon {
         { stream: t.label },
         'TLS certificate verification is OFF for this stream (insecure: true)',
       );
+    // with organisations: the org on every log line of the stream, on its records, in /metrics
+    const org = stream.org ?? DEFAULT_ORG;
+    const logger = stream.orgLabelled === true ? this.#deps.logger.child({ org }) : this.#deps.logger;
+    if (stream.orgLabelled === true) this.#deps.metrics?.streamOrganisation.set({ stream: t.label, org }, 1);
     const pipeline = this.#deps.createPipeline({
       source: {
         url: t.url,
@@ -162,7 +166,7 @@ export class Daemon {
         heartbeatSeconds: t.heartbeatSeconds,
         reconnect: { baseMs: this.#config.reconnect.initialMs, maxMs: this.#config.reconnect.maxMs },
         connectionName: `ampstream run (${t.label})`,
-        logger: this.#deps.logger,
+        logger,
         metrics: this.#deps.metrics,
         metricsLabel: t.label,
       },
@@ -173,13 +177,21 @@ export class Daemon {
       breaker: this.#config.deadLetter.breaker,
       drainTimeoutMs: this.#config.shutdown.drainTimeoutSeconds * 1000,
       ownsSinks: false,
-      logger: this.#deps.logger,
+      logger,
       metrics: this.#deps.metrics,
       metricsLabel: t.label,
       ...(fence === undefined ? {} : { fence }),
       ...(this.#deps.now === undefined ? {} : { now: this.#deps.now }),
     });
-    this.#log.info({ stream: t.label, url: t.redactedUrl, queue: t.queue }, 'starting pipeline');
+    this.#log.info(
+      {
+        stream: t.label,
+        ...(stream.orgLabelled === true ? { org } : {}),
+        url: t.redactedUrl,
+        queue: t.queue,
+      },
+      'starting pipeline',
+    );
     const r: Running = { index, stream, pipeline, connectedOnce: false, stopping: false };
     this.#running.push(r);
     r.pipeline.subscribe((e) => {
@@ -223,7 +235,8 @@ export class Daemon {
   }
 
   #routesFor(stream: StreamConfig, groups: ReadonlyMap<string, string>): Route[] {
-    return routesFor(this.#config, this.#sinks, groups, (sc) => sinkTakesStream(sc, stream));
+    const org = stream.orgLabelled === true ? (stream.org ?? DEFAULT_ORG) : undefined;
+    return routesFor(this.#config, this.#sinks, groups, (sc) => sinkTakesStream(sc, stream), org);
   }
 
   #createSink(sc: SinkConfig): Sink {

@@ -18,8 +18,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 
 /** The lease (and dedup scope) of a stream: its organisation (`default` if none) and its id. */
 export function leaseKeyOf(stream: StreamConfig): LeaseKey {
-  const org = (stream as { readonly org?: string }).org;
-  return { org: org ?? DEFAULT_ORG, stream: stream.id ?? stream.label };
+  return { org: stream.org ?? DEFAULT_ORG, stream: stream.id ?? stream.label };
 }
 
 /** The replica's name: the configured id, else hostname-pid. */

@@ -70,9 +70,16 @@ export async function resolveStreamTarget(
   if (stream.amqp !== undefined)
     return { ...common, ...withCa, ...withProxy, ...(await explicitTarget(stream, deps)) };
 
-  const id = stream.id ?? '';
   const vault = await deps.vault();
-  const creds = vault === undefined ? undefined : await loadStreamCredentials(vault, id);
+  const id = stream.id ?? (vault === undefined ? '' : declaredStreamId(stream, vault));
+  const creds = vault === undefined || id === '' ? undefined : await loadStreamCredentials(vault, id);
+  if (vault !== undefined && creds === undefined && stream.id === undefined) {
+    throw new AmpError(
+      'CREDENTIALS_MISSING',
+      `no AMQP credentials for the declared stream ${stream.label} (no vault entry stream/<id> of organisation ${stream.org ?? 'default'} named "${stream.name ?? ''}")`,
+      { hint: 'create it with `ampstream apply` (it stores the credentials in the vault), then start again' },
+    );
+  }
   if (vault === undefined || creds === undefined) {
     throw new AmpError(
       'CREDENTIALS_MISSING',
@@ -88,7 +95,7 @@ export async function resolveStreamTarget(
   const target = amqpTargetFromCredentials(creds);
   let proxy = configuredProxy;
   if (ca === undefined || proxy === undefined) {
-    const api = await loadApiCredentials(vault);
+    const api = await loadApiCredentials(vault, creds.org ?? stream.org);
     const sameApi =
       api !== undefined &&
       sameOrigin(api.baseUrl ?? (api.region === undefined ? '' : regionUrl(api.region)), creds.apiBase);
@@ -106,6 +113,30 @@ export async function resolveStreamTarget(
     redactedUrl: target.redactedUrl,
     queue: target.queue,
   };
+}
+
+/**
+ * The id of a declared stream (a name, no id): the vault entry `stream/<id>` that
+ * `ampstream apply` saved for this organisation and name (the newest, should there be several).
+ */
+function declaredStreamId(stream: StreamConfig, vault: CredentialVaultReader): string {
+  const org = stream.org ?? 'default';
+  let best: { id: string; savedAt: string } | undefined;
+  for (const entry of vault.names()) {
+    const m = /^stream\/(\d+)$/.exec(entry);
+    const text = m === null ? undefined : vault.get(entry);
+    if (m?.[1] === undefined || text === undefined) continue;
+    let v: { name?: unknown; org?: unknown; savedAt?: unknown };
+    try {
+      v = JSON.parse(text) as typeof v;
+    } catch {
+      continue; // a damaged entry: loadStreamCredentials reports it for the stream it belongs to
+    }
+    if (v.name !== stream.name || (typeof v.org === 'string' ? v.org : 'default') !== org) continue;
+    const savedAt = typeof v.savedAt === 'string' ? v.savedAt : '';
+    if (best === undefined || savedAt > best.savedAt) best = { id: m[1], savedAt };
+  }
+  return best?.id ?? '';
 }
 
 async function streamProxy(stream: StreamConfig, deps: StreamTargetDeps): Promise<string | undefined> {

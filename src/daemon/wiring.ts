@@ -8,6 +8,7 @@ import {
 } from '../config/index.js';
 import { AmpError } from '../errors.js';
 import { getFormat } from '../formats/index.js';
+import { withOrganisation } from '../pipeline/org-label.js';
 import type { Route } from '../pipeline/types.js';
 import type { SecretResolver } from '../secrets/refs.js';
 import { getSinkFactory } from '../sinks/registry.js';
@@ -38,31 +39,37 @@ export function createConfiguredSink(sc: SinkConfig, deps: SinkWiringDeps): Sink
   return deps.onWritten === undefined ? sink : observeWrites(sink, deps.onWritten);
 }
 
-/** The sink takes this stream's events: it lists no streams, or lists this one by id or name. */
+/** The sink takes this stream's events: it lists no streams, or lists this one by id, name or label (`<org>:<name>`). */
 export function sinkTakesStream(sc: SinkConfig, stream: StreamConfig): boolean {
   return (
     sc.streams === undefined ||
     sc.streams.includes(stream.id ?? '\0') ||
-    sc.streams.includes(stream.name ?? '\0')
+    sc.streams.includes(stream.name ?? '\0') ||
+    sc.streams.includes(stream.label)
   );
 }
 
-/** The routes of the sinks `takes` selects, each with its format and compiled filter. */
+/**
+ * The routes of the sinks `takes` selects, each with its format and compiled filter; with `org`
+ * (a config that declares organisations) every record carries the organisation.
+ */
 export function routesFor(
   config: AmpstreamConfig,
   sinks: ReadonlyMap<string, Sink>,
   groups: ReadonlyMap<string, string>,
   takes: (sc: SinkConfig) => boolean,
+  org?: string,
 ): Route[] {
   return config.sinks.filter(takes).map((sc) => {
     const sink = sinks.get(sc.name);
     if (sink === undefined) throw new AmpError('INTERNAL', `sink ${sc.name} missing`);
     const guids = sc.filter?.groups?.map((g) => groups.get(g) ?? g);
     const filter = compileFilter(sc.filter, guids);
+    const format = getFormat(sc.format);
     return {
       name: sc.name,
       sink,
-      format: getFormat(sc.format),
+      format: org === undefined ? format : withOrganisation(format, org),
       ...(filter === undefined ? {} : { filter }),
     };
   });

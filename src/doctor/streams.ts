@@ -22,6 +22,8 @@ export interface StreamCheckDeps {
   readonly apiStreams: ReadonlyMap<string, string> | undefined;
   /** why the list is missing (for SKIP lines) */
   readonly apiProblem?: string;
+  /** (default=`default`) the organisation `apiStreams` belongs to (`doctor --org`) */
+  readonly apiOrg?: string | undefined;
   /** consumers this host's own running daemon holds on the stream (0 when none runs) */
   readonly ownConsumers: (label: string) => number;
   readonly env: NodeJS.ProcessEnv;
@@ -38,9 +40,16 @@ const hours = (ms: number): string =>
 export async function checkStream(stream: StreamConfig, deps: StreamCheckDeps): Promise<CheckResult[]> {
   const S = `stream ${stream.label}`;
   const out: CheckResult[] = [];
-  if (stream.id === undefined)
+  const org = stream.org ?? 'default';
+  if (stream.id === undefined && stream.declared === true)
+    out.push(skip(S, 'exists', 'a declared stream: `ampstream plan --exit-code` checks it against the API'));
+  else if (stream.id === undefined)
     out.push(
       skip(S, 'exists', 'no stream id in the config (explicit amqp settings): the API cannot be asked'),
+    );
+  else if (org !== (deps.apiOrg ?? 'default'))
+    out.push(
+      skip(S, 'exists', `a stream of organisation ${org}: checked by \`ampstream doctor --org ${org}\``),
     );
   else if (deps.apiStreams === undefined)
     out.push(skip(S, 'exists', `not checked: ${deps.apiProblem ?? 'the API could not list the streams'}`));
@@ -69,7 +78,9 @@ export async function checkStream(stream: StreamConfig, deps: StreamCheckDeps): 
     const from =
       stream.amqp !== undefined
         ? `explicit amqp settings${stream.amqp.password === undefined ? '' : ` (password from ${stream.amqp.password.replace(/:.*$/, ':…')})`}`
-        : `vault entry stream/${stream.id ?? ''}`;
+        : stream.id === undefined
+          ? `the vault entry of organisation ${org} named "${stream.name ?? ''}"`
+          : `vault entry stream/${stream.id}`;
     out.push(ok(S, 'credentials', `${target.redactedUrl}, queue ${target.queue}, from ${from}`));
   } catch (e) {
     const err = toAmpError(e);

@@ -4,6 +4,7 @@ import type { Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
+import { AmpError } from '../errors.js';
 import { EVENT_TYPES } from '../event/catalog.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { VERSION } from '../version.js';
@@ -15,12 +16,13 @@ import { EventLog } from './event-log.js';
 import { type AmqpsFront, startAmqpsFront } from './front.js';
 import type { Fleet } from './generator/fleet.js';
 import { EventGenerator } from './generator/generator.js';
+import { createIdSource } from './generator/ids.js';
 import { Publisher } from './publisher.js';
 import { createRestApp } from './rest/app.js';
-import { DEFAULT_RATE_LIMIT_PER_HOUR, RateLimiter } from './rest/auth.js';
-import { fileStore, memoryStore } from './state.js';
+import { DEFAULT_RATE_LIMIT_PER_HOUR, RateLimiter, parseBasicAuth } from './rest/auth.js';
+import { type EmulatorState, type StateStore, fileStore, freshOrgState, memoryStore } from './state.js';
 import { StreamService } from './streams.js';
-import type { EmulatorFleet, EmulatorOptions, RunningEmulator } from './types.js';
+import type { EmulatorFleet, EmulatorOptions, EmulatorOrganisation, RunningEmulator } from './types.js';
 
 export type * from './types.js';
 
@@ -77,6 +79,56 @@ function publicFleet(fleet: Fleet): EmulatorFleet {
   };
 }
 
+/** One served organisation: its state, fleet, streams, REST app and publisher. */
+interface OrgRuntime {
+  readonly name: string;
+  readonly state: EmulatorState;
+  readonly generator: EventGenerator;
+  readonly streams: StreamService;
+  readonly app: { fetch: (request: Request) => Response | Promise<Response> };
+  readonly publisher: Publisher;
+}
+
+/** `organisations` as names: one → `default`, N → `org1`…`orgN`, a list → itself. */
+export function organisationNames(option: EmulatorOptions['organisations']): string[] {
+  if (option === undefined || option === 1) return ['default'];
+  if (typeof option === 'number') {
+    if (!Number.isInteger(option) || option < 1 || option > 100)
+      throw new AmpError('USAGE', `organisations must be 1 to 100, not ${option}`);
+    return Array.from({ length: option }, (_, i) => `org${i + 1}`);
+  }
+  const names = [...option];
+  if (names.length === 0) throw new AmpError('USAGE', 'organisations: give at least one name');
+  const bad = names.find((n) => !/^[a-z0-9_-]+$/.test(n));
+  if (bad !== undefined)
+    throw new AmpError('USAGE', `organisation name "${bad}" is not a label`, {
+      hint: 'lower-case letters, digits, "_" and "-"',
+    });
+  if (new Set(names).size !== names.length) throw new AmpError('USAGE', 'organisation names must be unique');
+  return names;
+}
+
+/** The organisation whose client id the request presents (else the first: it answers 401). */
+function orgOfRequest(orgs: readonly OrgRuntime[], request: Request): OrgRuntime {
+  const user = parseBasicAuth(request.headers.get('authorization'))?.user;
+  return orgs.find((o) => o.state.clientId === user) ?? (orgs[0] as OrgRuntime);
+}
+
+function publicOrganisation(o: OrgRuntime): EmulatorOrganisation {
+  // the state object is replaced on each change; these fields never change
+  const s = o.state;
+  return {
+    name: o.name,
+    orgGuid: s.orgGuid,
+    clientId: s.clientId,
+    apiKey: s.apiKey,
+    readOnlyApiKey: s.readOnlyApiKey,
+    fleet: publicFleet(o.generator.fleet),
+    publish: (count, opts) => o.publisher.publish(count, opts),
+    publishBulk: (count, opts) => o.publisher.publishBulk(count, opts),
+  };
+}
+
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -98,7 +150,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
 
   try {
-    const store = options.dataDir !== undefined ? await fileStore(options.dataDir) : memoryStore();
+    const orgNames = organisationNames(options.organisations);
+    const firstStore = options.dataDir !== undefined ? await fileStore(options.dataDir) : memoryStore();
+    const stores: StateStore[] = [firstStore];
+    for (let i = 1; i < orgNames.length; i++) {
+      const initial = () => freshOrgState(firstStore.state, i);
+      stores.push(
+        options.dataDir !== undefined
+          ? await fileStore(join(options.dataDir, 'orgs', orgNames[i] ?? String(i)), initial)
+          : memoryStore(initial()),
+      );
+    }
     const caDir =
       options.dataDir !== undefined
         ? join(options.dataDir, 'ca')
@@ -119,7 +181,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
             brokerUrl,
             managementUrl: options.managementUrl ?? DEFAULT_MANAGEMENT_URL,
             // one name per organisation, so an operator (or a test) can tell emulators apart
-            connectionName: `ampstream-emulator ${store.state.orgGuid}`,
+            connectionName: `ampstream-emulator ${firstStore.state.orgGuid}`,
             logger,
           });
     undo.push(() => broker.close());
@@ -136,74 +198,92 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     undo.push(() => front.close());
 
     let apiUrl = '';
-    const eventLog = new EventLog();
-    const state = store.state;
     const amqpHost = publicHost(host);
-    const generator = new EventGenerator({
-      seed,
-      apiUrl: '',
-      incidentsWithoutId: options.incidentsWithoutId ?? false,
-    });
-    const streams = new StreamService({
-      store,
-      broker,
-      brokerCredentials: {
-        user: decodeURIComponent(brokerAddress.username || 'guest'),
-        password: decodeURIComponent(brokerAddress.password || 'guest'),
-      },
-      validEventTypes: new Set(EVENT_TYPES.map((t) => t.id)),
-      validGroupGuids: new Set(generator.fleet.groups.map((g) => g.guid)),
-      amqpHost,
-      amqpPort: front.port,
-      logger,
-    });
-    if (store.persistent) await streams.restore();
-    else undo.push(() => streams.removeAll());
-
-    const app = createRestApp({
-      credentials: state,
-      limiter: new RateLimiter(
-        options.rateLimitPerHour ?? DEFAULT_RATE_LIMIT_PER_HOUR,
-        Date.now,
-        options.rateLimitWindowMs,
-      ),
-      streams,
-      fleet: generator.fleet,
-      eventLog,
-      baseUrl: () => apiUrl,
-      logger,
-    });
-    const api = await startHttps(app.fetch, ca, host, options.apiPort ?? 0);
+    // one id source for every organisation: event ids stay unique across them
+    const ids = createIdSource();
+    const orgs: OrgRuntime[] = [];
+    for (const [i, store] of stores.entries()) {
+      const state = store.state;
+      const eventLog = new EventLog();
+      const generator = new EventGenerator({
+        seed: seed + i,
+        apiUrl: '',
+        ids,
+        incidentsWithoutId: options.incidentsWithoutId ?? false,
+      });
+      const streams = new StreamService({
+        store,
+        broker,
+        brokerCredentials: {
+          user: decodeURIComponent(brokerAddress.username || 'guest'),
+          password: decodeURIComponent(brokerAddress.password || 'guest'),
+        },
+        validEventTypes: new Set(EVENT_TYPES.map((t) => t.id)),
+        validGroupGuids: new Set(generator.fleet.groups.map((g) => g.guid)),
+        amqpHost,
+        amqpPort: front.port,
+        logger,
+      });
+      if (store.persistent) await streams.restore();
+      else undo.push(() => streams.removeAll());
+      const app = createRestApp({
+        credentials: state,
+        limiter: new RateLimiter(
+          options.rateLimitPerHour ?? DEFAULT_RATE_LIMIT_PER_HOUR,
+          Date.now,
+          options.rateLimitWindowMs,
+        ),
+        streams,
+        fleet: generator.fleet,
+        eventLog,
+        baseUrl: () => apiUrl,
+        logger,
+      });
+      const publisher = new Publisher({ generator, broker, eventLog, orgGuid: state.orgGuid, logger });
+      orgs.push({ name: orgNames[i] ?? String(i), state, generator, streams, app, publisher });
+    }
+    const first = orgs[0];
+    if (first === undefined) throw new AmpError('EMULATOR', 'no organisation to serve');
+    const api = await startHttps(
+      (req) => orgOfRequest(orgs, req).app.fetch(req),
+      ca,
+      host,
+      options.apiPort ?? 0,
+    );
     undo.push(() => closeServer(api.server));
     apiUrl = api.url;
-    generator.setApiUrl(apiUrl);
+    for (const o of orgs) o.generator.setApiUrl(apiUrl);
 
-    const publisher = new Publisher({ generator, broker, eventLog, orgGuid: state.orgGuid, logger });
-    publisher.startRate(options.rate ?? 0);
-    undo.push(async () => publisher.stopRate());
+    first.publisher.startRate(options.rate ?? 0);
+    undo.push(async () => first.publisher.stopRate());
+    const streamsOf = (id: number): StreamService =>
+      (orgs.find((o) => o.streams.list().some((s) => s.id === id)) ?? first).streams;
 
     logger.debug({ apiUrl, amqpHost, amqpPort: front.port, caPath: ca.caPath }, 'emulator: ready');
     let closing: Promise<void> | undefined;
+    const organisations = orgs.map(publicOrganisation);
+    const main = organisations[0] ?? publicOrganisation(first);
     return {
       apiUrl,
       amqpHost,
       amqpPort: front.port,
       caPath: ca.caPath,
       caPem: ca.caPem,
-      orgGuid: state.orgGuid,
-      clientId: state.clientId,
-      apiKey: state.apiKey,
-      readOnlyApiKey: state.readOnlyApiKey,
-      fleet: publicFleet(generator.fleet),
-      publish: (count, opts) => publisher.publish(count, opts),
-      publishBulk: (count, opts) => publisher.publishBulk(count, opts),
-      publishRaw: (body, route) => publisher.publishRaw(body, route),
+      organisations,
+      orgGuid: main.orgGuid,
+      clientId: main.clientId,
+      apiKey: main.apiKey,
+      readOnlyApiKey: main.readOnlyApiKey,
+      fleet: main.fleet,
+      publish: (count, opts) => first.publisher.publish(count, opts),
+      publishBulk: (count, opts) => first.publisher.publishBulk(count, opts),
+      publishRaw: (body, route) => first.publisher.publishRaw(body, route),
       broker: broker.kind,
       dropConnections: () => front.dropConnections(),
-      closeStreamConnections: (id) => streams.closeConnections(id),
-      deleteStreamQueue: (id) => streams.deleteQueue(id),
-      queueDepth: (id) => streams.queueDepth(id),
-      inject: (id, bodies) => streams.inject(id, bodies),
+      closeStreamConnections: (id) => streamsOf(id).closeConnections(id),
+      deleteStreamQueue: (id) => streamsOf(id).deleteQueue(id),
+      queueDepth: (id) => streamsOf(id).queueDepth(id),
+      inject: (id, bodies) => streamsOf(id).inject(id, bodies),
       close() {
         closing ??= runUndo().then(() => logger.info('emulator: closed'));
         return closing;

@@ -110,8 +110,21 @@ function parseState(text: string, path: string): EmulatorState {
   return s as EmulatorState;
 }
 
-/** Load the state from `dataDir` (creating it on first use). */
-export async function fileStore(dataDir: string): Promise<StateStore> {
+/**
+ * A further organisation of a multi-organisation emulator: fresh keys and GUID, stream ids in
+ * a range of their own after the first organisation's, so ids stay unique across
+ * organisations (as Cisco's are) and queue names never collide.
+ */
+export const ORG_ID_STRIDE = 1_000_000;
+export function freshOrgState(first: EmulatorState, index: number): EmulatorState {
+  return { ...freshState(), nextStreamId: first.nextStreamId + index * ORG_ID_STRIDE };
+}
+
+/** Load the state from `dataDir` (creating it on first use, from `initial`). */
+export async function fileStore(
+  dataDir: string,
+  initial: () => EmulatorState = () => freshState(),
+): Promise<StateStore> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, STATE_FILE);
   let state: EmulatorState;
@@ -119,7 +132,7 @@ export async function fileStore(dataDir: string): Promise<StateStore> {
     state = parseState(await readFile(path, 'utf8'), path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    state = freshState();
+    state = initial();
     await writeFileAtomic(path, JSON.stringify(state, null, 2));
   }
   let writing: Promise<void> = Promise.resolve();

@@ -36,6 +36,15 @@ export interface EmulatorOptions {
   readonly rateLimitPerHour?: number;
   /** (default=3_600_000) length of the rate-limit window, in ms; shorter only for tests */
   readonly rateLimitWindowMs?: number;
+  /**
+   * (default=1) how many organisations the emulator serves, or their names: each has its own
+   * client id and API keys, org GUID, fleet (groups, computers: seeded with seed + index),
+   * streams and 5-stream limit; stream ids are unique across them. A request is served as the
+   * organisation whose client id it presents. Names default to `default` for one
+   * organisation, `org1`…`orgN` for several. The first is also the emulator's own
+   * credentials, fleet and `publish` (RunningEmulator's top-level fields).
+   */
+  readonly organisations?: number | readonly string[] | undefined;
   readonly logger?: Logger;
 }
 
@@ -72,7 +81,19 @@ export interface EmulatorFleet {
   }[];
 }
 
+/** One organisation of the emulator: its credentials, fleet and event generator. */
+export interface EmulatorOrganisation extends EmulatorCredentials {
+  readonly name: string;
+  readonly orgGuid: string;
+  readonly fleet: EmulatorFleet;
+  /** Generate and publish `count` events of this organisation (its fleet, its routing keys). */
+  publish(count: number, options?: PublishOptions): Promise<SecureEndpointEvent[]>;
+  publishBulk(count: number, options?: PublishOptions): Promise<number>;
+}
+
 export interface RunningEmulator extends EmulatorCredentials {
+  /** every organisation served, the first being the one the top-level fields describe */
+  readonly organisations: readonly EmulatorOrganisation[];
   /** e.g. https://127.0.0.1:43121 (no trailing slash; REST paths start with /v1/) */
   readonly apiUrl: string;
   /** the host name the certificate is valid for, also what `amqp_credentials.host` says */

@@ -5,7 +5,7 @@
  */
 
 /** The organisation name used when a stream names none. */
-export const DEFAULT_ORG = 'default';
+export { DEFAULT_ORG } from '../config/schema.js';
 
 export interface LeaseKey {
   /** the organisation's name (`default` when the config names none) */

@@ -4,10 +4,11 @@ import type { VaultStore } from './vault.js';
 /**
  * Typed entries on top of the vault.
  *
- *   api/default    the Secure Endpoint API login: {clientId, apiKey, region? | baseUrl?, ca?, proxy?}
+ *   api/<org>      the Secure Endpoint API login of an organisation (`api/default` unless
+ *                  `ampstream login --org NAME`): {clientId, apiKey, region? | baseUrl?, ca?, proxy?}
  *   stream/<id>    one stream's AMQP credentials, saved the moment the stream is created
- *                  (Cisco shows the password only then): {apiBase, user_name, password, host,
- *                  port, proto, queue_name, name, savedAt}
+ *                  (Cisco shows the password only then): {apiBase, org?, user_name, password,
+ *                  host, port, proto, queue_name, name, savedAt} (org absent: `default`)
  *
  * Values are JSON strings. This module does not import the API client (secrets sit below api/
  * in the dependency order), so the shapes here are structural copies of the API's.
@@ -18,6 +19,15 @@ export type CredentialVault = Pick<VaultStore, 'get' | 'names' | 'set' | 'delete
 export type CredentialVaultReader = Pick<VaultStore, 'get' | 'names'>;
 
 export const API_CREDENTIALS_ENTRY = 'api/default';
+
+/** The vault entry of an organisation's API login: `api/<org>` (`api/default` for none). */
+export function apiCredentialsEntry(org: string = 'default'): string {
+  if (!/^[a-z0-9_-]+$/.test(org))
+    throw new AmpError('USAGE', `"${org}" is not an organisation name`, {
+      hint: 'organisation names are labels: lower-case letters, digits, "_" and "-"',
+    });
+  return `api/${org}`;
+}
 export const STREAM_ENTRY_PREFIX = 'stream/';
 
 export interface StoredApiCredentials {
@@ -38,6 +48,8 @@ export interface StoredApiCredentials {
 export interface StoredStreamCredentials {
   /** The API the stream belongs to (e.g. https://api.amp.cisco.com). */
   readonly apiBase: string;
+  /** the organisation label it was created for (absent: `default`) */
+  readonly org?: string;
   readonly user_name: string;
   readonly password: string;
   readonly host: string;
@@ -84,7 +96,11 @@ function str(obj: Record<string, unknown>, key: string, entry: string, optional 
 
 // ---- API login ---------------------------------------------------------------------------
 
-export async function saveApiCredentials(vault: CredentialVault, creds: StoredApiCredentials): Promise<void> {
+export async function saveApiCredentials(
+  vault: CredentialVault,
+  creds: StoredApiCredentials,
+  org?: string,
+): Promise<void> {
   if (creds.region !== undefined && creds.baseUrl !== undefined) {
     throw new AmpError('USAGE', 'give either a region or a base URL, not both');
   }
@@ -97,17 +113,12 @@ export async function saveApiCredentials(vault: CredentialVault, creds: StoredAp
     ...(creds.proxy === undefined ? {} : { proxy: creds.proxy }),
     savedAt: creds.savedAt ?? new Date().toISOString(),
   };
-  await vault.set(API_CREDENTIALS_ENTRY, JSON.stringify(value));
-}
-
-/** The vault entry of an organisation's API login: `api/<org>` (`api/default` = the one login). */
-export function apiCredentialsEntry(org = 'default'): string {
-  return `api/${org}`;
+  await vault.set(apiCredentialsEntry(org), JSON.stringify(value));
 }
 
 export async function loadApiCredentials(
   vault: CredentialVaultReader,
-  org = 'default',
+  org?: string,
 ): Promise<StoredApiCredentials | undefined> {
   const e = apiCredentialsEntry(org);
   const text = vault.get(e);
@@ -154,6 +165,7 @@ export async function saveStreamCredentials(
     throw new AmpError('CREDENTIALS_MISSING', 'refusing to store stream credentials without a password');
   const value: StoredStreamCredentials = {
     apiBase: creds.apiBase,
+    ...(creds.org === undefined || creds.org === 'default' ? {} : { org: creds.org }),
     user_name: creds.user_name,
     password: creds.password,
     host: creds.host,
@@ -196,8 +208,10 @@ export async function loadStreamCredentials(
 function decodeStream(entry: string, text: string): StoredStreamCredentials {
   const o = parseEntry(entry, text);
   const savedAt = str(o, 'savedAt', entry, true);
+  const org = str(o, 'org', entry, true);
   return {
     apiBase: str(o, 'apiBase', entry, true) ?? '',
+    ...(org === undefined ? {} : { org }),
     user_name: str(o, 'user_name', entry) ?? '',
     password: str(o, 'password', entry) ?? '',
     host: str(o, 'host', entry) ?? '',

@@ -27,6 +27,17 @@ export interface CreateStreamInput {
 export interface CreateStreamOptions {
   readonly vault: VaultState;
   readonly allowWithoutVault?: boolean;
+  /** the organisation label stored with the credentials (absent: `default`) */
+  readonly org?: string | undefined;
+  /**
+   * (default: fetched) the organisation's streams, event types and groups when the caller
+   * already holds them (`apply` reads them once for its plan)
+   */
+  readonly known?: {
+    readonly streams: readonly EventStream[];
+    readonly eventTypes: readonly ApiEventType[];
+    readonly groups: readonly ApiGroup[];
+  };
 }
 
 export type CreateStreamOutcome =
@@ -66,10 +77,11 @@ export async function createStream(
 
   const wantTypes = input.eventTypes ?? [];
   const wantGroups = input.groups ?? [];
+  const known = options.known;
   const [types, groups, existing] = await Promise.all([
-    wantTypes.length > 0 ? api.eventTypes() : Promise.resolve([]),
-    wantGroups.length > 0 ? listAll(api.groups()) : Promise.resolve([]),
-    api.eventStreams(),
+    known !== undefined ? known.eventTypes : wantTypes.length > 0 ? api.eventTypes() : Promise.resolve([]),
+    known !== undefined ? known.groups : wantGroups.length > 0 ? listAll(api.groups()) : Promise.resolve([]),
+    known !== undefined ? known.streams : api.eventStreams(),
   ]);
   const eventTypes = resolveEventTypes(wantTypes, types);
   const groupList = resolveGroups(wantGroups, groups);
@@ -126,6 +138,7 @@ export async function createStream(
     try {
       stored = await saveStreamCredentials(options.vault.vault, stream.id, {
         apiBase: api.baseUrl,
+        ...(options.org === undefined ? {} : { org: options.org }),
         ...stream.amqp_credentials,
         name: stream.name,
       });
@@ -152,10 +165,12 @@ export function unstoredCredentialsNotice(
   stream: CreatedEventStream,
   apiBase: string,
   error: AmpError,
+  org?: string,
 ): { readonly entry: string; readonly value: string; readonly text: string } {
   const entry = streamEntryName(stream.id);
   const value = JSON.stringify({
     apiBase,
+    ...(org === undefined || org === 'default' ? {} : { org }),
     ...stream.amqp_credentials,
     port: String(stream.amqp_credentials.port),
     name: stream.name,

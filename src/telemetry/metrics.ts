@@ -67,6 +67,11 @@ export interface Metrics {
   readonly inFlight: Gauge<'stream'>;
   /** Events per sink batch. */
   readonly batchSize: Histogram<'stream'>;
+  /**
+   * 1 per stream of a config with organisations: which organisation a `stream` label belongs
+   * to (join on `stream`), so the other series keep their labels.
+   */
+  readonly streamOrganisation: Gauge<'stream' | 'org'>;
   /** The Prometheus text exposition of everything registered. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -131,6 +136,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       buckets: BATCH_SIZE_BUCKETS,
       registers,
     }),
+    streamOrganisation: gauge('stream_organisation', 'The organisation of a stream (always 1).', [
+      'stream',
+      'org',
+    ]),
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };

@@ -73,3 +73,27 @@ describe('stream checks (injected queue look)', () => {
     expect(oldest?.evidence).toContain('not visible over AMQP');
   });
 });
+
+describe('stream checks with organisations', () => {
+  const look: QueueLook = { messageCount: 0, consumerCount: 0 };
+  it('does not call a stream of another organisation deleted because the default organisation lacks it', async () => {
+    const theirs: StreamConfig = { ...stream, label: 'acme:siem', org: 'acme', orgLabelled: true };
+    const exists = (await checkStream(theirs, deps(look))).find((r) => r.check === 'exists');
+    expect(exists?.status).toBe('skip');
+    expect(exists?.evidence).toContain('ampstream doctor --org acme');
+    const mine = (await checkStream(theirs, { ...deps(look), apiOrg: 'acme' })).find(
+      (r) => r.check === 'exists',
+    );
+    expect(mine?.status).toBe('ok');
+  });
+
+  it('leaves a declared stream to `plan` and names where its credentials come from', async () => {
+    const { id: _id, ...noId } = stream;
+    const declared: StreamConfig = { ...noId, label: 'alerts', name: 'alerts', declared: true };
+    const lines = await checkStream(declared, deps(look));
+    expect(lines.find((r) => r.check === 'exists')?.evidence).toContain('ampstream plan --exit-code');
+    expect(lines.find((r) => r.check === 'credentials')?.evidence).toContain(
+      'the vault entry of organisation default named "alerts"',
+    );
+  });
+});

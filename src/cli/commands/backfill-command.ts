@@ -6,12 +6,11 @@ import { AmpError, ExitCode } from '../../errors.js';
 import { createPipeline } from '../../pipeline/index.js';
 import { openUserVault } from '../../secrets/open.js';
 import { createSecretResolver, openVaultReader } from '../../secrets/refs.js';
-import { VaultSession } from '../../secrets/session.js';
 import { registeredSinks } from '../../sinks/registry.js';
 import { resolveEventTypes, resolveGroups } from '../../streams/resolve.js';
 import { createLogger } from '../../telemetry/logger.js';
 import { parseTimeSpec } from '../../util/duration.js';
-import { connect, type ConnectionOptionValues } from '../connection.js';
+import { openApi, type ConnectionOptionValues } from '../connection.js';
 import { notice, printData, reportError } from '../output.js';
 
 export interface BackfillCommandOptions extends ConnectionOptionValues {
@@ -54,7 +53,7 @@ export async function backfillCommand(opts: BackfillCommandOptions): Promise<num
     logger.level = config.log.level;
     const org = opts.org ?? 'default';
     // 429s are waited out by the backfill itself, as long as they last (the client would give up)
-    const client = await connect({ ...opts, org }, { vault: new VaultSession() }, { maxRateLimitRetries: 0 });
+    const client = await openApi({ flags: opts, org, config, retry: { maxRateLimitRetries: 0 } });
     let result: BackfillResult;
     let stopped = false;
     try {
@@ -111,7 +110,7 @@ export async function backfillCommand(opts: BackfillCommandOptions): Promise<num
   }
 }
 
-async function listGroups(client: Awaited<ReturnType<typeof connect>>) {
+async function listGroups(client: Awaited<ReturnType<typeof openApi>>) {
   const out = [];
   for await (const g of client.groups()) out.push(g);
   return out;

@@ -181,6 +181,7 @@ export async function runDoctor(o: DoctorOptions, deps: DoctorDeps = {}): Promis
         resolveTarget: (s) => resolveStreamTarget(s, { resolveSecret, vault }),
         look: deps.look ?? lookAtQueue,
         apiStreams,
+        apiOrg: o.connection.org,
         ...(apiProblem === undefined ? {} : { apiProblem }),
         ownConsumers: (label) => daemon.own.get(label) ?? 0,
         env,

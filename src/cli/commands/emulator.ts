@@ -29,7 +29,42 @@ function positiveNumber(v: string): number {
 
 export function readyLine(emu: RunningEmulator): string {
   const { apiUrl, amqpHost, amqpPort, caPath, clientId, apiKey, readOnlyApiKey } = emu;
-  return JSON.stringify({ apiUrl, amqpHost, amqpPort, caPath, clientId, apiKey, readOnlyApiKey });
+  // several organisations: each one's name and keys too (the top-level keys are the first's)
+  const organisations =
+    emu.organisations.length > 1
+      ? {
+          organisations: emu.organisations.map((o) => ({
+            name: o.name,
+            orgGuid: o.orgGuid,
+            clientId: o.clientId,
+            apiKey: o.apiKey,
+            readOnlyApiKey: o.readOnlyApiKey,
+          })),
+        }
+      : {};
+  return JSON.stringify({
+    apiUrl,
+    amqpHost,
+    amqpPort,
+    caPath,
+    clientId,
+    apiKey,
+    readOnlyApiKey,
+    ...organisations,
+  });
+}
+
+/** `--orgs 3` or `--orgs acme,globex` */
+export function parseOrgs(v: string): number | string[] {
+  if (/^\d+$/.test(v)) {
+    const n = Number(v);
+    if (n < 1 || n > 100) throw new InvalidArgumentError('--orgs must be 1 to 100, or a list of names');
+    return n;
+  }
+  const names = v.split(',').map((s) => s.trim());
+  if (names.some((n) => !/^[a-z0-9_-]+$/.test(n)))
+    throw new InvalidArgumentError('--orgs names are labels: lower-case letters, digits, "_" and "-"');
+  return names;
 }
 
 export function humanBlock(emu: RunningEmulator, where: string): string {
@@ -43,6 +78,15 @@ export function humanBlock(emu: RunningEmulator, where: string): string {
     row('client id', emu.clientId),
     row('API key', `${emu.apiKey}  (read & write)`),
     row('read-only key', emu.readOnlyApiKey),
+    ...(emu.organisations.length > 1
+      ? emu.organisations.flatMap((o) => [
+          '',
+          row('organisation', `${o.name} (${o.orgGuid})`),
+          row('  client id', o.clientId),
+          row('  API key', `${o.apiKey}  (read & write)`),
+          row('  read-only key', o.readOnlyApiKey),
+        ])
+      : []),
     '',
     'Create a stream:',
     `  curl --cacert ${emu.caPath} -u ${emu.clientId}:${emu.apiKey} \\`,
@@ -123,6 +167,11 @@ export function registerEmulator(program: Command): void {
       nonNegativeInt('--rate-limit', 1e9),
       3000,
     )
+    .option(
+      '--orgs <n|names>',
+      'serve several organisations (own keys, fleet, streams, 5-stream limit): a count, or names a,b',
+      parseOrgs,
+    )
     .option('--json', 'print one JSON line with the endpoints and credentials on stdout once ready')
     .option(
       '--ready-file <file>',
@@ -148,6 +197,7 @@ export function registerEmulator(program: Command): void {
         seed: opts.seed,
         incidentsWithoutId: opts.incidentsWithoutId,
         rateLimitPerHour: opts.rateLimit,
+        ...(opts.orgs === undefined ? {} : { organisations: opts.orgs }),
         logger,
         ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
       }).catch((e: unknown) => {

@@ -10,6 +10,7 @@ import { registerEmulator } from './emulator.js';
 import { registerEventTypes } from './event-types.js';
 import { registerGroups } from './groups.js';
 import { registerLogin } from './login.js';
+import { registerPlan } from './plan.js';
 import { registerRun } from './run.js';
 import { registerStreams } from './streams.js';
 import { registerTail } from './tail.js';
@@ -28,6 +29,7 @@ export const commands: readonly Register[] = [
   registerEmulator,
   registerLogin,
   registerStreams,
+  registerPlan,
   registerEventTypes,
   registerGroups,
   registerVault,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from '@commander-js/extra-typings';
 import { REGION_API_URLS, normaliseBaseUrl, parseRegion, regionOfUrl } from '../../api/regions.js';
 import { AmpError } from '../../errors.js';
-import { API_CREDENTIALS_ENTRY, saveApiCredentials } from '../../secrets/credentials.js';
+import { apiCredentialsEntry, saveApiCredentials } from '../../secrets/credentials.js';
 import { createHiddenPrompt } from '../../secrets/prompt.js';
 import { VaultSession } from '../../secrets/session.js';
 import { PROXY_FLAG_HELP, cliLogger, warnApiKeyFlag, warnProxyPasswordFlag } from '../connection.js';
@@ -56,6 +56,7 @@ export function registerLogin(program: Command): void {
     .option('--ca <file>', 'extra trusted CA certificate, PEM')
     .option('--insecure', 'DISABLE TLS certificate verification (dangerous; for tests only)')
     .option('--proxy <url>', `${PROXY_FLAG_HELP}; stored with the login`)
+    .option('--org <name>', 'store it as the login of this organisation (vault entry api/<name>)', 'default')
     .option('--json', 'print JSON')
     .action(async (opts) => {
       // the API client (and undici) load when login runs, not in every ampstream process
@@ -64,6 +65,7 @@ export function registerLogin(program: Command): void {
         import('../../api/detect-region.js'),
       ]);
       const env = process.env;
+      const entry = apiCredentialsEntry(opts.org); // a bad label fails before anything is asked
       if (opts.region !== undefined && opts.apiUrl !== undefined)
         throw new AmpError('USAGE', 'give --region or --api-url, not both');
       const clientId = opts.clientId ?? env['AMPSTREAM_CLIENT_ID']?.trim();
@@ -118,15 +120,19 @@ export function registerLogin(program: Command): void {
       // a base URL that is a Cisco region is stored as the region (clearer, and follows host changes)
       const region = 'region' in endpoint ? endpoint.region : regionOfUrl(baseUrl);
       const vault = await new VaultSession().forWrite();
-      await saveApiCredentials(vault, {
-        clientId,
-        apiKey,
-        ...(region === undefined ? { baseUrl } : { region }),
-        ...(ca === undefined ? {} : { ca }),
-        ...(opts.proxy === undefined ? {} : { proxy: opts.proxy }),
-      });
+      await saveApiCredentials(
+        vault,
+        {
+          clientId,
+          apiKey,
+          ...(region === undefined ? { baseUrl } : { region }),
+          ...(ca === undefined ? {} : { ca }),
+          ...(opts.proxy === undefined ? {} : { proxy: opts.proxy }),
+        },
+        opts.org,
+      );
       notice(
-        `credentials accepted by ${baseUrl} (API ${apiVersion || 'version unknown'}) and stored in the vault ${vault.path} as ${API_CREDENTIALS_ENTRY}`,
+        `credentials accepted by ${baseUrl} (API ${apiVersion || 'version unknown'}) and stored in the vault ${vault.path} as ${entry}`,
       );
       printData(
         opts.json === true,
@@ -136,7 +142,8 @@ export function registerLogin(program: Command): void {
           baseUrl,
           apiVersion,
           vault: vault.path,
-          entry: API_CREDENTIALS_ENTRY,
+          entry,
+          ...(opts.org === 'default' ? {} : { org: opts.org }),
         },
         () =>
           `logged in: client id ${clientId}, ${region === undefined ? baseUrl : `region ${region} (${baseUrl})`}`,

@@ -1,18 +1,16 @@
-import type { AmpstreamConfig } from '../../config/index.js';
+import { DEFAULT_ORG, type AmpstreamConfig } from '../../config/index.js';
 import { Backfill } from '../../daemon/backfill.js';
 import { AmpError, isAmpError } from '../../errors.js';
 import { createPipeline } from '../../pipeline/index.js';
 import type { RunStateStore } from '../../pipeline/run-state.js';
 import type { SecretResolver } from '../../secrets/refs.js';
-import { VaultSession } from '../../secrets/session.js';
 import type { SinkRecord } from '../../sinks/types.js';
 import { registeredSinks } from '../../sinks/registry.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
-import { connect } from '../connection.js';
+import { openApi } from '../connection.js';
 
 /** The organisation of today's configs (one login); streams may name theirs later. */
-export const DEFAULT_ORG = 'default';
 
 export interface OnStartDeps {
   readonly runState: RunStateStore;
@@ -56,7 +54,7 @@ export async function backfillOnStart(config: AmpstreamConfig, deps: OnStartDeps
   );
   let client;
   try {
-    client = await connect({ org: DEFAULT_ORG }, { vault: new VaultSession() }, { maxRateLimitRetries: 0 });
+    client = await openApi({ org: DEFAULT_ORG, config, retry: { maxRateLimitRetries: 0 } });
   } catch (e) {
     throw new AmpError('CONFIG_INVALID', 'backfill.onStart needs an API login to read /v1/events', {
       cause: e,

@@ -1,4 +1,4 @@
-import { loadConfig, type ConfigFlags } from '../../config/index.js';
+import { DEFAULT_ORG, loadConfig, type ConfigFlags } from '../../config/index.js';
 import { AmpError, ExitCode } from '../../errors.js';
 import { openUserVault } from '../../secrets/open.js';
 import { createSecretResolver, openVaultReader } from '../../secrets/refs.js';
@@ -16,7 +16,7 @@ import { registeredSinks } from '../../sinks/registry.js';
 import type { SinkRecord } from '../../sinks/types.js';
 import { RunStateRecorder } from '../../daemon/run-state-recorder.js';
 import { runStatePathFor, SqliteRunStateStore, type RunStateStore } from '../../pipeline/run-state.js';
-import { backfillOnStart, DEFAULT_ORG } from './run-backfill.js';
+import { backfillOnStart } from './run-backfill.js';
 
 /**
  * `ampstream run --config ampstream.yaml`: the daemon. One pipeline per stream, the

@@ -118,14 +118,16 @@ function registerCreate(streams: Command): void {
       const outcome = await createStream(
         client,
         { name: opts.name, eventTypes: opts.eventType, groups: opts.group },
-        { vault: await vault.statusForWrite(), allowWithoutVault: showPassword },
+        { vault: await vault.statusForWrite(), allowWithoutVault: showPassword, org: opts.org },
       );
       if (outcome.status === 'recovered') throw recoveredError(outcome.stream);
       const { stream, stored } = outcome;
       const unstored = stored !== undefined && 'error' in stored ? stored.error : undefined;
       if (unstored !== undefined) {
         // Never lose the one-time password: print it (stderr) with what to do; exit 75.
-        process.stderr.write(`${unstoredCredentialsNotice(stream, client.baseUrl, unstored).text}\n`);
+        process.stderr.write(
+          `${unstoredCredentialsNotice(stream, client.baseUrl, unstored, opts.org).text}\n`,
+        );
         process.exitCode = ExitCode.TEMPFAIL;
       }
       const savedEntry = stored !== undefined && 'entry' in stored ? stored.entry : undefined;
