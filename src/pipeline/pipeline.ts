@@ -4,7 +4,7 @@ import type { Sink } from '../sinks/types.js';
 import { createSource } from '../source/index.js';
 import type { Delivery, DeliveryHandler, Source, SourceEvent } from '../source/types.js';
 import { silentLogger } from '../telemetry/logger.js';
-import type { BackoffOptions } from '../util/backoff.js';
+import { RetryPolicy } from '../util/retry.js';
 import { BatchWriter } from './batch.js';
 import { DeadLetterBreaker } from './breaker.js';
 import { DeadLetterFile } from './dead-letter.js';
@@ -49,7 +49,7 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
   readonly #m: PipelineMetrics;
   readonly #maxEvents: number;
   readonly #maxWaitMs: number;
-  readonly #retry: BackoffOptions;
+  readonly #retry: RetryPolicy;
   readonly #now: () => number;
   /** Some route needs the lossless event up front (filter, a non-raw format) or dedup is on. */
   readonly #eager: boolean;
@@ -79,7 +79,8 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
     this.#now = options.now ?? Date.now;
     this.#maxEvents = Math.max(1, options.batch?.maxEvents ?? DEFAULT_BATCH_MAX_EVENTS);
     this.#maxWaitMs = Math.max(0, options.batch?.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS);
-    this.#retry = options.retry ?? {};
+    // a failing sink or dead-letter file: one line when the streak starts, then every 10th retry
+    this.#retry = new RetryPolicy({ ...options.retry, logEvery: 10 });
     this.#eager =
       options.dedup !== undefined ||
       options.routes.some((r) => r.filter !== undefined || r.format.name !== 'raw');

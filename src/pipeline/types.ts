@@ -10,7 +10,7 @@ import type { Format } from '../formats/types.js';
 import type { Sink } from '../sinks/types.js';
 import type { Source, SourceEvent, SourceOptions } from '../source/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { BackoffOptions } from '../util/backoff.js';
+import type { BackoffOptions } from '../util/retry.js';
 import type { BreakerOptions } from './breaker.js';
 
 /**

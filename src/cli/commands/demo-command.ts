@@ -14,7 +14,7 @@ import { evaluateHealth, type HealthReport } from '../../daemon/health.js';
 import { createLogger, type Logger } from '../../telemetry/logger.js';
 import { createMetrics } from '../../telemetry/metrics.js';
 import { startTelemetryServer, type TelemetryServer } from '../../telemetry/server.js';
-import { sleep } from '../../util/backoff.js';
+import { sleep } from '../../util/retry.js';
 import { redactUrls } from '../../telemetry/redact.js';
 import { createPipeline } from '../../pipeline/index.js';
 import { assertCount, startLive, type LiveView } from '../live/live.js';

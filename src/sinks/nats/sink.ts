@@ -2,7 +2,7 @@ import { eventKey } from '../../event/key.js';
 import { jetstream, jetstreamManager, type JetStreamClient, type StreamConfig } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { AmpError } from '../../errors.js';
-import { sleep } from '../../util/backoff.js';
+import { sleep } from '../../util/retry.js';
 import { closedError, notStarted, type SinkState as State } from '../shared/lifecycle.js';
 import { loadTls, type LoadedTls } from '../shared/tls.js';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { AmpError } from '../../errors.js';
-import { sleep } from '../../util/backoff.js';
+import { sleep } from '../../util/retry.js';
 import { describeTarget, HttpClient, type HttpRequest } from '../shared/http/client.js';
 import { closedError, notStarted, type SinkState as State } from '../shared/lifecycle.js';
 import { loadTls } from '../shared/tls.js';
@@ -16,7 +16,7 @@ const gzip = promisify(gzipCb);
 export interface HecDeps {
   /** (default=Date.now) in ms */
   readonly now?: () => number;
-  /** (default=util/backoff sleep) */
+  /** (default=util/retry sleep) */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
