@@ -253,11 +253,12 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
 
   async #pump(): Promise<void> {
     try {
-      while (this.#ready.length > 0 && !this.#abort.signal.aborted) {
+      while (this.#ready.length > 0 && !this.#abort.signal.aborted && !this.#stopConditionMet()) {
         const batch = this.#ready.shift() as Delivery[];
         if (batch.length === 0) continue;
         await this.#batches.process(batch);
         this.#settle(batch[batch.length - 1] as Delivery, batch.length);
+        if (this.#stopConditionMet()) break;
       }
     } catch (e) {
       // A StopPipeline while closing or draining on purpose is just the retry loop giving up.
@@ -273,6 +274,13 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
       this.#idleWaiters = [];
       for (const w of waiters) w();
     }
+  }
+
+  /** The caller's stop condition is met: no further batch starts, and the pipeline drains (once). */
+  #stopConditionMet(): boolean {
+    if (this.#o.stopWhen?.() !== true) return false;
+    if (this.#state === 'running' || this.#state === 'starting') void this.drain();
+    return true;
   }
 
   #settle(last: Delivery, n: number): void {

@@ -81,6 +81,12 @@ export interface PipelineOptions {
    * sink writes must not run concurrently).
    */
   readonly ownsSinks?: boolean;
+  /**
+   * A stop condition (`tail`/`demo --count N`), asked before each batch and after each one
+   * settles: once it says true the pipeline starts no further batch and drains itself
+   * (outcome `drained`). Cut batches small enough for the condition to be exact.
+   */
+  readonly stopWhen?: () => boolean;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   /** (default=source.queue) the `stream` label on metrics. */
