@@ -4,7 +4,7 @@ import { SecureEndpointClient } from '../api/client.js';
 import { normaliseBaseUrl, parseRegion, type Region } from '../api/regions.js';
 import { AmpError } from '../errors.js';
 import { parseProxyUrl } from '../proxy/settings.js';
-import { loadApiCredentials, type StoredApiCredentials } from '../secrets/credentials.js';
+import { apiLoginOf, loadApiCredentials, type StoredApiCredentials } from '../secrets/credentials.js';
 import type { VaultSession } from '../secrets/session.js';
 import { createLogger, type Logger } from '../telemetry/logger.js';
 import { warn } from './output.js';
@@ -229,12 +229,7 @@ export function clientFor(conn: ResolvedConnection, logger: Logger = cliLogger()
   if (conn.insecure)
     warn('TLS certificate verification is DISABLED (--insecure): the API key can be intercepted');
   return new SecureEndpointClient({
-    clientId: conn.clientId,
-    apiKey: conn.apiKey,
-    ...(conn.region === undefined ? {} : { region: conn.region }),
-    ...(conn.baseUrl === undefined ? {} : { baseUrl: conn.baseUrl }),
-    ...(conn.ca === undefined ? {} : { ca: conn.ca }),
-    ...(conn.proxy === undefined ? {} : { proxy: conn.proxy }),
+    ...apiLoginOf(conn),
     insecure: conn.insecure,
     logger,
   });

@@ -1,6 +1,6 @@
 import { SecureEndpointClient } from '../api/client.js';
 import { AmpError } from '../errors.js';
-import { loadApiCredentials, type CredentialVaultReader } from '../secrets/credentials.js';
+import { apiLoginOf, loadApiCredentials, type CredentialVaultReader } from '../secrets/credentials.js';
 
 /**
  * Group names in sink filters → GUIDs, through the API login stored in the vault
@@ -23,12 +23,7 @@ export async function resolveGroupsViaApi(
     );
   }
   const client = new SecureEndpointClient({
-    clientId: login.clientId,
-    apiKey: login.apiKey,
-    ...(login.region === undefined ? {} : { region: login.region }),
-    ...(login.baseUrl === undefined ? {} : { baseUrl: login.baseUrl }),
-    ...(login.ca === undefined ? {} : { ca: login.ca }),
-    ...(login.proxy === undefined ? {} : { proxy: login.proxy }),
+    ...apiLoginOf(login),
   });
   try {
     const groups: { name: string; guid: string }[] = [];
