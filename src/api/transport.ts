@@ -113,13 +113,7 @@ export class ApiTransport {
     this.origin = new URL(options.baseUrl).origin;
     this.#o = options;
     this.#logger = options.logger ?? silentLogger;
-    this.#retry = new RetryPolicy({
-      maxAttempts: options.retry?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      baseMs: options.retry?.baseMs ?? DEFAULT_RETRY_BASE_MS,
-      maxMs: options.retry?.maxMs ?? DEFAULT_RETRY_MAX_MS,
-      ...(options.random === undefined ? {} : { random: options.random }),
-      ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
-    });
+    this.#retry = apiRetryPolicy(options);
     this.#authorization = `Basic ${Buffer.from(`${options.clientId}:${options.apiKey}`).toString('base64')}`;
     if (options.insecure === true) {
       this.#logger.warn(
@@ -163,21 +157,8 @@ export class ApiTransport {
 
   /** `pathOrUrl` is a path below the base URL (`/v1/groups`), query included or in `query`. */
   async call(method: HttpMethod, path: string, options: CallOptions = {}): Promise<ApiResponse> {
-    const maxRateLimitRetries = this.#o.retry?.maxRateLimitRetries ?? 2;
     const qs = options.query?.toString() ?? '';
     const target = `${path}${qs === '' ? '' : (path.includes('?') ? '&' : '?') + qs}`;
-    let rateLimitRetries = 0;
-    const next = (e: AmpError, attempt: number): number | undefined => {
-      if (e.code === 'API_RATE_LIMITED') {
-        const waitMs = this.#rateLimitWait(e.details.retryAt, rateLimitRetries < maxRateLimitRetries);
-        if (waitMs !== undefined) rateLimitRetries++;
-        return waitMs;
-      }
-      // a request that may have been sent is repeated only when repeating it is harmless
-      return IDEMPOTENT.has(method) || e.details.maybeSent === false
-        ? this.#retry.next(e, attempt)
-        : undefined;
-    };
     const outcome = await this.#retry.run(
       async (attempt) => {
         const started = Date.now();
@@ -193,7 +174,7 @@ export class ApiTransport {
           if (isAmpError(e)) return e;
           throw e;
         },
-        next,
+        next: this.#retryWait(method),
         onRetry: ({ error, attempt, delayMs }) =>
           this.#logger.warn(
             { method, path: target, code: error.code, attempt, waitMs: delayMs },
@@ -203,6 +184,23 @@ export class ApiTransport {
     );
     if (outcome.ok) return outcome.value;
     throw outcome.error;
+  }
+
+  /** The wait before retrying a failed call, or undefined to give up (the policy at the top). */
+  #retryWait(method: HttpMethod): (e: AmpError, attempt: number) => number | undefined {
+    const maxRateLimitRetries = this.#o.retry?.maxRateLimitRetries ?? 2;
+    let rateLimitRetries = 0;
+    return (e, attempt) => {
+      if (e.code === 'API_RATE_LIMITED') {
+        const waitMs = this.#rateLimitWait(e.details.retryAt, rateLimitRetries < maxRateLimitRetries);
+        if (waitMs !== undefined) rateLimitRetries++;
+        return waitMs;
+      }
+      // a request that may have been sent is repeated only when repeating it is harmless
+      return IDEMPOTENT.has(method) || e.details.maybeSent === false
+        ? this.#retry.next(e, attempt)
+        : undefined;
+    };
   }
 
   #now(): Date {
@@ -291,6 +289,17 @@ export class ApiTransport {
       retryAt: waitMs === undefined ? undefined : new Date(now.getTime() + waitMs),
     });
   }
+}
+
+/** Idempotent calls: 4 attempts, 500 ms doubling to 8 s, full jitter, every retry logged. */
+function apiRetryPolicy(options: TransportOptions): RetryPolicy {
+  return new RetryPolicy({
+    maxAttempts: options.retry?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    baseMs: options.retry?.baseMs ?? DEFAULT_RETRY_BASE_MS,
+    maxMs: options.retry?.maxMs ?? DEFAULT_RETRY_MAX_MS,
+    ...(options.random === undefined ? {} : { random: options.random }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+  });
 }
 
 function headerValue(headers: HeaderBag, name: string): string | undefined {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import pc from 'picocolors';
 import { SecureEndpointClient } from '../../api/client.js';
-import { amqpTargetFromCredentials } from '../../api/amqp-credentials.js';
+import { amqpTargetFromCredentials, type AmqpTarget } from '../../api/amqp-credentials.js';
 import { DEFAULT_AMQP_URL_PORT } from '../../config/defaults.js';
 import { AmpError, ExitCode, isAmpError, toAmpError } from '../../errors.js';
 import { startEmulator } from '../../emulator/index.js';
@@ -17,7 +17,7 @@ import { startTelemetryServer, type TelemetryServer } from '../../telemetry/serv
 import { sleep } from '../../util/retry.js';
 import { redactUrls } from '../../telemetry/redact.js';
 import { createPipeline } from '../../pipeline/index.js';
-import { assertCount, startLive, type LiveResult, type LiveView } from '../live/live.js';
+import { assertCount, startLive, type LiveOptions, type LiveResult, type LiveView } from '../live/live.js';
 import { exitSoon, onStopSignals } from '../../daemon/signals.js';
 import { reportError } from '../output.js';
 
@@ -185,7 +185,22 @@ class DemoRun {
       `connect ${target.redactedUrl} (TLS verified against the emulator's CA), queue.declare ${target.queue} passive+durable, basic.qos, basic.consume`,
     );
     const recent = this.#recent;
-    const live = (this.#view = await startLive({
+    const live = (this.#view = await startLive(this.#liveOptions(emu, target)));
+    if (recent !== undefined) {
+      this.#dashboard = await startDemoDashboard(live, recent, o.dashboardPort ?? 0, this.#logger);
+      say(
+        `   ${this.#c.bold('dashboard:')} ${this.#c.cyan(`${this.#dashboard.url}/`)} (live; open it in a browser)`,
+      );
+    }
+    if (this.#stopRequested) void live.stop();
+    return live;
+  }
+
+  /** The live view of steps 4 and 5: consume (ack once shown), the dashboard's recent events. */
+  #liveOptions(emu: RunningEmulator, target: AmqpTarget): LiveOptions {
+    const o = this.#o;
+    const recent = this.#recent;
+    return {
       source: {
         url: target.url,
         queue: target.queue,
@@ -205,15 +220,7 @@ class DemoRun {
       ...(recent === undefined
         ? {}
         : { onWritten: (sink, batch) => recent.written(sink, batch, Date.now()) }),
-    }));
-    if (recent !== undefined) {
-      this.#dashboard = await startDemoDashboard(live, recent, o.dashboardPort ?? 0, this.#logger);
-      say(
-        `   ${this.#c.bold('dashboard:')} ${this.#c.cyan(`${this.#dashboard.url}/`)} (live; open it in a browser)`,
-      );
-    }
-    if (this.#stopRequested) void live.stop();
-    return live;
+    };
   }
 
   /** Step 5: publish at the rate, show every event until a stop condition or Ctrl+C. */

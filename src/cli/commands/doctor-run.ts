@@ -5,8 +5,8 @@ import { registeredSinks } from '../../sinks/registry.js';
 import { resolveConnection, type ConnectionFlags, type ResolvedConnection } from '../connection.js';
 import { loadConfig, type AmpstreamConfig } from '../../config/index.js';
 import { toAmpError } from '../../errors.js';
-import { resolveProxy } from '../../proxy/settings.js';
-import { createSecretResolver } from '../../secrets/refs.js';
+import { resolveProxy, type ProxySettings } from '../../proxy/settings.js';
+import { createSecretResolver, type SecretResolver } from '../../secrets/refs.js';
 import { VaultSession, type VaultStatus } from '../../secrets/session.js';
 import { lookAtQueue } from '../../doctor/amqp-probe.js';
 import { checkApi } from '../../doctor/api.js';
@@ -126,21 +126,8 @@ async function checkLogin(ctx: DoctorContext): Promise<ApiFindings> {
     return { results: [result], apiProblem: 'no API credentials' };
   }
   const c = conn;
-  const baseUrl = c.baseUrl ?? (c.region === undefined ? '' : REGION_API_URLS[c.region]);
-  const u = new URL(baseUrl);
-  const proxy = resolveProxy({
-    configured: c.proxy,
-    origin: 'the login proxy',
-    host: u.hostname,
-    port: Number(u.port === '' ? 443 : u.port),
-    env: ctx.env,
-  });
-  const endpoint = {
-    baseUrl,
-    ...(c.ca === undefined ? {} : { ca: c.ca }),
-    insecure: c.insecure,
-    ...(proxy === undefined ? {} : { proxy }),
-  };
+  const endpoint = apiEndpoint(c, ctx.env);
+  const baseUrl = endpoint.baseUrl;
   const http = apiHttpProbe({
     ...endpoint,
     clientId: c.clientId,
@@ -167,6 +154,28 @@ async function checkLogin(ctx: DoctorContext): Promise<ApiFindings> {
   }
 }
 
+/** Where the API is and how to reach it (CA, TLS verification, proxy). */
+function apiEndpoint(
+  c: ResolvedConnection,
+  env: NodeJS.ProcessEnv,
+): { baseUrl: string; ca?: string; insecure: boolean; proxy?: ProxySettings } {
+  const baseUrl = c.baseUrl ?? (c.region === undefined ? '' : REGION_API_URLS[c.region]);
+  const u = new URL(baseUrl);
+  const proxy = resolveProxy({
+    configured: c.proxy,
+    origin: 'the login proxy',
+    host: u.hostname,
+    port: Number(u.port === '' ? 443 : u.port),
+    env,
+  });
+  return {
+    baseUrl,
+    ...(c.ca === undefined ? {} : { ca: c.ca }),
+    insecure: c.insecure,
+    ...(proxy === undefined ? {} : { proxy }),
+  };
+}
+
 /** The daemon (already running?), every stream, every sink of the config. */
 async function checkRuntime(
   config: AmpstreamConfig,
@@ -176,24 +185,7 @@ async function checkRuntime(
   const { env, now, net, timeoutMs } = ctx;
   const daemon = await checkDaemon(config, timeoutMs);
   const results = [...daemon.results];
-  const vaultStatus = (): Promise<VaultStatus> => ctx.session.status();
-  const resolveSecret = createSecretResolver({
-    env,
-    vault: async () => {
-      const s = await vaultStatus();
-      if (s.kind === 'open') return async (name: string) => s.vault.get(name);
-      if (s.kind === 'unavailable') throw s.error;
-      throw toAmpError(
-        new Error('a vault: reference was used but there is no vault file'),
-        'SECRET_NOT_FOUND',
-      );
-    },
-  });
-  const vault = async (): Promise<Awaited<ReturnType<VaultSession['forWrite']>> | undefined> => {
-    const s = await vaultStatus();
-    if (s.kind === 'unavailable') throw s.error;
-    return s.kind === 'open' ? s.vault : undefined;
-  };
+  const { resolveSecret, vault } = vaultAccess(ctx.session, env);
   for (const stream of config.streams) {
     results.push(
       ...(await checkStream(stream, {
@@ -212,6 +204,35 @@ async function checkRuntime(
   for (const sink of config.sinks)
     results.push(...(await checkSink(sink, { resolveSecret, net, timeoutMs })));
   return results;
+}
+
+/** Secret references and stream passwords read through the vault, when there is one. */
+function vaultAccess(
+  session: VaultSession,
+  env: NodeJS.ProcessEnv,
+): {
+  resolveSecret: SecretResolver;
+  vault: () => Promise<Awaited<ReturnType<VaultSession['forWrite']>> | undefined>;
+} {
+  const vaultStatus = (): Promise<VaultStatus> => session.status();
+  const resolveSecret = createSecretResolver({
+    env,
+    vault: async () => {
+      const s = await vaultStatus();
+      if (s.kind === 'open') return async (name: string) => s.vault.get(name);
+      if (s.kind === 'unavailable') throw s.error;
+      throw toAmpError(
+        new Error('a vault: reference was used but there is no vault file'),
+        'SECRET_NOT_FOUND',
+      );
+    },
+  });
+  const vault = async (): Promise<Awaited<ReturnType<VaultSession['forWrite']>> | undefined> => {
+    const s = await vaultStatus();
+    if (s.kind === 'unavailable') throw s.error;
+    return s.kind === 'open' ? s.vault : undefined;
+  };
+  return { resolveSecret, vault };
 }
 
 async function defaultDetectRegion(conn: ResolvedConnection): Promise<string | undefined> {
