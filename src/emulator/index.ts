@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { EVENT_TYPES } from '../event/catalog.js';
-import { silentLogger } from '../telemetry/logger.js';
+import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { VERSION } from '../version.js';
 import { createBuiltinBroker } from './broker/builtin/index.js';
 import { startRabbitMqBroker } from './broker/rabbitmq/rabbitmq-broker.js';
@@ -18,7 +18,7 @@ import { EventGenerator } from './generator/generator.js';
 import { Publisher } from './publisher.js';
 import { createRestApp } from './rest/app.js';
 import { DEFAULT_RATE_LIMIT_PER_HOUR, RateLimiter } from './rest/auth.js';
-import { fileStore, memoryStore } from './state.js';
+import { fileStore, memoryStore, type EmulatorState } from './state.js';
 import { StreamService } from './streams.js';
 import type { EmulatorFleet, EmulatorOptions, RunningEmulator } from './types.js';
 
@@ -99,31 +99,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   try {
     const store = options.dataDir !== undefined ? await fileStore(options.dataDir) : memoryStore();
-    const caDir =
-      options.dataDir !== undefined
-        ? join(options.dataDir, 'ca')
-        : await mkdtemp(join(tmpdir(), 'ampstream-emulator-ca-'));
-    if (options.dataDir === undefined) undo.push(() => rm(caDir, { recursive: true, force: true }));
-    const ca = await ensureLocalCa(caDir, host);
-
-    const brokerUrl = options.brokerUrl;
-    const broker: StreamBroker =
-      brokerUrl === undefined
-        ? createBuiltinBroker({
-            logger,
-            dataDir: options.dataDir === undefined ? undefined : join(options.dataDir, 'queues'),
-            maxQueueLength: options.maxQueueLength,
-            version: VERSION,
-          })
-        : await startRabbitMqBroker({
-            brokerUrl,
-            managementUrl: options.managementUrl ?? DEFAULT_MANAGEMENT_URL,
-            // one name per organisation, so an operator (or a test) can tell emulators apart
-            connectionName: `ampstream-emulator ${store.state.orgGuid}`,
-            logger,
-          });
+    const ca = await localCa(options.dataDir, host, undo);
+    const broker = await startBroker(options, store.state.orgGuid, logger);
     undo.push(() => broker.close());
-    const brokerAddress = new URL(brokerUrl ?? 'amqp://guest:guest@localhost');
 
     const front: AmqpsFront = await startAmqpsFront({
       host,
@@ -147,10 +125,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const streams = new StreamService({
       store,
       broker,
-      brokerCredentials: {
-        user: decodeURIComponent(brokerAddress.username || 'guest'),
-        password: decodeURIComponent(brokerAddress.password || 'guest'),
-      },
+      brokerCredentials: brokerCredentials(options.brokerUrl),
       validEventTypes: new Set(EVENT_TYPES.map((t) => t.id)),
       validGroupGuids: new Set(generator.fleet.groups.map((g) => g.guid)),
       amqpHost,
@@ -160,13 +135,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     if (store.persistent) await streams.restore();
     else undo.push(() => streams.removeAll());
 
+    const limiter = new RateLimiter(
+      options.rateLimitPerHour ?? DEFAULT_RATE_LIMIT_PER_HOUR,
+      Date.now,
+      options.rateLimitWindowMs,
+    );
     const app = createRestApp({
       credentials: state,
-      limiter: new RateLimiter(
-        options.rateLimitPerHour ?? DEFAULT_RATE_LIMIT_PER_HOUR,
-        Date.now,
-        options.rateLimitWindowMs,
-      ),
+      limiter,
       streams,
       fleet: generator.fleet,
       eventLog,
@@ -183,36 +159,98 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     undo.push(async () => publisher.stopRate());
 
     logger.debug({ apiUrl, amqpHost, amqpPort: front.port, caPath: ca.caPath }, 'emulator: ready');
-    let closing: Promise<void> | undefined;
-    return {
-      apiUrl,
-      amqpHost,
-      amqpPort: front.port,
-      caPath: ca.caPath,
-      caPem: ca.caPem,
-      orgGuid: state.orgGuid,
-      clientId: state.clientId,
-      apiKey: state.apiKey,
-      readOnlyApiKey: state.readOnlyApiKey,
-      fleet: publicFleet(generator.fleet),
-      publish: (count, opts) => publisher.publish(count, opts),
-      publishBulk: (count, opts) => publisher.publishBulk(count, opts),
-      publishRaw: (body, route) => publisher.publishRaw(body, route),
-      broker: broker.kind,
-      dropConnections: () => front.dropConnections(),
-      closeStreamConnections: (id) => streams.closeConnections(id),
-      deleteStreamQueue: (id) => streams.deleteQueue(id),
-      queueDepth: (id) => streams.queueDepth(id),
-      inject: (id, bodies) => streams.inject(id, bodies),
-      close() {
-        closing ??= runUndo().then(() => logger.info('emulator: closed'));
-        return closing;
-      },
-    };
+    return runningEmulator(
+      { apiUrl, amqpHost, ca, state, generator, publisher, broker, front, streams },
+      () => runUndo().then(() => logger.info('emulator: closed')),
+    );
   } catch (e) {
     await runUndo();
     throw e;
   }
+}
+
+/** The emulator's CA and server certificate: under dataDir, or in a temporary directory removed on close. */
+async function localCa(
+  dataDir: string | undefined,
+  host: string,
+  undo: (() => Promise<unknown>)[],
+): Promise<LocalCa> {
+  if (dataDir !== undefined) return ensureLocalCa(join(dataDir, 'ca'), host);
+  const caDir = await mkdtemp(join(tmpdir(), 'ampstream-emulator-ca-'));
+  undo.push(() => rm(caDir, { recursive: true, force: true }));
+  return ensureLocalCa(caDir, host);
+}
+
+/** The broker user the emulator creates stream users with (RabbitMQ), from the broker URL. */
+function brokerCredentials(brokerUrl: string | undefined): { user: string; password: string } {
+  const address = new URL(brokerUrl ?? 'amqp://guest:guest@localhost');
+  return {
+    user: decodeURIComponent(address.username || 'guest'),
+    password: decodeURIComponent(address.password || 'guest'),
+  };
+}
+
+/** The built-in broker, or a RabbitMQ the emulator manages (users, queues) through its management API. */
+async function startBroker(options: EmulatorOptions, orgGuid: string, logger: Logger): Promise<StreamBroker> {
+  const brokerUrl = options.brokerUrl;
+  if (brokerUrl === undefined)
+    return createBuiltinBroker({
+      logger,
+      dataDir: options.dataDir === undefined ? undefined : join(options.dataDir, 'queues'),
+      maxQueueLength: options.maxQueueLength,
+      version: VERSION,
+    });
+  return startRabbitMqBroker({
+    brokerUrl,
+    managementUrl: options.managementUrl ?? DEFAULT_MANAGEMENT_URL,
+    // one name per organisation, so an operator (or a test) can tell emulators apart
+    connectionName: `ampstream-emulator ${orgGuid}`,
+    logger,
+  });
+}
+
+/** The running emulator's handle, over its parts; `close` runs once. */
+function runningEmulator(
+  p: {
+    apiUrl: string;
+    amqpHost: string;
+    ca: LocalCa;
+    state: EmulatorState;
+    generator: EventGenerator;
+    publisher: Publisher;
+    broker: StreamBroker;
+    front: AmqpsFront;
+    streams: StreamService;
+  },
+  closeAll: () => Promise<void>,
+): RunningEmulator {
+  const { publisher, streams, front, state } = p;
+  let closing: Promise<void> | undefined;
+  return {
+    apiUrl: p.apiUrl,
+    amqpHost: p.amqpHost,
+    amqpPort: front.port,
+    caPath: p.ca.caPath,
+    caPem: p.ca.caPem,
+    orgGuid: state.orgGuid,
+    clientId: state.clientId,
+    apiKey: state.apiKey,
+    readOnlyApiKey: state.readOnlyApiKey,
+    fleet: publicFleet(p.generator.fleet),
+    publish: (count, opts) => publisher.publish(count, opts),
+    publishBulk: (count, opts) => publisher.publishBulk(count, opts),
+    publishRaw: (body, route) => publisher.publishRaw(body, route),
+    broker: p.broker.kind,
+    dropConnections: () => front.dropConnections(),
+    closeStreamConnections: (id) => streams.closeConnections(id),
+    deleteStreamQueue: (id) => streams.deleteQueue(id),
+    queueDepth: (id) => streams.queueDepth(id),
+    inject: (id, bodies) => streams.inject(id, bodies),
+    close() {
+      closing ??= closeAll();
+      return closing;
+    },
+  };
 }
 
 function closeServer(server: Server): Promise<void> {
