@@ -225,7 +225,6 @@ function runningEmulator(
   closeAll: () => Promise<void>,
 ): RunningEmulator {
   const { publisher, streams, front, state } = p;
-  let closing: Promise<void> | undefined;
   return {
     apiUrl: p.apiUrl,
     amqpHost: p.amqpHost,
@@ -246,11 +245,14 @@ function runningEmulator(
     deleteStreamQueue: (id) => streams.deleteQueue(id),
     queueDepth: (id) => streams.queueDepth(id),
     inject: (id, bodies) => streams.inject(id, bodies),
-    close() {
-      closing ??= closeAll();
-      return closing;
-    },
+    close: once(closeAll),
   };
+}
+
+/** `f` called at most once; later calls get the first call's promise. */
+function once(f: () => Promise<void>): () => Promise<void> {
+  let called: Promise<void> | undefined;
+  return () => (called ??= f());
 }
 
 function closeServer(server: Server): Promise<void> {
