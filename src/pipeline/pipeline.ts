@@ -357,7 +357,9 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
   }
 
   #whenIdle(timeoutMs: number): Promise<boolean> {
-    if (!this.#busy && this.#ready.length === 0) return Promise.resolve(true);
+    // a met stop condition leaves the held batches unwritten: nothing more to wait for
+    if (!this.#busy && (this.#ready.length === 0 || this.#o.stopWhen?.() === true))
+      return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       this.#idleWaiters.push(() => {

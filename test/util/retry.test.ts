@@ -14,7 +14,10 @@ describe('the retry policy', () => {
 
   it("waits at least the destination's retryAfterMs", () => {
     const policy = new RetryPolicy({ baseMs: 100, maxMs: 100, random: () => 0.5 });
-    const slow = new AmpError('SINK_UNAVAILABLE', 'busy', { retryable: true, details: { retryAfterMs: 5000 } });
+    const slow = new AmpError('SINK_UNAVAILABLE', 'busy', {
+      retryable: true,
+      details: { retryAfterMs: 5000 },
+    });
     expect(policy.delay(0, slow)).toBe(5000);
     expect(policy.delay(0, down())).toBe(50);
   });
@@ -45,17 +48,23 @@ describe('the retry policy', () => {
     const policy = new RetryPolicy({ sleep: noSleep, maxAttempts: 3 });
     let calls = 0;
     const refused = new AmpError('SINK_AUTH', 'no');
-    const once = await policy.run(async () => {
-      calls++;
-      throw refused;
-    }, { toError: toAmpError });
+    const once = await policy.run(
+      async () => {
+        calls++;
+        throw refused;
+      },
+      { toError: toAmpError },
+    );
     expect(once).toEqual({ ok: false, error: refused, aborted: false });
     expect(calls).toBe(1);
     calls = 0;
-    const three = await policy.run(async () => {
-      calls++;
-      throw down();
-    }, { toError: toAmpError });
+    const three = await policy.run(
+      async () => {
+        calls++;
+        throw down();
+      },
+      { toError: toAmpError },
+    );
     expect(three).toMatchObject({ ok: false, aborted: false, error: { code: 'SINK_UNAVAILABLE' } });
     expect(calls).toBe(3);
   });
