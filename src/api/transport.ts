@@ -3,7 +3,7 @@ import { Agent, request, type Dispatcher } from 'undici';
 import { AmpError, isAmpError } from '../errors.js';
 import { resolveProxy, type ProxySettings } from '../proxy/settings.js';
 import { silentLogger, type Logger } from '../telemetry/logger.js';
-import { backoffDelay, sleep as defaultSleep } from '../util/backoff.js';
+import { backoffDelay, RetryPolicy } from '../util/retry.js';
 import { VERSION } from '../version.js';
 import { decodeEnvelope, decompress, parseBody } from './envelope.js';
 import { apiErrorFromResponse, networkError } from './http-errors.js';
@@ -103,6 +103,7 @@ export class ApiTransport {
   readonly #authorization: string;
   readonly #o: TransportOptions;
   readonly #logger: Logger;
+  readonly #retry: RetryPolicy;
   /** the proxy in use (no password), or undefined for direct connections */
   readonly proxy: string | undefined;
   #rateLimit: RateLimitInfo | undefined;
@@ -112,6 +113,7 @@ export class ApiTransport {
     this.origin = new URL(options.baseUrl).origin;
     this.#o = options;
     this.#logger = options.logger ?? silentLogger;
+    this.#retry = apiRetryPolicy(options);
     this.#authorization = `Basic ${Buffer.from(`${options.clientId}:${options.apiKey}`).toString('base64')}`;
     if (options.insecure === true) {
       this.#logger.warn(
@@ -155,48 +157,50 @@ export class ApiTransport {
 
   /** `pathOrUrl` is a path below the base URL (`/v1/groups`), query included or in `query`. */
   async call(method: HttpMethod, path: string, options: CallOptions = {}): Promise<ApiResponse> {
-    const retry = this.#o.retry ?? {};
-    const maxAttempts = retry.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-    const maxRateLimitRetries = retry.maxRateLimitRetries ?? 2;
-    const sleep = this.#o.sleep ?? defaultSleep;
     const qs = options.query?.toString() ?? '';
     const target = `${path}${qs === '' ? '' : (path.includes('?') ? '&' : '?') + qs}`;
-    let rateLimitRetries = 0;
-    for (let attempt = 1; ; attempt++) {
-      const started = Date.now();
-      try {
+    const outcome = await this.#retry.run(
+      async (attempt) => {
+        const started = Date.now();
         const res = await this.#send(method, target, options.body, attempt);
         this.#logger.debug(
           { method, path: target, status: res.status, ms: Date.now() - started, attempt },
           'api call',
         );
         return res;
-      } catch (e) {
-        if (!isAmpError(e)) throw e;
-        const details = e.details;
-        let waitMs: number | undefined;
-        if (e.code === 'API_RATE_LIMITED') {
-          waitMs = this.#rateLimitWait(details.retryAt, rateLimitRetries < maxRateLimitRetries);
-          if (waitMs !== undefined) rateLimitRetries++;
-        } else if (
-          attempt < maxAttempts &&
-          e.retryable &&
-          (IDEMPOTENT.has(method) || details.maybeSent === false)
-        ) {
-          waitMs = backoffDelay(attempt - 1, {
-            baseMs: retry.baseMs ?? DEFAULT_RETRY_BASE_MS,
-            maxMs: retry.maxMs ?? DEFAULT_RETRY_MAX_MS,
-            ...(this.#o.random === undefined ? {} : { random: this.#o.random }),
-          });
-        }
-        if (waitMs === undefined) throw e;
-        this.#logger.warn(
-          { method, path: target, code: e.code, attempt, waitMs },
-          'api call failed; retrying',
-        );
-        await sleep(waitMs);
+      },
+      {
+        toError: (e) => {
+          if (isAmpError(e)) return e;
+          throw e;
+        },
+        next: this.#retryWait(method),
+        onRetry: ({ error, attempt, delayMs }) =>
+          this.#logger.warn(
+            { method, path: target, code: error.code, attempt, waitMs: delayMs },
+            'api call failed; retrying',
+          ),
+      },
+    );
+    if (outcome.ok) return outcome.value;
+    throw outcome.error;
+  }
+
+  /** The wait before retrying a failed call, or undefined to give up (the policy at the top). */
+  #retryWait(method: HttpMethod): (e: AmpError, attempt: number) => number | undefined {
+    const maxRateLimitRetries = this.#o.retry?.maxRateLimitRetries ?? 2;
+    let rateLimitRetries = 0;
+    return (e, attempt) => {
+      if (e.code === 'API_RATE_LIMITED') {
+        const waitMs = this.#rateLimitWait(e.details.retryAt, rateLimitRetries < maxRateLimitRetries);
+        if (waitMs !== undefined) rateLimitRetries++;
+        return waitMs;
       }
-    }
+      // a request that may have been sent is repeated only when repeating it is harmless
+      return IDEMPOTENT.has(method) || e.details.maybeSent === false
+        ? this.#retry.next(e, attempt)
+        : undefined;
+    };
   }
 
   #now(): Date {
@@ -285,6 +289,17 @@ export class ApiTransport {
       retryAt: waitMs === undefined ? undefined : new Date(now.getTime() + waitMs),
     });
   }
+}
+
+/** Idempotent calls: 4 attempts, 500 ms doubling to 8 s, full jitter, every retry logged. */
+function apiRetryPolicy(options: TransportOptions): RetryPolicy {
+  return new RetryPolicy({
+    maxAttempts: options.retry?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    baseMs: options.retry?.baseMs ?? DEFAULT_RETRY_BASE_MS,
+    maxMs: options.retry?.maxMs ?? DEFAULT_RETRY_MAX_MS,
+    ...(options.random === undefined ? {} : { random: options.random }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+  });
 }
 
 function headerValue(headers: HeaderBag, name: string): string | undefined {

@@ -8,6 +8,7 @@ import { DEFAULT_ORG } from '../config/schema.js';
 import type { AmpstreamConfig, OrganisationConfig } from '../config/types.js';
 import {
   apiCredentialsEntry,
+  apiLoginOf,
   loadApiCredentials,
   type StoredApiCredentials,
 } from '../secrets/credentials.js';
@@ -289,12 +290,7 @@ export async function clientFor(
   if (conn.insecure)
     warn('TLS certificate verification is DISABLED (--insecure): the API key can be intercepted');
   return new SecureEndpointClient({
-    clientId: conn.clientId,
-    apiKey: conn.apiKey,
-    ...(conn.region === undefined ? {} : { region: conn.region }),
-    ...(conn.baseUrl === undefined ? {} : { baseUrl: conn.baseUrl }),
-    ...(conn.ca === undefined ? {} : { ca: conn.ca }),
-    ...(conn.proxy === undefined ? {} : { proxy: conn.proxy }),
+    ...apiLoginOf(conn),
     insecure: conn.insecure,
     logger,
     ...(retry === undefined ? {} : { retry }),

@@ -285,6 +285,105 @@ const listen = z.union(
   { error: LISTEN_MESSAGE },
 );
 
+const batchSchema = z
+  .strictObject({
+    maxEvents: z.number().int().min(1).max(100_000).default(d.DEFAULT_BATCH_MAX_EVENTS),
+    maxWaitMs: z.number().int().min(0).max(60_000).default(d.DEFAULT_BATCH_MAX_WAIT_MS),
+  })
+  .prefault({});
+
+const dedupSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    store: z.enum(['sqlite', 'postgres']).default(d.DEFAULT_DEDUP_STORE).meta({
+      description: 'sqlite: a local file (`path`); postgres: one table shared by replicas (`url`)',
+    }),
+    path: z.string().min(1).default(d.DEFAULT_DEDUP_PATH),
+    url: postgresUrl.optional(),
+    schema: sqlIdentifier.default(d.DEFAULT_FLEET_SCHEMA),
+    window: z
+      .strictObject({
+        events: z.number().int().min(1).default(d.DEFAULT_DEDUP_WINDOW_EVENTS),
+        hours: z.number().positive().default(d.DEFAULT_DEDUP_WINDOW_HOURS),
+      })
+      .prefault({}),
+  })
+  .superRefine((v, ctx) => {
+    if (v.store === 'postgres' && v.url === undefined)
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'dedup.store postgres needs `url`' });
+  })
+  .prefault({});
+
+const deadLetterSchema = z
+  .strictObject({
+    path: z.string().min(1).default(d.DEFAULT_DEAD_LETTER_PATH),
+    breaker: z
+      .strictObject({
+        maxShare: z.number().positive().max(1).default(d.DEFAULT_BREAKER_MAX_SHARE).meta({
+          description:
+            'more than this share of the last windowEvents events dead-lettered stops acknowledging (1 = off)',
+        }),
+        windowEvents: z.number().int().min(1).default(d.DEFAULT_BREAKER_WINDOW_EVENTS),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const metricsSchema = z
+  .strictObject(
+    {
+      listen: listen
+        .default(d.DEFAULT_METRICS_LISTEN)
+        .meta({ description: 'HOST:PORT of /metrics and /healthz, or false' }),
+      dashboard: z
+        .strictObject({
+          enabled: z
+            .boolean()
+            .default(false)
+            .meta({ description: 'serve the live dashboard at / on the metrics listener' }),
+          token: secretRef().optional().meta({
+            description:
+              'bearer token (env:NAME, file:PATH or vault:NAME) the dashboard asks for; required unless the listener is on loopback',
+          }),
+          payloads: z.boolean().default(false).meta({
+            description: 'also show the raw JSON of recent events (default: summary lines only)',
+          }),
+        })
+        .prefault({}),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'invalid_type'
+          ? 'metrics is a mapping: write `metrics: { listen: false }` to turn /metrics and /healthz off, or `metrics: { listen: 127.0.0.1:9464 }`'
+          : undefined,
+    },
+  )
+  .prefault({});
+
+const healthSchema = z
+  .strictObject({
+    maxSinkRetrySeconds: z.number().positive().default(d.DEFAULT_HEALTH_MAX_SINK_RETRY_SECONDS),
+  })
+  .prefault({});
+
+const logSchema = z.strictObject({ level: z.enum(d.logLevels).default(d.DEFAULT_LOG_LEVEL) }).prefault({});
+
+const shutdownSchema = z
+  .strictObject({
+    drainTimeoutSeconds: z.number().positive().max(3600).default(d.DEFAULT_DRAIN_TIMEOUT_SECONDS).meta({
+      description:
+        'graceful stop: how long held batches may take to be written (a failing sink) before the rest is requeued',
+    }),
+  })
+  .prefault({});
+
+const reconnectSchema = z
+  .strictObject({
+    initialMs: z.number().int().min(1).default(d.DEFAULT_RECONNECT_INITIAL_MS),
+    maxMs: z.number().int().min(1).default(d.DEFAULT_RECONNECT_MAX_MS),
+  })
+  .prefault({});
+
 /** `backfill:` (docs/backfill.md): catch up from `/v1/events` on start after a long outage. */
 const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const secs = parseDurationSeconds(v);
@@ -315,191 +414,25 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
       streams: z.array(streamSchema).min(1, 'at least one stream is needed'),
       sinks: z.array(sinkSchema(factories)).min(1, 'at least one sink is needed'),
       replicas: replicasSchema.optional(),
-      batch: z
-        .strictObject({
-          maxEvents: z.number().int().min(1).max(100_000).default(d.DEFAULT_BATCH_MAX_EVENTS),
-          maxWaitMs: z.number().int().min(0).max(60_000).default(d.DEFAULT_BATCH_MAX_WAIT_MS),
-        })
-        .prefault({}),
-      dedup: z
-        .strictObject({
-          enabled: z.boolean().default(false),
-          store: z.enum(['sqlite', 'postgres']).default(d.DEFAULT_DEDUP_STORE).meta({
-            description: 'sqlite: a local file (`path`); postgres: one table shared by replicas (`url`)',
-          }),
-          path: z.string().min(1).default(d.DEFAULT_DEDUP_PATH),
-          url: postgresUrl.optional(),
-          schema: sqlIdentifier.default(d.DEFAULT_FLEET_SCHEMA),
-          window: z
-            .strictObject({
-              events: z.number().int().min(1).default(d.DEFAULT_DEDUP_WINDOW_EVENTS),
-              hours: z.number().positive().default(d.DEFAULT_DEDUP_WINDOW_HOURS),
-            })
-            .prefault({}),
-        })
-        .superRefine((v, ctx) => {
-          if (v.store === 'postgres' && v.url === undefined)
-            ctx.addIssue({ code: 'custom', path: ['url'], message: 'dedup.store postgres needs `url`' });
-        })
-        .prefault({}),
-      deadLetter: z
-        .strictObject({
-          path: z.string().min(1).default(d.DEFAULT_DEAD_LETTER_PATH),
-          breaker: z
-            .strictObject({
-              maxShare: z.number().positive().max(1).default(d.DEFAULT_BREAKER_MAX_SHARE).meta({
-                description:
-                  'more than this share of the last windowEvents events dead-lettered stops acknowledging (1 = off)',
-              }),
-              windowEvents: z.number().int().min(1).default(d.DEFAULT_BREAKER_WINDOW_EVENTS),
-            })
-            .prefault({}),
-        })
-        .prefault({}),
-      metrics: z
-        .strictObject(
-          {
-            listen: listen
-              .default(d.DEFAULT_METRICS_LISTEN)
-              .meta({ description: 'HOST:PORT of /metrics and /healthz, or false' }),
-            dashboard: z
-              .strictObject({
-                enabled: z
-                  .boolean()
-                  .default(false)
-                  .meta({ description: 'serve the live dashboard at / on the metrics listener' }),
-                token: secretRef().optional().meta({
-                  description:
-                    'bearer token (env:NAME, file:PATH or vault:NAME) the dashboard asks for; required unless the listener is on loopback',
-                }),
-                payloads: z.boolean().default(false).meta({
-                  description: 'also show the raw JSON of recent events (default: summary lines only)',
-                }),
-              })
-              .prefault({}),
-          },
-          {
-            error: (issue) =>
-              issue.code === 'invalid_type'
-                ? 'metrics is a mapping: write `metrics: { listen: false }` to turn /metrics and /healthz off, or `metrics: { listen: 127.0.0.1:9464 }`'
-                : undefined,
-          },
-        )
-        .prefault({}),
-      health: z
-        .strictObject({
-          maxSinkRetrySeconds: z.number().positive().default(d.DEFAULT_HEALTH_MAX_SINK_RETRY_SECONDS),
-        })
-        .prefault({}),
-      log: z.strictObject({ level: z.enum(d.logLevels).default(d.DEFAULT_LOG_LEVEL) }).prefault({}),
-      shutdown: z
-        .strictObject({
-          drainTimeoutSeconds: z.number().positive().max(3600).default(d.DEFAULT_DRAIN_TIMEOUT_SECONDS).meta({
-            description:
-              'graceful stop: how long held batches may take to be written (a failing sink) before the rest is requeued',
-          }),
-        })
-        .prefault({}),
-      reconnect: z
-        .strictObject({
-          initialMs: z.number().int().min(1).default(d.DEFAULT_RECONNECT_INITIAL_MS),
-          maxMs: z.number().int().min(1).default(d.DEFAULT_RECONNECT_MAX_MS),
-        })
-        .prefault({}),
+      batch: batchSchema,
+      dedup: dedupSchema,
+      deadLetter: deadLetterSchema,
+      metrics: metricsSchema,
+      health: healthSchema,
+      log: logSchema,
+      shutdown: shutdownSchema,
+      reconnect: reconnectSchema,
       backfill: backfillSchema.prefault({}),
     })
     .superRefine((c, ctx) => {
-      const names = new Map<string, number>();
-      (c.sinks as { name?: string }[]).forEach((s, i) => {
-        if (s.name === undefined) return;
-        const prev = names.get(s.name);
-        if (prev !== undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['sinks', i, 'name'],
-            message: `duplicate sink name (also sinks[${prev}])`,
-          });
-        }
-        names.set(s.name, i);
-      });
-      const orgs = new Map<string, number>();
-      (c.organisations ?? []).forEach((o, i) => {
-        const prev = orgs.get(o.name);
-        if (prev !== undefined)
-          ctx.addIssue({
-            code: 'custom',
-            path: ['organisations', i, 'name'],
-            message: `duplicate organisation name (also organisations[${prev}])`,
-          });
-        orgs.set(o.name, i);
-      });
-      const keys = new Set<string>();
-      c.streams.forEach((s, i) => {
-        const key =
-          s.id ??
-          (s.amqp === undefined
-            ? `${s.org}/name:${s.name ?? ''}`
-            : `${s.amqp.url ?? s.amqp.host ?? ''}/${s.amqp.queue ?? ''}`);
-        if (keys.has(key))
-          ctx.addIssue({ code: 'custom', path: ['streams', i], message: 'this stream is listed twice' });
-        keys.add(key);
-        if (s.org !== DEFAULT_ORG && !orgs.has(s.org))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['streams', i, 'org'],
-            message: `unknown organisation "${s.org}": ${orgs.size === 0 ? 'there is no `organisations:` list' : `declared are ${[...orgs.keys()].join(', ')}`} (or \`${DEFAULT_ORG}\`)`,
-          });
-      });
-      (c.sinks as { format?: string }[]).forEach((s, i) => {
-        if (s.format === undefined) return;
-        try {
-          getFormat(s.format as (typeof formatNames)[number]);
-        } catch {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['sinks', i, 'format'],
-            message: `format "${s.format}" is not available in this build`,
-          });
-        }
-      });
-      (c.sinks as { streams?: (string | number)[] }[]).forEach((s, i) => {
-        s.streams?.forEach((ref, j) => {
-          const known = c.streams.some(
-            (st) =>
-              st.id === String(ref) ||
-              st.name === String(ref) ||
-              (st.name !== undefined && `${st.org}:${st.name}` === String(ref)),
-          );
-          if (!known) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['sinks', i, 'streams', j],
-              message: `no stream with id or name ${JSON.stringify(ref)} in \`streams\``,
-            });
-          }
-        });
-      });
-      const dash = c.metrics.dashboard;
-      if (dash.enabled && c.metrics.listen === false) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['metrics', 'dashboard', 'enabled'],
-          message: 'the dashboard is served on the metrics listener: set metrics.listen to HOST:PORT',
-        });
-      }
-      if (
-        dash.enabled &&
-        c.metrics.listen !== false &&
-        dash.token === undefined &&
-        !isLoopbackListen(c.metrics.listen)
-      ) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['metrics', 'dashboard', 'token'],
-          message:
-            'the dashboard on a non-loopback address needs a bearer token (token: env:NAME, file:PATH or vault:NAME)',
-        });
-      }
+      const sinks = c.sinks as SinkRefs[];
+      checkSinkNames(sinks, ctx);
+      const orgs = checkOrganisations(c.organisations ?? [], ctx);
+      checkStreamOrganisations(c.streams, orgs, ctx);
+      checkStreamsListedOnce(c.streams, ctx);
+      checkSinkFormats(sinks, ctx);
+      checkSinkStreams(sinks, c.streams, ctx);
+      checkDashboard(c.metrics, ctx);
       if (c.reconnect.maxMs < c.reconnect.initialMs) {
         ctx.addIssue({
           code: 'custom',
@@ -508,6 +441,143 @@ export function buildConfigSchema(factories: readonly SinkFactory[]) {
         });
       }
     });
+}
+
+/** What the cross-checks read of a sink entry (its own options are checked by its factory). */
+interface SinkRefs {
+  readonly name?: string;
+  readonly format?: string;
+  readonly streams?: readonly (string | number)[];
+}
+
+type StreamRefs = z.output<typeof streamSchema>;
+
+function checkSinkNames(sinks: readonly SinkRefs[], ctx: z.RefinementCtx): void {
+  const names = new Map<string, number>();
+  sinks.forEach((s, i) => {
+    if (s.name === undefined) return;
+    const prev = names.get(s.name);
+    if (prev !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sinks', i, 'name'],
+        message: `duplicate sink name (also sinks[${prev}])`,
+      });
+    }
+    names.set(s.name, i);
+  });
+}
+
+function checkStreamsListedOnce(streams: readonly StreamRefs[], ctx: z.RefinementCtx): void {
+  const keys = new Set<string>();
+  streams.forEach((s, i) => {
+    const key =
+      s.id ??
+      (s.amqp === undefined
+        ? `${s.org}/name:${s.name ?? ''}`
+        : `${s.amqp.url ?? s.amqp.host ?? ''}/${s.amqp.queue ?? ''}`);
+    if (keys.has(key))
+      ctx.addIssue({ code: 'custom', path: ['streams', i], message: 'this stream is listed twice' });
+    keys.add(key);
+  });
+}
+
+/** Organisation names are unique; returns them. */
+function checkOrganisations(
+  organisations: readonly { readonly name: string }[],
+  ctx: z.RefinementCtx,
+): ReadonlySet<string> {
+  const orgs = new Map<string, number>();
+  organisations.forEach((o, i) => {
+    const prev = orgs.get(o.name);
+    if (prev !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['organisations', i, 'name'],
+        message: `duplicate organisation name (also organisations[${prev}])`,
+      });
+    orgs.set(o.name, i);
+  });
+  return new Set(orgs.keys());
+}
+
+/** A stream's `org` is `default` or a declared organisation. */
+function checkStreamOrganisations(
+  streams: readonly StreamRefs[],
+  orgs: ReadonlySet<string>,
+  ctx: z.RefinementCtx,
+): void {
+  streams.forEach((s, i) => {
+    if (s.org !== DEFAULT_ORG && !orgs.has(s.org))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['streams', i, 'org'],
+        message: `unknown organisation "${s.org}": ${orgs.size === 0 ? 'there is no `organisations:` list' : `declared are ${[...orgs].join(', ')}`} (or \`${DEFAULT_ORG}\`)`,
+      });
+  });
+}
+
+function checkSinkFormats(sinks: readonly SinkRefs[], ctx: z.RefinementCtx): void {
+  sinks.forEach((s, i) => {
+    if (s.format === undefined) return;
+    try {
+      getFormat(s.format as (typeof formatNames)[number]);
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sinks', i, 'format'],
+        message: `format "${s.format}" is not available in this build`,
+      });
+    }
+  });
+}
+
+function checkSinkStreams(
+  sinks: readonly SinkRefs[],
+  streams: readonly StreamRefs[],
+  ctx: z.RefinementCtx,
+): void {
+  sinks.forEach((s, i) => {
+    s.streams?.forEach((ref, j) => {
+      const known = streams.some(
+        (st) =>
+          st.id === String(ref) ||
+          st.name === String(ref) ||
+          (st.name !== undefined && `${st.org}:${st.name}` === String(ref)),
+      );
+      if (!known) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sinks', i, 'streams', j],
+          message: `no stream with id or name ${JSON.stringify(ref)} in \`streams\``,
+        });
+      }
+    });
+  });
+}
+
+function checkDashboard(metrics: z.output<typeof metricsSchema>, ctx: z.RefinementCtx): void {
+  const dash = metrics.dashboard;
+  if (dash.enabled && metrics.listen === false) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['metrics', 'dashboard', 'enabled'],
+      message: 'the dashboard is served on the metrics listener: set metrics.listen to HOST:PORT',
+    });
+  }
+  if (
+    dash.enabled &&
+    metrics.listen !== false &&
+    dash.token === undefined &&
+    !isLoopbackListen(metrics.listen)
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['metrics', 'dashboard', 'token'],
+      message:
+        'the dashboard on a non-loopback address needs a bearer token (token: env:NAME, file:PATH or vault:NAME)',
+    });
+  }
 }
 
 /** 127.0.0.1:9464, localhost:9464, [::1]:9464 (an empty host means 127.0.0.1) */

@@ -7,7 +7,7 @@ import type { SecretResolver } from '../secrets/refs.js';
 import type { Sink, SinkFactory, SinkRecord } from '../sinks/types.js';
 import { evaluateHealth, type HealthReport } from './health.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { backoffDelay, sleep } from '../util/backoff.js';
+import { RetryPolicy } from '../util/retry.js';
 import { SerialSink } from './shared-sink.js';
 import type { LeaseKeeper } from '../fleet/keeper.js';
 import { leaseKeyOf, postgresUrl, startReplicas } from './replicas.js';
@@ -97,6 +97,9 @@ export class Daemon {
   readonly #turns = new Map<number, number>();
   #stopping: Promise<void> | undefined;
   #closed = false;
+  /** aborted by drain() and close(): ends a sink start retry wait at once */
+  readonly #stop = new AbortController();
+  readonly #sinkStartRetry: RetryPolicy;
   #fatal: DaemonOutcome | undefined;
   #resolveDone!: (o: DaemonOutcome) => void;
   readonly done: Promise<DaemonOutcome>;
@@ -105,6 +108,11 @@ export class Daemon {
     this.#config = config;
     this.#deps = deps;
     this.#log = deps.logger.child({ component: 'daemon' });
+    this.#sinkStartRetry = new RetryPolicy({
+      baseMs: deps.retry?.baseMs ?? 500,
+      maxMs: deps.retry?.maxMs ?? 30_000,
+      minMs: 50,
+    });
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
 
@@ -243,27 +251,22 @@ export class Daemon {
     return createConfiguredSink(sc, { ...this.#deps, onWritten: this.#deps.onWritten });
   }
 
-  /** A sink that is down at start is retried with backoff (the broker keeps the events). */
+  /**
+   * A sink that is down at start is retried with backoff (the broker keeps the events), until
+   * it starts, fails for good, or a drain or close ends the wait.
+   */
   async #startSink(sink: Sink): Promise<void> {
-    for (let attempt = 0; !this.#closed; attempt++) {
-      try {
-        await sink.start();
-        return;
-      } catch (e) {
-        const err = toAmpError(e, 'SINK_UNAVAILABLE');
-        if (!err.retryable) throw err;
-        const delay = backoffDelay(attempt, {
-          baseMs: this.#deps.retry?.baseMs ?? 500,
-          maxMs: this.#deps.retry?.maxMs ?? 30_000,
-          minMs: 50,
-        });
+    if (this.#closed) return;
+    const started = await this.#sinkStartRetry.run(() => sink.start(), {
+      signal: this.#stop.signal,
+      toError: (e) => toAmpError(e, 'SINK_UNAVAILABLE'),
+      onRetry: ({ error, delayMs }) =>
         this.#log.warn(
-          { sink: sink.name, code: err.code, err: err.message, retryInMs: delay },
+          { sink: sink.name, code: error.code, err: error.message, retryInMs: delayMs },
           'sink failed to start; retrying',
-        );
-        await sleep(delay);
-      }
-    }
+        ),
+    });
+    if (!started.ok && !started.aborted) throw started.error;
   }
 
   #resolveGroupNames(): Promise<ReadonlyMap<string, string>> {
@@ -285,6 +288,7 @@ export class Daemon {
   /** Graceful stop: every pipeline drains (acks what was written, requeues the rest), then the sinks close. */
   drain(): Promise<void> {
     this.#stopping ??= (async () => {
+      this.#stop.abort(); // a sink start retry wait ends now
       await this.#leases?.stop();
       this.#closed = true;
       await Promise.allSettled(this.#running.map((r) => r.pipeline.drain()));
@@ -297,6 +301,7 @@ export class Daemon {
   /** Immediate stop: close everything now; the broker redelivers anything unacked. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#stop.abort();
     await this.#leases?.close();
     await Promise.allSettled(this.#running.map((r) => r.pipeline.close()));
     await this.#closeSinks();

@@ -1,5 +1,5 @@
 import { AmpError } from '../errors.js';
-import { loadApiCredentials, type CredentialVaultReader } from '../secrets/credentials.js';
+import { apiLoginOf, loadApiCredentials, type CredentialVaultReader } from '../secrets/credentials.js';
 
 /**
  * Group names in sink filters → GUIDs, through the API login stored in the vault
@@ -24,12 +24,7 @@ export async function resolveGroupsViaApi(
   // the API client (and undici) load only for a config that names groups
   const { SecureEndpointClient } = await import('../api/client.js');
   const client = new SecureEndpointClient({
-    clientId: login.clientId,
-    apiKey: login.apiKey,
-    ...(login.region === undefined ? {} : { region: login.region }),
-    ...(login.baseUrl === undefined ? {} : { baseUrl: login.baseUrl }),
-    ...(login.ca === undefined ? {} : { ca: login.ca }),
-    ...(login.proxy === undefined ? {} : { proxy: login.proxy }),
+    ...apiLoginOf(login),
   });
   try {
     const groups: { name: string; guid: string }[] = [];

@@ -8,7 +8,7 @@ import { Agent, request } from 'undici';
 import type { SinkConfig } from '../config/types.js';
 import { toAmpError } from '../errors.js';
 import type { SecretResolver } from '../secrets/refs.js';
-import { loadTls, type LoadedTls, type TlsOptions } from '../sinks/shared/tls.js';
+import { loadTls, pemStrings, type LoadedTls, type TlsOptions } from '../sinks/shared/tls.js';
 import { silentLogger } from '../telemetry/logger.js';
 import { errnoOf, type NetProbes } from './net.js';
 import { fail, ok, skip, warnResult, type CheckResult } from './types.js';
@@ -378,9 +378,7 @@ async function natsProbe(S: string, o: Options, deps: SinkCheckDeps): Promise<Ch
         ? {}
         : {
             tls: {
-              ...(tls.ca === undefined ? {} : { ca: tls.ca.toString() }),
-              ...(tls.cert === undefined ? {} : { cert: tls.cert.toString() }),
-              ...(tls.key === undefined ? {} : { key: tls.key.toString() }),
+              ...pemStrings(tls),
             },
           }),
     });

@@ -1,6 +1,7 @@
 import type { StreamTarget } from '../daemon/stream-target.js';
+import { DEFAULT_ORG } from '../config/schema.js';
 import type { StreamConfig } from '../config/types.js';
-import { toAmpError } from '../errors.js';
+import { toAmpError, type AmpError } from '../errors.js';
 import { resolveProxy } from '../proxy/settings.js';
 import type { QueueLook, QueueTarget } from './amqp-probe.js';
 import { fail, ok, skip, warnResult, type CheckResult } from './types.js';
@@ -39,49 +40,13 @@ const hours = (ms: number): string =>
 
 export async function checkStream(stream: StreamConfig, deps: StreamCheckDeps): Promise<CheckResult[]> {
   const S = `stream ${stream.label}`;
-  const out: CheckResult[] = [];
-  const org = stream.org ?? 'default';
-  if (stream.id === undefined && stream.declared === true)
-    out.push(skip(S, 'exists', 'a declared stream: `ampstream plan --exit-code` checks it against the API'));
-  else if (stream.id === undefined)
-    out.push(
-      skip(S, 'exists', 'no stream id in the config (explicit amqp settings): the API cannot be asked'),
-    );
-  else if (org !== (deps.apiOrg ?? 'default'))
-    out.push(
-      skip(S, 'exists', `a stream of organisation ${org}: checked by \`ampstream doctor --org ${org}\``),
-    );
-  else if (deps.apiStreams === undefined)
-    out.push(skip(S, 'exists', `not checked: ${deps.apiProblem ?? 'the API could not list the streams'}`));
-  else if (deps.apiStreams.has(stream.id))
-    out.push(
-      ok(
-        S,
-        'exists',
-        `stream ${stream.id} "${deps.apiStreams.get(stream.id) ?? ''}" is in the organisation's list`,
-      ),
-    );
-  else
-    out.push(
-      fail(
-        S,
-        'exists',
-        `stream ${stream.id} is not in the organisation's list of ${deps.apiStreams.size} stream(s): it was deleted (or belongs to another organisation)`,
-        'create a new stream with `ampstream streams create` and put its id in the config (a deleted stream cannot come back)',
-        'API_NOT_FOUND',
-      ),
-    );
-
+  const out: CheckResult[] = [existsCheck(S, stream, deps)];
   let target: StreamTarget;
   try {
     target = await deps.resolveTarget(stream);
-    const from =
-      stream.amqp !== undefined
-        ? `explicit amqp settings${stream.amqp.password === undefined ? '' : ` (password from ${stream.amqp.password.replace(/:.*$/, ':…')})`}`
-        : stream.id === undefined
-          ? `the vault entry of organisation ${org} named "${stream.name ?? ''}"`
-          : `vault entry stream/${stream.id}`;
-    out.push(ok(S, 'credentials', `${target.redactedUrl}, queue ${target.queue}, from ${from}`));
+    out.push(
+      ok(S, 'credentials', `${target.redactedUrl}, queue ${target.queue}, from ${credentialsOrigin(stream)}`),
+    );
   } catch (e) {
     const err = toAmpError(e);
     out.push(fail(S, 'credentials', err.message, err.hint, err.code));
@@ -117,54 +82,93 @@ export async function checkStream(stream: StreamConfig, deps: StreamCheckDeps): 
   } catch (e) {
     const err = toAmpError(e, 'AMQP_CONNECTION');
     const deleted = out.some((r) => r.check === 'exists' && r.status === 'fail');
-    const fix =
-      deleted && (err.code === 'AMQP_ACCESS_REFUSED' || err.code === 'AMQP_QUEUE_NOT_FOUND')
-        ? 'the stream is gone (its queue and broker user with it): create a new stream with `ampstream streams create` and update the config'
-        : err.code === 'AMQP_ACCESS_REFUSED'
-          ? 'the broker refuses these credentials: if the stream still exists, its stored credentials are wrong; recreate it with `ampstream streams create` (Cisco shows the password only once)'
-          : err.code === 'AMQP_TLS'
-            ? `trust the broker's CA with \`ca:\` in the stream's config (PEM file)${target.ca === undefined ? '' : "; the configured `ca` does not match the broker's certificate"}`
-            : err.hint;
-    out.push(fail(S, 'amqps', `${target.redactedUrl}${proxyNote}: ${err.message}`, fix, err.code));
+    out.push(
+      fail(
+        S,
+        'amqps',
+        `${target.redactedUrl}${proxyNote}: ${err.message}`,
+        amqpsFix(err, target, deleted),
+        err.code,
+      ),
+    );
     out.push(...['queue', 'consumers', 'oldest'].map((c) => skip(S, c, 'not checked: no AMQPS connection')));
     return out;
   }
-  if (target.insecure)
-    out.push(
-      warnResult(
-        S,
-        'amqps',
-        `connected to ${u.hostname}:${port}${proxyNote} with certificate verification OFF (insecure: true)`,
-        'remove `insecure: true` and trust the broker CA with `ca:`',
-      ),
-    );
-  else
-    out.push(
-      ok(
-        S,
-        'amqps',
-        `connected to ${u.hostname}:${port}${proxyNote}, TLS verified, passive declare of ${target.queue} answered`,
-      ),
-    );
-
+  out.push(connectedCheck(S, target, `${u.hostname}:${port}${proxyNote}`));
   out.push(ok(S, 'queue', `${look.messageCount} event(s) waiting`));
+  out.push(consumersCheck(S, look, deps.ownConsumers(stream.label)));
+  out.push(oldestCheck(S, look, deps));
+  return out;
+}
 
-  const own = deps.ownConsumers(stream.label);
+/** Is the configured stream id in the organisation's list? */
+function existsCheck(S: string, stream: StreamConfig, deps: StreamCheckDeps): CheckResult {
+  const org = stream.org ?? DEFAULT_ORG;
+  if (stream.id === undefined && stream.declared === true)
+    return skip(S, 'exists', 'a declared stream: `ampstream plan --exit-code` checks it against the API');
+  if (stream.id === undefined)
+    return skip(S, 'exists', 'no stream id in the config (explicit amqp settings): the API cannot be asked');
+  if (org !== (deps.apiOrg ?? DEFAULT_ORG))
+    return skip(S, 'exists', `a stream of organisation ${org}: checked by \`ampstream doctor --org ${org}\``);
+  if (deps.apiStreams === undefined)
+    return skip(S, 'exists', `not checked: ${deps.apiProblem ?? 'the API could not list the streams'}`);
+  if (deps.apiStreams.has(stream.id))
+    return ok(
+      S,
+      'exists',
+      `stream ${stream.id} "${deps.apiStreams.get(stream.id) ?? ''}" is in the organisation's list`,
+    );
+  return fail(
+    S,
+    'exists',
+    `stream ${stream.id} is not in the organisation's list of ${deps.apiStreams.size} stream(s): it was deleted (or belongs to another organisation)`,
+    'create a new stream with `ampstream streams create` and put its id in the config (a deleted stream cannot come back)',
+    'API_NOT_FOUND',
+  );
+}
+
+function credentialsOrigin(stream: StreamConfig): string {
+  return stream.amqp !== undefined
+    ? `explicit amqp settings${stream.amqp.password === undefined ? '' : ` (password from ${stream.amqp.password.replace(/:.*$/, ':…')})`}`
+    : stream.id === undefined
+      ? `the vault entry of organisation ${stream.org ?? DEFAULT_ORG} named "${stream.name ?? ''}"`
+      : `vault entry stream/${stream.id}`;
+}
+
+/** What to do when the AMQPS check failed (`deleted`: the API no longer lists the stream). */
+function amqpsFix(err: AmpError, target: StreamTarget, deleted: boolean): string | undefined {
+  if (deleted && (err.code === 'AMQP_ACCESS_REFUSED' || err.code === 'AMQP_QUEUE_NOT_FOUND'))
+    return 'the stream is gone (its queue and broker user with it): create a new stream with `ampstream streams create` and update the config';
+  if (err.code === 'AMQP_ACCESS_REFUSED')
+    return 'the broker refuses these credentials: if the stream still exists, its stored credentials are wrong; recreate it with `ampstream streams create` (Cisco shows the password only once)';
+  if (err.code === 'AMQP_TLS')
+    return `trust the broker's CA with \`ca:\` in the stream's config (PEM file)${target.ca === undefined ? '' : "; the configured `ca` does not match the broker's certificate"}`;
+  return err.hint;
+}
+
+function connectedCheck(S: string, target: StreamTarget, where: string): CheckResult {
+  if (target.insecure)
+    return warnResult(
+      S,
+      'amqps',
+      `connected to ${where} with certificate verification OFF (insecure: true)`,
+      'remove `insecure: true` and trust the broker CA with `ca:`',
+    );
+  return ok(S, 'amqps', `connected to ${where}, TLS verified, passive declare of ${target.queue} answered`);
+}
+
+/** Other consumers on the queue split the stream's events (the host's own daemon aside). */
+function consumersCheck(S: string, look: QueueLook, own: number): CheckResult {
   const others = look.consumerCount - own;
   const ownNote = own > 0 ? ` (besides the ${own} of this host's running daemon)` : '';
   if (others > 0)
-    out.push(
-      warnResult(
-        S,
-        'consumers',
-        `${others} other consumer(s) attached${ownNote}: the broker splits the stream's events between consumers, so each gets only part of them`,
-        'find and stop the other consumer (another ampstream, a SIEM connector or a test script using the same stream credentials); or give each tool its own stream',
-      ),
+    return warnResult(
+      S,
+      'consumers',
+      `${others} other consumer(s) attached${ownNote}: the broker splits the stream's events between consumers, so each gets only part of them`,
+      'find and stop the other consumer (another ampstream, a SIEM connector or a test script using the same stream credentials); or give each tool its own stream',
     );
-  else out.push(ok(S, 'consumers', own > 0 ? `only this host's daemon is attached` : 'no consumer attached'));
-
-  out.push(oldestCheck(S, look, deps));
-  return out;
+  return ok(S, 'consumers', own > 0 ? `only this host's daemon is attached` : 'no consumer attached');
 }
 
 function oldestCheck(S: string, look: QueueLook, deps: StreamCheckDeps): CheckResult {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { access, chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { pathExists } from '../util/fs.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AmpError } from '../errors.js';
@@ -26,16 +27,9 @@ export interface LocalCa {
 
 const exec = promisify(execFile);
 const CA_DAYS = 3650; // 10 years
+/** openssl req: a new P-256 key, not encrypted */
+const NEW_EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'] as const;
 const SERVER_DAYS = 825; // the longest validity Apple/Chrome accept for a TLS server cert
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function openssl(args: readonly string[], cwd: string): Promise<void> {
   try {
@@ -61,11 +55,7 @@ async function makeCa(dir: string): Promise<void> {
     [
       'req',
       '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
+      ...NEW_EC_KEY,
       '-keyout',
       'ca.key',
       '-out',
@@ -89,11 +79,7 @@ async function makeServerCert(dir: string, san: string): Promise<void> {
   await openssl(
     [
       'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
+      ...NEW_EC_KEY,
       '-keyout',
       'server.key',
       '-out',
@@ -142,13 +128,15 @@ async function makeServerCert(dir: string, san: string): Promise<void> {
 export async function ensureLocalCa(dir: string, host: string): Promise<LocalCa> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const san = subjectAltNames(host);
-  if (!(await exists(join(dir, 'ca.pem'))) || !(await exists(join(dir, 'ca.key')))) {
+  if (!(await pathExists(join(dir, 'ca.pem'))) || !(await pathExists(join(dir, 'ca.key')))) {
     await makeCa(dir);
     await chmod(join(dir, 'ca.key'), 0o600);
     await rm(join(dir, 'server.pem'), { force: true });
   }
-  const currentSan = (await exists(join(dir, 'san.txt'))) ? await readFile(join(dir, 'san.txt'), 'utf8') : '';
-  if (!(await exists(join(dir, 'server.pem'))) || currentSan !== san) await makeServerCert(dir, san);
+  const currentSan = (await pathExists(join(dir, 'san.txt')))
+    ? await readFile(join(dir, 'san.txt'), 'utf8')
+    : '';
+  if (!(await pathExists(join(dir, 'server.pem'))) || currentSan !== san) await makeServerCert(dir, san);
   const [caPem, certPem, keyPem] = await Promise.all(
     ['ca.pem', 'server.pem', 'server.key'].map((f) => readFile(join(dir, f), 'utf8')),
   );

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { AmpError } from '../errors.js';
 import { EVENT_TYPES } from '../event/catalog.js';
-import { silentLogger } from '../telemetry/logger.js';
+import { silentLogger, type Logger } from '../telemetry/logger.js';
 import { VERSION } from '../version.js';
 import { createBuiltinBroker } from './broker/builtin/index.js';
 import { startRabbitMqBroker } from './broker/rabbitmq/rabbitmq-broker.js';
@@ -161,31 +161,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
           : memoryStore(initial()),
       );
     }
-    const caDir =
-      options.dataDir !== undefined
-        ? join(options.dataDir, 'ca')
-        : await mkdtemp(join(tmpdir(), 'ampstream-emulator-ca-'));
-    if (options.dataDir === undefined) undo.push(() => rm(caDir, { recursive: true, force: true }));
-    const ca = await ensureLocalCa(caDir, host);
-
-    const brokerUrl = options.brokerUrl;
-    const broker: StreamBroker =
-      brokerUrl === undefined
-        ? createBuiltinBroker({
-            logger,
-            dataDir: options.dataDir === undefined ? undefined : join(options.dataDir, 'queues'),
-            maxQueueLength: options.maxQueueLength,
-            version: VERSION,
-          })
-        : await startRabbitMqBroker({
-            brokerUrl,
-            managementUrl: options.managementUrl ?? DEFAULT_MANAGEMENT_URL,
-            // one name per organisation, so an operator (or a test) can tell emulators apart
-            connectionName: `ampstream-emulator ${firstStore.state.orgGuid}`,
-            logger,
-          });
+    const ca = await localCa(options.dataDir, host, undo);
+    const broker = await startBroker(options, firstStore.state.orgGuid, logger);
     undo.push(() => broker.close());
-    const brokerAddress = new URL(brokerUrl ?? 'amqp://guest:guest@localhost');
 
     const front: AmqpsFront = await startAmqpsFront({
       host,
@@ -214,10 +192,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const streams = new StreamService({
         store,
         broker,
-        brokerCredentials: {
-          user: decodeURIComponent(brokerAddress.username || 'guest'),
-          password: decodeURIComponent(brokerAddress.password || 'guest'),
-        },
+        brokerCredentials: brokerCredentials(options.brokerUrl),
         validEventTypes: new Set(EVENT_TYPES.map((t) => t.id)),
         validGroupGuids: new Set(generator.fleet.groups.map((g) => g.guid)),
         amqpHost,
@@ -256,43 +231,103 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
     first.publisher.startRate(options.rate ?? 0);
     undo.push(async () => first.publisher.stopRate());
-    const streamsOf = (id: number): StreamService =>
-      (orgs.find((o) => o.streams.list().some((s) => s.id === id)) ?? first).streams;
-
     logger.debug({ apiUrl, amqpHost, amqpPort: front.port, caPath: ca.caPath }, 'emulator: ready');
-    let closing: Promise<void> | undefined;
-    const organisations = orgs.map(publicOrganisation);
-    const main = organisations[0] ?? publicOrganisation(first);
-    return {
-      apiUrl,
-      amqpHost,
-      amqpPort: front.port,
-      caPath: ca.caPath,
-      caPem: ca.caPem,
-      organisations,
-      orgGuid: main.orgGuid,
-      clientId: main.clientId,
-      apiKey: main.apiKey,
-      readOnlyApiKey: main.readOnlyApiKey,
-      fleet: main.fleet,
-      publish: (count, opts) => first.publisher.publish(count, opts),
-      publishBulk: (count, opts) => first.publisher.publishBulk(count, opts),
-      publishRaw: (body, route) => first.publisher.publishRaw(body, route),
-      broker: broker.kind,
-      dropConnections: () => front.dropConnections(),
-      closeStreamConnections: (id) => streamsOf(id).closeConnections(id),
-      deleteStreamQueue: (id) => streamsOf(id).deleteQueue(id),
-      queueDepth: (id) => streamsOf(id).queueDepth(id),
-      inject: (id, bodies) => streamsOf(id).inject(id, bodies),
-      close() {
-        closing ??= runUndo().then(() => logger.info('emulator: closed'));
-        return closing;
-      },
-    };
+    return runningEmulator({ apiUrl, amqpHost, ca, broker, front, orgs, first }, () =>
+      runUndo().then(() => logger.info('emulator: closed')),
+    );
   } catch (e) {
     await runUndo();
     throw e;
   }
+}
+
+/** The emulator's CA and server certificate: under dataDir, or in a temporary directory removed on close. */
+async function localCa(
+  dataDir: string | undefined,
+  host: string,
+  undo: (() => Promise<unknown>)[],
+): Promise<LocalCa> {
+  if (dataDir !== undefined) return ensureLocalCa(join(dataDir, 'ca'), host);
+  const caDir = await mkdtemp(join(tmpdir(), 'ampstream-emulator-ca-'));
+  undo.push(() => rm(caDir, { recursive: true, force: true }));
+  return ensureLocalCa(caDir, host);
+}
+
+/** The broker user the emulator creates stream users with (RabbitMQ), from the broker URL. */
+function brokerCredentials(brokerUrl: string | undefined): { user: string; password: string } {
+  const address = new URL(brokerUrl ?? 'amqp://guest:guest@localhost');
+  return {
+    user: decodeURIComponent(address.username || 'guest'),
+    password: decodeURIComponent(address.password || 'guest'),
+  };
+}
+
+/** The built-in broker, or a RabbitMQ the emulator manages (users, queues) through its management API. */
+async function startBroker(options: EmulatorOptions, orgGuid: string, logger: Logger): Promise<StreamBroker> {
+  const brokerUrl = options.brokerUrl;
+  if (brokerUrl === undefined)
+    return createBuiltinBroker({
+      logger,
+      dataDir: options.dataDir === undefined ? undefined : join(options.dataDir, 'queues'),
+      maxQueueLength: options.maxQueueLength,
+      version: VERSION,
+    });
+  return startRabbitMqBroker({
+    brokerUrl,
+    managementUrl: options.managementUrl ?? DEFAULT_MANAGEMENT_URL,
+    // one name per organisation, so an operator (or a test) can tell emulators apart
+    connectionName: `ampstream-emulator ${orgGuid}`,
+    logger,
+  });
+}
+
+/** The running emulator's handle, over its parts (the first organisation speaks for the one-org API); `close` runs once. */
+function runningEmulator(
+  p: {
+    apiUrl: string;
+    amqpHost: string;
+    ca: LocalCa;
+    broker: StreamBroker;
+    front: AmqpsFront;
+    orgs: readonly OrgRuntime[];
+    first: OrgRuntime;
+  },
+  closeAll: () => Promise<void>,
+): RunningEmulator {
+  const { front, first, orgs } = p;
+  const organisations = orgs.map(publicOrganisation);
+  const main = organisations[0] ?? publicOrganisation(first);
+  const streamsOf = (id: number): StreamService =>
+    (orgs.find((o) => o.streams.list().some((s) => s.id === id)) ?? first).streams;
+  return {
+    apiUrl: p.apiUrl,
+    amqpHost: p.amqpHost,
+    amqpPort: front.port,
+    caPath: p.ca.caPath,
+    caPem: p.ca.caPem,
+    organisations,
+    orgGuid: main.orgGuid,
+    clientId: main.clientId,
+    apiKey: main.apiKey,
+    readOnlyApiKey: main.readOnlyApiKey,
+    fleet: main.fleet,
+    publish: (count, opts) => first.publisher.publish(count, opts),
+    publishBulk: (count, opts) => first.publisher.publishBulk(count, opts),
+    publishRaw: (body, route) => first.publisher.publishRaw(body, route),
+    broker: p.broker.kind,
+    dropConnections: () => front.dropConnections(),
+    closeStreamConnections: (id) => streamsOf(id).closeConnections(id),
+    deleteStreamQueue: (id) => streamsOf(id).deleteQueue(id),
+    queueDepth: (id) => streamsOf(id).queueDepth(id),
+    inject: (id, bodies) => streamsOf(id).inject(id, bodies),
+    close: once(closeAll),
+  };
+}
+
+/** `f` called at most once; later calls get the first call's promise. */
+function once(f: () => Promise<void>): () => Promise<void> {
+  let called: Promise<void> | undefined;
+  return () => (called ??= f());
 }
 
 function closeServer(server: Server): Promise<void> {

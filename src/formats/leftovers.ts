@@ -33,6 +33,19 @@ export type Leaf =
 
 export type Consumed = Leaf | { readonly [key: string]: Consumed } | readonly [Consumed];
 
+/** The hashes of a file identity, as the ECS and OCSF mappers consume them. */
+export const HASHES: Consumed = { sha256: 's', sha1: 's', md5: 's' };
+/** A parent process (file.parent, network_info.parent), as the ECS and OCSF mappers consume it. */
+export const PARENT: Consumed = { process_id: 'n', file_name: 's', identity: HASHES };
+/** The event's identity and time, consumed by every mapper. */
+export const EVENT_HEAD = {
+  id: 's',
+  timestamp: 'n',
+  timestamp_nanoseconds: 'n',
+  date: 's',
+  event_type: 's',
+} as const;
+
 function leafMatches(v: unknown, leaf: Leaf): boolean {
   switch (leaf) {
     case 's':

@@ -1,4 +1,6 @@
 import { isIP } from 'node:net';
+import type { DecodedEvent } from '../event/types.js';
+import type { Format, FormatName } from './types.js';
 
 /**
  * Defensive accessors shared by the mappers. The event type (`SecureEndpointEvent`) describes
@@ -167,6 +169,11 @@ const UNICODE_BREAKS = /[\u0085\u2028\u2029]/g;
  * message body has neither the UTF-8 lead bytes of these characters (0xC2, 0xE2) nor a `\u`
  * escape, the record cannot contain them and the scan of the (larger) output is skipped.
  */
+/** A format that writes `map(event)` as one JSON line (ecs, ocsf). */
+export function jsonLineFormat(name: FormatName, map: (d: DecodedEvent) => unknown): Format {
+  return { name, kind: 'json', render: (d) => oneLineJson(JSON.stringify(map(d)), d.raw) };
+}
+
 export function oneLineJson(json: string, source: Buffer): string {
   if (!source.includes(0xc2) && !source.includes(0xe2) && !source.includes('\\u')) return json;
   return json.replace(UNICODE_BREAKS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

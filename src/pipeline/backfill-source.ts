@@ -4,7 +4,7 @@ import { AmpError, toAmpError } from '../errors.js';
 import { stringifyEventLossless } from '../event/decode.js';
 import { derivedKey } from '../event/key.js';
 import { silentLogger } from '../telemetry/logger.js';
-import { backoffDelay, sleep } from '../util/backoff.js';
+import { RetryPolicy } from '../util/retry.js';
 import type {
   Delivery,
   DeliveryHandler,
@@ -277,31 +277,33 @@ export class BackfillSource implements Source {
    * back off; a failure that is not retryable (401, 400…) stops the backfill.
    */
   async #fetch(offset: number): Promise<EventsPage | undefined> {
-    for (let attempt = 0; !this.#stop.signal.aborted; attempt++) {
-      try {
-        return await this.#o.fetchPage(offset);
-      } catch (e) {
-        const err = toAmpError(e);
-        if (!err.retryable && err.code !== 'API_RATE_LIMITED') throw err;
-        let waitMs = backoffDelay(attempt, {
-          baseMs: this.#o.retry?.baseMs ?? 1000,
-          maxMs: this.#o.retry?.maxMs ?? 60_000,
-          minMs: 50,
-        });
-        if (err.code === 'API_RATE_LIMITED') {
-          this.counts.rateLimitWaits++;
-          const at = err.details.retryAt === undefined ? NaN : Date.parse(err.details.retryAt);
-          if (!Number.isNaN(at)) waitMs = Math.max(250, at - Date.now());
-          else if (err.details.retryAfterMs !== undefined) waitMs = Math.max(250, err.details.retryAfterMs);
-        }
-        this.#lastError = err;
+    const policy = new RetryPolicy({
+      baseMs: this.#o.retry?.baseMs ?? 1000,
+      maxMs: this.#o.retry?.maxMs ?? 60_000,
+      minMs: 50,
+    });
+    const outcome = await policy.run((): Promise<EventsPage> => this.#o.fetchPage(offset), {
+      toError: (e) => toAmpError(e),
+      signal: this.#stop.signal,
+      // a 429 waits until the reset the server named; other retryable failures back off
+      next: (err, attempt) => {
+        if (err.code !== 'API_RATE_LIMITED')
+          return policy.retryable(err) ? policy.delay(attempt - 1, err) : undefined;
+        const at = err.details.retryAt === undefined ? NaN : Date.parse(err.details.retryAt);
+        if (!Number.isNaN(at)) return Math.max(250, at - Date.now());
+        return Math.max(250, err.details.retryAfterMs ?? policy.delay(attempt - 1));
+      },
+      onRetry: ({ error, delayMs }) => {
+        if (error.code === 'API_RATE_LIMITED') this.counts.rateLimitWaits++;
+        this.#lastError = error;
         this.#log.warn(
-          { code: err.code, err: err.message, offset, retryInMs: waitMs },
+          { code: error.code, err: error.message, offset, retryInMs: delayMs },
           'backfill: page fetch failed; retrying',
         );
-        await sleep(waitMs, this.#stop.signal);
-      }
-    }
-    return undefined;
+      },
+    });
+    if (outcome.ok) return outcome.value;
+    if (outcome.aborted) return undefined;
+    throw outcome.error;
   }
 }

@@ -4,7 +4,7 @@ import { decodeEvent, describePoison } from '../event/decode.js';
 import { eventKey } from '../event/key.js';
 import type { DecodedEvent } from '../event/types.js';
 import type { Delivery } from '../source/types.js';
-import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
+import { sleep, type RetryPolicy } from '../util/retry.js';
 import type { DeadLetter, DeadLetterFile } from './dead-letter.js';
 import { checkBody, LazyDecodedEvent } from './decode.js';
 import type { DedupStore } from './dedup-store.js';
@@ -20,7 +20,7 @@ export interface BatchDeps {
   readonly dedup: () => DedupStore | undefined;
   readonly metrics: PipelineMetrics;
   readonly logger: Logger;
-  readonly retry: BackoffOptions;
+  readonly retry: RetryPolicy;
   readonly signals: StopSignals;
   readonly breaker: DeadLetterBreaker;
   readonly now: () => number;
@@ -200,27 +200,25 @@ export class BatchWriter {
 
   /** Append with retry: never ack what the dead-letter file does not hold. */
   async #deadLetter(letters: readonly DeadLetter[], byReason: ReadonlyMap<string, number>): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.#d.deadLetters.append(letters);
-        this.counts.deadLettered += letters.length;
-        this.#d.metrics.deadLettered(byReason);
-        this.#d.logger.warn(
-          { count: letters.length, reasons: Object.fromEntries(byReason), path: this.#d.deadLetters.path },
-          'dead-lettered',
-        );
-        return;
-      } catch (e) {
-        const err = toAmpError(e, 'DEAD_LETTER_FAILED', { retryable: true });
-        if (this.#wake.aborted) throw new StopPipeline(err);
-        if (attempt % 10 === 0)
+    const appended = await this.#d.retry.run(() => this.#d.deadLetters.append(letters), {
+      signal: this.#wake,
+      toError: (e) => toAmpError(e, 'DEAD_LETTER_FAILED', { retryable: true }),
+      next: (err, attempt) => this.#d.retry.delay(attempt - 1, err),
+      onRetry: ({ error, attempt, loud }) => {
+        if (loud)
           this.#d.logger.error(
-            { err: err.toJSON(), attempt: attempt + 1 },
+            { err: error.toJSON(), attempt },
             'cannot write dead letters; holding the batch',
           );
-        await sleep(backoffDelay(attempt, this.#d.retry), this.#wake);
-      }
-    }
+      },
+    });
+    if (!appended.ok) throw new StopPipeline(appended.error);
+    this.counts.deadLettered += letters.length;
+    this.#d.metrics.deadLettered(byReason);
+    this.#d.logger.warn(
+      { count: letters.length, reasons: Object.fromEntries(byReason), path: this.#d.deadLetters.path },
+      'dead-lettered',
+    );
   }
 }
 

@@ -4,7 +4,7 @@ import type { Sink } from '../sinks/types.js';
 import { createSource } from '../source/index.js';
 import type { Delivery, DeliveryHandler, Source, SourceEvent } from '../source/types.js';
 import { silentLogger } from '../telemetry/logger.js';
-import type { BackoffOptions } from '../util/backoff.js';
+import { RetryPolicy } from '../util/retry.js';
 import { BatchWriter } from './batch.js';
 import { DeadLetterBreaker } from './breaker.js';
 import { DeadLetterFile } from './dead-letter.js';
@@ -50,7 +50,7 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
   readonly #m: PipelineMetrics;
   readonly #maxEvents: number;
   readonly #maxWaitMs: number;
-  readonly #retry: BackoffOptions;
+  readonly #retry: RetryPolicy;
   readonly #now: () => number;
   /** Some route needs the lossless event up front (filter, a non-raw format) or dedup is on. */
   readonly #eager: boolean;
@@ -80,7 +80,8 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
     this.#now = options.now ?? Date.now;
     this.#maxEvents = Math.max(1, options.batch?.maxEvents ?? DEFAULT_BATCH_MAX_EVENTS);
     this.#maxWaitMs = Math.max(0, options.batch?.maxWaitMs ?? DEFAULT_BATCH_MAX_WAIT_MS);
-    this.#retry = options.retry ?? {};
+    // a failing sink or dead-letter file: one line when the streak starts, then every 10th retry
+    this.#retry = new RetryPolicy({ ...options.retry, logEvery: 10 });
     this.#eager =
       options.dedup !== undefined ||
       options.routes.some((r) => r.filter !== undefined || r.format.name !== 'raw');
@@ -258,13 +259,14 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
 
   async #pump(): Promise<void> {
     try {
-      while (this.#ready.length > 0 && !this.#abort.signal.aborted) {
+      while (this.#ready.length > 0 && !this.#abort.signal.aborted && !this.#stopConditionMet()) {
         const batch = this.#ready.shift() as Delivery[];
         if (batch.length === 0) continue;
         const fenced = this.#o.fence?.();
         if (fenced !== undefined) throw new StopPipeline(fenced);
         await this.#batches.process(batch);
         this.#settle(batch[batch.length - 1] as Delivery, batch.length);
+        if (this.#stopConditionMet()) break;
       }
     } catch (e) {
       // A StopPipeline while closing or draining on purpose is just the retry loop giving up.
@@ -280,6 +282,13 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
       this.#idleWaiters = [];
       for (const w of waiters) w();
     }
+  }
+
+  /** The caller's stop condition is met: no further batch starts, and the pipeline drains (once). */
+  #stopConditionMet(): boolean {
+    if (this.#o.stopWhen?.() !== true) return false;
+    if (this.#state === 'running' || this.#state === 'starting') void this.drain();
+    return true;
   }
 
   #settle(last: Delivery, n: number): void {
@@ -356,7 +365,9 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
   }
 
   #whenIdle(timeoutMs: number): Promise<boolean> {
-    if (!this.#busy && this.#ready.length === 0) return Promise.resolve(true);
+    // a met stop condition leaves the held batches unwritten: nothing more to wait for
+    if (!this.#busy && (this.#ready.length === 0 || this.#o.stopWhen?.() === true))
+      return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       this.#idleWaiters.push(() => {

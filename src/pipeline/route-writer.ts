@@ -5,7 +5,7 @@ import type { DecodedEvent } from '../event/types.js';
 import { RecordArena } from '../formats/record.js';
 import type { SinkRecord } from '../sinks/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
+import type { RetryPolicy } from '../util/retry.js';
 import type { Route, RouteRetryState, RouteStats } from './types.js';
 
 /** Thrown out of `write` to stop the pipeline (or, while draining, to stop retrying). */
@@ -77,7 +77,8 @@ export interface StopSignals {
 /**
  * One route: filter → format → `sink.write` with retry. A failure holds the batch (and
  * therefore its deliveries: the prefetch window fills and the broker stops sending) and is
- * retried with full-jitter backoff (honouring `details.retryAfterMs`). A refusal tied to
+ * retried under the route's retry policy (src/util/retry.ts: full-jitter backoff, honouring
+ * `details.retryAfterMs`, a log line at the start of a streak and every 10th retry). A refusal tied to
  * data (SINK_REJECTED) splits the batch until single records are proven bad; those are
  * dead-lettered (through the breaker), the rest written.
  */
@@ -93,7 +94,7 @@ export class RouteWriter {
   /** Arenas free for the next batch, and the one holding each batch's bytes until it is written. */
   readonly #arenas: RecordArena[] = [];
   readonly #arenaOf = new WeakMap<readonly SinkRecord[], RecordArena>();
-  readonly #retry: BackoffOptions;
+  readonly #retry: RetryPolicy;
   readonly #stop: StopSignals;
   /** aborts on either stop signal: cuts a backoff sleep short */
   readonly #wake: AbortSignal;
@@ -113,7 +114,7 @@ export class RouteWriter {
     route: Route,
     deps: {
       logger: Logger;
-      retry: BackoffOptions;
+      retry: RetryPolicy;
       signals: StopSignals;
       now: () => number;
       metrics: Metrics | undefined;
@@ -267,9 +268,8 @@ export class RouteWriter {
     const since = this.retrying?.since ?? this.#now();
     this.retrying = { since, attempts: attempt + 1, lastError: err, kind };
     this.#m?.retrying.set(1);
-    const retryAfter = err.details.retryAfterMs ?? 0;
-    const delayMs = Math.max(retryAfter, backoffDelay(attempt, this.#retry));
-    // One clear line when a streak starts, then every 10th attempt: a dead sink must not flood the log.
+    const delayMs = this.#retry.delay(attempt, err);
+    // One clear line when a streak starts, then a reminder now and then: a dead sink must not flood the log.
     if (attempt === 0) {
       const what =
         kind === 'refused'
@@ -281,10 +281,9 @@ export class RouteWriter {
       const log = { err: err.toJSON(), attempt: attempt + 1, delayMs };
       if (kind === 'unavailable') this.#log.warn(log, what);
       else this.#log.error(log, what);
-    } else if (attempt % 10 === 0)
+    } else if (this.#retry.loud(attempt))
       this.#log.warn({ code: err.code, attempt: attempt + 1, delayMs }, 'sink still failing; retrying');
-    await sleep(delayMs, this.#wake);
-    if (this.#stop.abort.aborted || this.#stop.drain.aborted) throw new StopPipeline(err);
+    if (!(await this.#retry.wait(delayMs, this.#wake))) throw new StopPipeline(err);
   }
 
   #recovered(): void {

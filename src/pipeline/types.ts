@@ -10,7 +10,7 @@ import type { Format } from '../formats/types.js';
 import type { Sink } from '../sinks/types.js';
 import type { Source, SourceEvent, SourceOptions } from '../source/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { BackoffOptions } from '../util/backoff.js';
+import type { BackoffOptions } from '../util/retry.js';
 import type { BreakerOptions } from './breaker.js';
 
 /**
@@ -89,6 +89,12 @@ export interface PipelineOptions {
    * sink writes must not run concurrently).
    */
   readonly ownsSinks?: boolean;
+  /**
+   * A stop condition (`tail`/`demo --count N`), asked before each batch and after each one
+   * settles: once it says true the pipeline starts no further batch and drains itself
+   * (outcome `drained`). Cut batches small enough for the condition to be exact.
+   */
+  readonly stopWhen?: () => boolean;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   /** (default=source.queue) the `stream` label on metrics. */

@@ -96,6 +96,24 @@ function str(obj: Record<string, unknown>, key: string, entry: string, optional 
 
 // ---- API login ---------------------------------------------------------------------------
 
+/** An API login as the client takes it: id, key, and where the API is. */
+export type ApiLogin = Pick<
+  StoredApiCredentials,
+  'clientId' | 'apiKey' | 'region' | 'baseUrl' | 'ca' | 'proxy'
+>;
+
+/** The login fields of `c` (a stored login, a resolved connection), only those that are set. */
+export function apiLoginOf(c: ApiLogin): ApiLogin {
+  return {
+    clientId: c.clientId,
+    apiKey: c.apiKey,
+    ...(c.region === undefined ? {} : { region: c.region }),
+    ...(c.baseUrl === undefined ? {} : { baseUrl: c.baseUrl }),
+    ...(c.ca === undefined ? {} : { ca: c.ca }),
+    ...(c.proxy === undefined ? {} : { proxy: c.proxy }),
+  };
+}
+
 export async function saveApiCredentials(
   vault: CredentialVault,
   creds: StoredApiCredentials,
@@ -105,12 +123,7 @@ export async function saveApiCredentials(
     throw new AmpError('USAGE', 'give either a region or a base URL, not both');
   }
   const value: StoredApiCredentials = {
-    clientId: creds.clientId,
-    apiKey: creds.apiKey,
-    ...(creds.region === undefined ? {} : { region: creds.region }),
-    ...(creds.baseUrl === undefined ? {} : { baseUrl: creds.baseUrl }),
-    ...(creds.ca === undefined ? {} : { ca: creds.ca }),
-    ...(creds.proxy === undefined ? {} : { proxy: creds.proxy }),
+    ...apiLoginOf(creds),
     savedAt: creds.savedAt ?? new Date().toISOString(),
   };
   await vault.set(apiCredentialsEntry(org), JSON.stringify(value));

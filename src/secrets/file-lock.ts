@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AmpError } from '../errors.js';
-import { sleep } from '../util/backoff.js';
+import { sleep } from '../util/retry.js';
 
 /**
  * A small advisory lock file (`<path>.lock`, created with O_EXCL) around read-modify-write

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { AmpError } from '../errors.js';
 import { resolveProxy } from '../proxy/settings.js';
 import { silentLogger } from '../telemetry/logger.js';
-import { backoffDelay, sleep, type BackoffOptions } from '../util/backoff.js';
+import { RetryPolicy } from '../util/retry.js';
 import { amqpEndpoint } from './endpoint.js';
 import { Session, type SessionSettings } from './session.js';
 import { SourceProbe } from './probe.js';
@@ -49,7 +49,7 @@ export class AmqpSource implements Source {
   readonly #o: SessionSettings;
   readonly #peek: boolean;
   readonly #log: Logger;
-  readonly #backoff: BackoffOptions;
+  readonly #reconnect: RetryPolicy;
   readonly #startAttempts: number;
   readonly #listeners = new Set<(e: SourceEvent) => void>();
   readonly #abort = new AbortController();
@@ -98,7 +98,7 @@ export class AmqpSource implements Source {
     };
     this.#peek = options.mode === 'peek';
     this.#log = (options.logger ?? silentLogger).child({ component: 'source', queue: options.queue });
-    this.#backoff = options.reconnect ?? {};
+    this.#reconnect = new RetryPolicy(options.reconnect);
     this.#startAttempts = options.startAttempts ?? Number.POSITIVE_INFINITY;
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
     this.#probe = new SourceProbe({
@@ -194,7 +194,7 @@ export class AmqpSource implements Source {
       if (this.#stopped()) return;
       if (connected) attempt = 0;
       this.#lastError = error;
-      if (!error.retryable) return this.#fail(error);
+      if (!this.#reconnect.retryable(error)) return this.#fail(error);
       if (!this.#everConnected && generation >= this.#startAttempts) {
         return this.#fail(
           new AmpError(
@@ -208,13 +208,13 @@ export class AmqpSource implements Source {
         );
       }
       if (this.#cancelled) return; // draining: do not reconnect, the pipeline is closing us
-      const delayMs = backoffDelay(attempt++, this.#backoff);
+      const delayMs = this.#reconnect.delay(attempt++);
       this.#emit({ type: 'reconnect-scheduled', attempt, delayMs, error });
       this.#log.warn(
         { err: error.toJSON(), attempt, delayMs },
         'AMQP connection lost or failed; reconnecting',
       );
-      await sleep(delayMs, this.#abort.signal);
+      await this.#reconnect.wait(delayMs, this.#abort.signal);
     }
   }
 

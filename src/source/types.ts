@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { AmpError } from '../errors.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import type { BackoffOptions } from '../util/backoff.js';
+import type { BackoffOptions } from '../util/retry.js';
 
 /**
  * The AMQP source: one supervised consumer on one Cisco event-stream queue (docs/architecture.md,
@@ -48,7 +48,7 @@ export interface SourceOptions {
   readonly prefetch?: number;
   /** (default=DEFAULT_HEARTBEAT_SECONDS=30) AMQP heartbeat, in seconds; 0 = off. */
   readonly heartbeatSeconds?: number;
-  /** Reconnect backoff (capped full jitter, `src/util/backoff.ts`). Tests shrink it. */
+  /** Reconnect backoff (capped full jitter, `src/util/retry.ts`). Tests shrink it. */
   readonly reconnect?: BackoffOptions;
   /** (default=DEFAULT_CONNECT_TIMEOUT_MS=15_000) connect budget per attempt, in ms. */
   readonly connectTimeoutMs?: number;

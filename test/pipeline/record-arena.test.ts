@@ -6,6 +6,7 @@ import { RecordArena } from '../../src/formats/record.js';
 import { RouteWriter } from '../../src/pipeline/route-writer.js';
 import type { Sink, SinkRecord } from '../../src/sinks/types.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
+import { RetryPolicy } from '../../src/util/retry.js';
 import { loadEventFixtures } from '../fixtures/events/load.js';
 
 describe('RecordArena', () => {
@@ -43,7 +44,7 @@ function writer(sink: Sink): RouteWriter {
     { name: 'r', sink, format: getFormat('ecs') },
     {
       logger: silentLogger,
-      retry: { baseMs: 1, maxMs: 1 },
+      retry: new RetryPolicy({ baseMs: 1, maxMs: 1 }),
       signals: { abort: new AbortController().signal, drain: new AbortController().signal },
       now: Date.now,
       metrics: undefined,

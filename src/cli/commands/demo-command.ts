@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import pc from 'picocolors';
 import { SecureEndpointClient } from '../../api/client.js';
-import { amqpTargetFromCredentials } from '../../api/amqp-credentials.js';
+import { amqpTargetFromCredentials, type AmqpTarget } from '../../api/amqp-credentials.js';
 import { DEFAULT_AMQP_URL_PORT } from '../../config/defaults.js';
 import { AmpError, ExitCode, isAmpError, toAmpError } from '../../errors.js';
 import { startEmulator } from '../../emulator/index.js';
@@ -14,10 +14,10 @@ import { evaluateHealth, type HealthReport } from '../../daemon/health.js';
 import { createLogger, type Logger } from '../../telemetry/logger.js';
 import { createMetrics } from '../../telemetry/metrics.js';
 import { startTelemetryServer, type TelemetryServer } from '../../telemetry/server.js';
-import { sleep } from '../../util/backoff.js';
+import { sleep } from '../../util/retry.js';
 import { redactUrls } from '../../telemetry/redact.js';
 import { createPipeline } from '../../pipeline/index.js';
-import { assertCount, startLive, type LiveView } from '../live/live.js';
+import { assertCount, startLive, type LiveOptions, type LiveResult, type LiveView } from '../live/live.js';
 import { exitSoon, onStopSignals } from '../../daemon/signals.js';
 import { reportError } from '../output.js';
 
@@ -55,86 +55,152 @@ export interface DemoOptions {
 }
 
 export async function demoCommand(o: DemoOptions): Promise<number> {
-  const color = o.color && process.stderr.isTTY === true;
-  const c = pc.createColors(color);
-  const say = (m: string): void => void process.stderr.write(`${m}\n`);
-  const step = (n: number, m: string): void => say(`${c.bold(c.cyan(`${n}.`))} ${m}`);
-  const logger = createLogger({ defaultLevel: 'warn' });
-  let emu: RunningEmulator | undefined;
-  let client: SecureEndpointClient | undefined;
-  let streamId: number | undefined;
-  let view: LiveView | undefined;
-  let dashboard: TelemetryServer | undefined;
-  const recent = o.dashboardPort === undefined ? undefined : new RecentEvents({ payloads: false });
-  let stopPublishing = (): void => undefined;
-  // set by a second Ctrl+C: the signal handler cleans up and exits; the normal path stands down
-  let aborting = false;
-  // the handlers stay until the stream is deleted: a second Ctrl+C during cleanup still cleans up
-  let offSignals = (): void => undefined;
-  const standDown = (): Promise<never> => new Promise<never>(() => undefined);
-  // Ctrl+C before the events flow: finish the current step, then clean up and exit
-  let stopRequested = false;
-  const stopped = (): boolean => {
-    if (stopRequested) say(c.dim('stopped before any event was consumed'));
-    return stopRequested;
-  };
-  try {
-    offSignals = onStopSignals({
-      graceful: () => {
-        stopRequested = true;
-        void view?.stop();
-      },
-      // a second Ctrl+C: no drain, but still leave no stream, queue or broker user behind
-      immediate: () => {
-        aborting = true;
-        say(c.yellow('second signal: exiting now (cleaning up for at most 3 s)'));
-        stopPublishing();
-        const cleanup = (async () => {
-          await view?.close().catch(() => undefined);
-          if (streamId !== undefined) await client?.deleteEventStream(streamId).catch(() => undefined);
-          await emu?.close().catch(() => undefined);
-        })();
-        void Promise.race([cleanup, sleep(IMMEDIATE_CLEANUP_MS)]).finally(() =>
-          process.exit(ExitCode.INTERRUPTED),
-        );
-      },
-    });
-    checkDemoOptions(o);
-    say(
-      c.dim(
-        'ampstream demo: the Event Streams tech note, end to end, against the built-in emulator (in memory)',
-      ),
+  return new DemoRun(o).run();
+}
+
+type DemoStream = Awaited<ReturnType<typeof createDemoStream>>;
+
+/** One run of the demo: its steps, and what Ctrl+C and the cleanup need to reach. */
+class DemoRun {
+  readonly #o: DemoOptions;
+  readonly #c: ReturnType<typeof pc.createColors>;
+  readonly #logger = createLogger({ defaultLevel: 'warn' });
+  readonly #recent: RecentEvents | undefined;
+  #emu: RunningEmulator | undefined;
+  #client: SecureEndpointClient | undefined;
+  /** set while the stream exists: whatever happens, it is deleted */
+  #streamId: number | undefined;
+  #view: LiveView | undefined;
+  #dashboard: TelemetryServer | undefined;
+  #stopPublishing = (): void => undefined;
+  /** set by a second Ctrl+C: the signal handler cleans up and exits; the normal path stands down */
+  #aborting = false;
+  /** Ctrl+C before the events flow: finish the current step, then clean up and exit */
+  #stopRequested = false;
+  /** the handlers stay until the stream is deleted: a second Ctrl+C during cleanup still cleans up */
+  #offSignals = (): void => undefined;
+
+  constructor(o: DemoOptions) {
+    this.#o = o;
+    this.#c = pc.createColors(o.color && process.stderr.isTTY === true);
+    this.#recent = o.dashboardPort === undefined ? undefined : new RecentEvents({ payloads: false });
+  }
+
+  async run(): Promise<number> {
+    const c = this.#c;
+    try {
+      this.#offSignals = onStopSignals({
+        graceful: () => this.#graceful(),
+        immediate: () => this.#immediate(),
+      });
+      checkDemoOptions(this.#o);
+      say(
+        c.dim(
+          'ampstream demo: the Event Streams tech note, end to end, against the built-in emulator (in memory)',
+        ),
+      );
+      const emu = (this.#emu = await startEmulatorOrExplain(this.#o));
+      if (this.#stopped()) return finish(ExitCode.OK);
+      const { client, stream } = await this.#createStream(emu);
+      if (this.#stopped()) return finish(ExitCode.OK);
+      const live = await this.#consume(emu, stream);
+      const result = await this.#showEvents(emu, live);
+      if (this.#aborting) return await standDown();
+      this.#stopPublishing();
+      if (result.outcome.kind === 'fatal') throw result.outcome.error;
+      this.#step(6, `${result.written} events shown and acknowledged; DELETE /v1/event_streams/${stream.id}`);
+      await client.deleteEventStream(stream.id);
+      this.#streamId = undefined;
+      say(c.dim('done: stream deleted, emulator closed'));
+      return finish(ExitCode.OK);
+    } catch (e) {
+      if (this.#aborting) return await standDown();
+      this.#stopPublishing();
+      await this.#view?.close().catch(() => undefined);
+      return finish(reportError(e));
+    } finally {
+      await this.#cleanUp();
+    }
+  }
+
+  #step(n: number, m: string): void {
+    say(`${this.#c.bold(this.#c.cyan(`${n}.`))} ${m}`);
+  }
+
+  #stopped(): boolean {
+    if (this.#stopRequested) say(this.#c.dim('stopped before any event was consumed'));
+    return this.#stopRequested;
+  }
+
+  #graceful(): void {
+    this.#stopRequested = true;
+    void this.#view?.stop();
+  }
+
+  /** A second Ctrl+C: no drain, but still leave no stream, queue or broker user behind. */
+  #immediate(): void {
+    this.#aborting = true;
+    say(this.#c.yellow('second signal: exiting now (cleaning up for at most 3 s)'));
+    this.#stopPublishing();
+    const cleanup = (async () => {
+      await this.#view?.close().catch(() => undefined);
+      if (this.#streamId !== undefined)
+        await this.#client?.deleteEventStream(this.#streamId).catch(() => undefined);
+      await this.#emu?.close().catch(() => undefined);
+    })();
+    void Promise.race([cleanup, sleep(IMMEDIATE_CLEANUP_MS)]).finally(() =>
+      process.exit(ExitCode.INTERRUPTED),
     );
-    emu = await startEmulatorOrExplain(o);
-    if (stopped()) return finish(ExitCode.OK);
-    step(
+  }
+
+  /** Steps 1 and 2: the emulator's API credentials, POST /v1/event_streams. */
+  async #createStream(emu: RunningEmulator): Promise<{ client: SecureEndpointClient; stream: DemoStream }> {
+    this.#step(
       1,
       `API credentials: client id ${emu.clientId}, API key ${mask(emu.apiKey)} (Read & Write; the emulator made them)`,
     );
-
-    client = emulatorClient(emu, logger);
+    const client = (this.#client = emulatorClient(emu, this.#logger));
     const groups = emu.fleet.groups.map((g) => g.guid);
     const name = `ampstream demo ${randomBytes(3).toString('hex')}`;
     const stream = await createDemoStream(client, name, groups);
-    streamId = stream.id;
-    step(
+    this.#streamId = stream.id;
+    this.#step(
       2,
-      `POST ${emu.apiUrl}/v1/event_streams {name: "${name}", group_guid: [${groups.length} groups], event_type: all} → ${c.green('201 Created')}, stream id ${stream.id}`,
+      `POST ${emu.apiUrl}/v1/event_streams {name: "${name}", group_guid: [${groups.length} groups], event_type: all} → ${this.#c.green('201 Created')}, stream id ${stream.id}`,
     );
+    return { client, stream };
+  }
 
-    if (stopped()) return finish(ExitCode.OK);
+  /** Steps 3 and 4: the one-time AMQP credentials, connect and consume (and the dashboard). */
+  async #consume(emu: RunningEmulator, stream: DemoStream): Promise<LiveView> {
+    const o = this.#o;
     const cr = stream.amqp_credentials;
-    step(
+    this.#step(
       3,
       `amqp_credentials: user_name ${cr.user_name}, password ${mask(cr.password)} (shown only once: kept in memory, never written), queue_name ${cr.queue_name}, host ${cr.host}, port "${cr.port}", proto "${cr.proto}"`,
     );
-
     const target = amqpTargetFromCredentials(cr);
-    step(
+    this.#step(
       4,
       `connect ${target.redactedUrl} (TLS verified against the emulator's CA), queue.declare ${target.queue} passive+durable, basic.qos, basic.consume`,
     );
-    view = await startLive({
+    const recent = this.#recent;
+    const live = (this.#view = await startLive(this.#liveOptions(emu, target)));
+    if (recent !== undefined) {
+      this.#dashboard = await startDemoDashboard(live, recent, o.dashboardPort ?? 0, this.#logger);
+      say(
+        `   ${this.#c.bold('dashboard:')} ${this.#c.cyan(`${this.#dashboard.url}/`)} (live; open it in a browser)`,
+      );
+    }
+    if (this.#stopRequested) void live.stop();
+    return live;
+  }
+
+  /** The live view of steps 4 and 5: consume (ack once shown), the dashboard's recent events. */
+  #liveOptions(emu: RunningEmulator, target: AmqpTarget): LiveOptions {
+    const o = this.#o;
+    const recent = this.#recent;
+    return {
       source: {
         url: target.url,
         queue: target.queue,
@@ -143,55 +209,50 @@ export async function demoCommand(o: DemoOptions): Promise<number> {
         prefetch: 100,
         connectionName: 'ampstream demo',
         env: {},
-        logger,
+        logger: this.#logger,
       },
       json: o.json,
       color: o.color && process.stdout.isTTY === true,
       ...(o.count === undefined ? {} : { count: o.count }),
       ...(o.durationMs === undefined ? {} : { durationMs: o.durationMs }),
-      logger,
+      logger: this.#logger,
       createPipeline,
       ...(recent === undefined
         ? {}
         : { onWritten: (sink, batch) => recent.written(sink, batch, Date.now()) }),
-    });
-    const live = view;
-    if (recent !== undefined) {
-      dashboard = await startDemoDashboard(live, recent, o.dashboardPort ?? 0, logger);
-      say(`   ${c.bold('dashboard:')} ${c.cyan(`${dashboard.url}/`)} (live; open it in a browser)`);
-    }
-    if (stopRequested) void live.stop();
-    stopPublishing = publishAtRate(emu, o.rate, (e) => {
-      logger.warn({ err: e.message }, 'demo generator: publish failed');
+    };
+  }
+
+  /** Step 5: publish at the rate, show every event until a stop condition or Ctrl+C. */
+  async #showEvents(emu: RunningEmulator, live: LiveView): Promise<LiveResult> {
+    const o = this.#o;
+    this.#stopPublishing = publishAtRate(emu, o.rate, (e) => {
+      this.#logger.warn({ err: e.message }, 'demo generator: publish failed');
     });
     const stopAt = stopCondition(o);
-    step(
+    this.#step(
       5,
       `generator: ${o.rate} events/s; each event is acked once its line is printed (${stopAt === '' ? 'Ctrl+C to stop' : `stopping ${stopAt}; Ctrl+C to stop earlier`})`,
     );
     await live.started;
-    const result = await live.done;
-    if (aborting) return await standDown();
-    stopPublishing();
-    if (result.outcome.kind === 'fatal') throw result.outcome.error;
-    step(6, `${result.written} events shown and acknowledged; DELETE /v1/event_streams/${stream.id}`);
-    await client.deleteEventStream(stream.id);
-    streamId = undefined;
-    say(c.dim('done: stream deleted, emulator closed'));
-    return finish(ExitCode.OK);
-  } catch (e) {
-    if (aborting) return await standDown();
-    stopPublishing();
-    await view?.close().catch(() => undefined);
-    return finish(reportError(e));
-  } finally {
-    await dashboard?.close().catch(() => undefined);
-    if (streamId !== undefined) await client?.deleteEventStream(streamId).catch(() => undefined);
-    await client?.close().catch(() => undefined);
-    await emu?.close().catch(() => undefined);
-    offSignals();
+    return live.done;
+  }
+
+  async #cleanUp(): Promise<void> {
+    await this.#dashboard?.close().catch(() => undefined);
+    if (this.#streamId !== undefined)
+      await this.#client?.deleteEventStream(this.#streamId).catch(() => undefined);
+    await this.#client?.close().catch(() => undefined);
+    await this.#emu?.close().catch(() => undefined);
+    this.#offSignals();
   }
 }
+
+function say(m: string): void {
+  process.stderr.write(`${m}\n`);
+}
+
+const standDown = (): Promise<never> => new Promise<never>(() => undefined);
 
 function checkDemoOptions(o: DemoOptions): void {
   assertCount(o.count);

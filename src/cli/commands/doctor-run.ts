@@ -5,8 +5,8 @@ import { registeredSinks } from '../../sinks/registry.js';
 import { resolveConnection, type ConnectionFlags, type ResolvedConnection } from '../connection.js';
 import { loadConfig, type AmpstreamConfig } from '../../config/index.js';
 import { toAmpError } from '../../errors.js';
-import { resolveProxy } from '../../proxy/settings.js';
-import { createSecretResolver } from '../../secrets/refs.js';
+import { resolveProxy, type ProxySettings } from '../../proxy/settings.js';
+import { createSecretResolver, type SecretResolver } from '../../secrets/refs.js';
 import { VaultSession, type VaultStatus } from '../../secrets/session.js';
 import { lookAtQueue } from '../../doctor/amqp-probe.js';
 import { checkApi } from '../../doctor/api.js';
@@ -44,120 +44,178 @@ export interface DoctorDeps {
 
 export async function runDoctor(o: DoctorOptions, deps: DoctorDeps = {}): Promise<DoctorReport> {
   const env = deps.env ?? process.env;
-  const now = deps.now ?? Date.now;
-  const net = deps.net ?? defaultNetProbes;
-  const timeoutMs = o.timeoutMs ?? 5000;
-  const results: CheckResult[] = [];
-  const session = new VaultSession({ env, interactive: false });
+  const ctx: DoctorContext = {
+    o,
+    deps,
+    env,
+    now: deps.now ?? Date.now,
+    net: deps.net ?? defaultNetProbes,
+    timeoutMs: o.timeoutMs ?? 5000,
+    session: new VaultSession({ env, interactive: false }),
+  };
+  const config = await checkConfig(ctx);
+  const api = await checkLogin(ctx);
+  const needsVault =
+    api.conn?.sources.credentials === 'vault' ||
+    (config.config?.streams.some((s) => s.amqp === undefined) ?? false) ||
+    JSON.stringify(config.config ?? {}).includes('"vault:');
+  const vault = await checkVault(env, () => ctx.session.status(), needsVault);
+  const results = [...config.results, ...api.results, ...vault];
+  if (config.config !== undefined) results.push(...(await checkRuntime(config.config, api, ctx)));
+  return buildReport(results);
+}
 
-  // config
-  let config: AmpstreamConfig | undefined;
+/** What every step of the doctor shares. */
+interface DoctorContext {
+  readonly o: DoctorOptions;
+  readonly deps: DoctorDeps;
+  readonly env: NodeJS.ProcessEnv;
+  readonly now: () => number;
+  readonly net: NetProbes;
+  readonly timeoutMs: number;
+  readonly session: VaultSession;
+}
+
+/** What the API step learnt, for the stream checks. */
+interface ApiFindings {
+  readonly results: CheckResult[];
+  readonly conn?: ResolvedConnection;
+  readonly apiStreams?: ReadonlyMap<string, string>;
+  readonly apiProblem?: string;
+}
+
+async function checkConfig(
+  ctx: DoctorContext,
+): Promise<{ config?: AmpstreamConfig; results: CheckResult[] }> {
+  const { o, env } = ctx;
   try {
     const loaded = await loadConfig({
       factories: registeredSinks,
       env,
       ...(o.configPath === undefined ? {} : { path: o.configPath }),
     });
-    config = loaded.config;
-    results.push(
-      ok(
-        'config',
-        'valid',
-        `${loaded.path}: ${config.streams.length} stream(s), ${config.sinks.length} sink(s)`,
-      ),
-    );
+    const config = loaded.config;
+    const evidence = `${loaded.path}: ${config.streams.length} stream(s), ${config.sinks.length} sink(s)`;
+    return { config, results: [ok('config', 'valid', evidence)] };
   } catch (e) {
     const err = toAmpError(e);
-    if (
-      err.code === 'CONFIG_NOT_FOUND' &&
-      o.configPath === undefined &&
-      env['AMPSTREAM_CONFIG'] === undefined
-    )
-      results.push(
-        warnResult(
-          'config',
-          'valid',
-          `${err.message}: only the API and the vault are checked`,
-          'pass --config FILE to check streams and sinks too',
-        ),
-      );
-    else results.push(fail('config', 'valid', err.message, err.hint, err.code));
+    const noConfigGiven = o.configPath === undefined && env['AMPSTREAM_CONFIG'] === undefined;
+    if (err.code === 'CONFIG_NOT_FOUND' && noConfigGiven) {
+      const message = `${err.message}: only the API and the vault are checked`;
+      return {
+        results: [
+          warnResult('config', 'valid', message, 'pass --config FILE to check streams and sinks too'),
+        ],
+      };
+    }
+    return { results: [fail('config', 'valid', err.message, err.hint, err.code)] };
   }
+}
 
-  // API
-  let apiStreams: ReadonlyMap<string, string> | undefined;
-  let apiProblem: string | undefined;
-  let conn: ResolvedConnection | undefined;
+/** The API credentials, then the API itself (reachability, TLS, auth, region, the stream list). */
+async function checkLogin(ctx: DoctorContext): Promise<ApiFindings> {
+  let conn: ResolvedConnection;
   try {
-    conn = await resolveConnection(o.connection, { env, vault: session });
+    conn = await resolveConnection(ctx.o.connection, { env: ctx.env, vault: ctx.session });
   } catch (e) {
     const err = toAmpError(e);
-    apiProblem = 'no API credentials';
-    results.push(
+    const result =
       err.code === 'CREDENTIALS_MISSING'
         ? warnResult('api', 'credentials', err.message, err.hint ?? 'run `ampstream login`')
-        : fail('api', 'credentials', err.message, err.hint, err.code),
+        : fail('api', 'credentials', err.message, err.hint, err.code);
+    return { results: [result], apiProblem: 'no API credentials' };
+  }
+  const c = conn;
+  const endpoint = apiEndpoint(c, ctx.env);
+  const baseUrl = endpoint.baseUrl;
+  const http = apiHttpProbe({
+    ...endpoint,
+    clientId: c.clientId,
+    apiKey: c.apiKey,
+    timeoutMs: ctx.timeoutMs,
+  });
+  try {
+    const api = await checkApi(
+      { ...endpoint, ...(c.region === undefined ? {} : { region: c.region }) },
+      {
+        net: ctx.net,
+        http,
+        timeoutMs: ctx.timeoutMs,
+        now: ctx.now,
+        detectRegion: () => (ctx.deps.detectRegion ?? defaultDetectRegion)(c),
+      },
+    );
+    const results = api.results.map((r) => (r.section === 'api' ? { ...r, section: `api ${baseUrl}` } : r));
+    if (api.streams === undefined)
+      return { results, conn, apiProblem: 'the API did not list the streams (see the api lines)' };
+    return { results, conn, apiStreams: api.streams };
+  } finally {
+    await http.close();
+  }
+}
+
+/** Where the API is and how to reach it (CA, TLS verification, proxy). */
+function apiEndpoint(
+  c: ResolvedConnection,
+  env: NodeJS.ProcessEnv,
+): { baseUrl: string; ca?: string; insecure: boolean; proxy?: ProxySettings } {
+  const baseUrl = c.baseUrl ?? (c.region === undefined ? '' : REGION_API_URLS[c.region]);
+  const u = new URL(baseUrl);
+  const proxy = resolveProxy({
+    configured: c.proxy,
+    origin: 'the login proxy',
+    host: u.hostname,
+    port: Number(u.port === '' ? 443 : u.port),
+    env,
+  });
+  return {
+    baseUrl,
+    ...(c.ca === undefined ? {} : { ca: c.ca }),
+    insecure: c.insecure,
+    ...(proxy === undefined ? {} : { proxy }),
+  };
+}
+
+/** The daemon (already running?), every stream, every sink of the config. */
+async function checkRuntime(
+  config: AmpstreamConfig,
+  api: ApiFindings,
+  ctx: DoctorContext,
+): Promise<CheckResult[]> {
+  const { env, now, net, timeoutMs } = ctx;
+  const daemon = await checkDaemon(config, timeoutMs);
+  const results = [...daemon.results];
+  const { resolveSecret, vault } = vaultAccess(ctx.session, env);
+  for (const stream of config.streams) {
+    results.push(
+      ...(await checkStream(stream, {
+        resolveTarget: (s) => resolveStreamTarget(s, { resolveSecret, vault }),
+        look: ctx.deps.look ?? lookAtQueue,
+        apiStreams: api.apiStreams,
+        apiOrg: ctx.o.connection.org,
+        ...(api.apiProblem === undefined ? {} : { apiProblem: api.apiProblem }),
+        ownConsumers: (label) => daemon.own.get(label) ?? 0,
+        env,
+        now,
+        peek: ctx.o.peek ?? true,
+        timeoutMs,
+      })),
     );
   }
-  if (conn !== undefined) {
-    const c = conn;
-    const baseUrl = c.baseUrl ?? (c.region === undefined ? '' : REGION_API_URLS[c.region]);
-    const u = new URL(baseUrl);
-    const proxy = resolveProxy({
-      configured: c.proxy,
-      origin: 'the login proxy',
-      host: u.hostname,
-      port: Number(u.port === '' ? 443 : u.port),
-      env,
-    });
-    const http = apiHttpProbe({
-      baseUrl,
-      clientId: c.clientId,
-      apiKey: c.apiKey,
-      ...(c.ca === undefined ? {} : { ca: c.ca }),
-      insecure: c.insecure,
-      ...(proxy === undefined ? {} : { proxy }),
-      timeoutMs,
-    });
-    try {
-      const api = await checkApi(
-        {
-          baseUrl,
-          ...(c.region === undefined ? {} : { region: c.region }),
-          ...(c.ca === undefined ? {} : { ca: c.ca }),
-          insecure: c.insecure,
-          ...(proxy === undefined ? {} : { proxy }),
-        },
-        {
-          net,
-          http,
-          timeoutMs,
-          now,
-          detectRegion: () => (deps.detectRegion ?? defaultDetectRegion)(c),
-        },
-      );
-      results.push(
-        ...api.results.map((r) => (r.section === 'api' ? { ...r, section: `api ${baseUrl}` } : r)),
-      );
-      apiStreams = api.streams;
-      if (apiStreams === undefined) apiProblem = 'the API did not list the streams (see the api lines)';
-    } finally {
-      await http.close();
-    }
-  }
+  for (const sink of config.sinks)
+    results.push(...(await checkSink(sink, { resolveSecret, net, timeoutMs })));
+  return results;
+}
 
-  // vault
-  const needsVault =
-    conn?.sources.credentials === 'vault' ||
-    (config?.streams.some((s) => s.amqp === undefined) ?? false) ||
-    JSON.stringify(config ?? {}).includes('"vault:');
+/** Secret references and stream passwords read through the vault, when there is one. */
+function vaultAccess(
+  session: VaultSession,
+  env: NodeJS.ProcessEnv,
+): {
+  resolveSecret: SecretResolver;
+  vault: () => Promise<Awaited<ReturnType<VaultSession['forWrite']>> | undefined>;
+} {
   const vaultStatus = (): Promise<VaultStatus> => session.status();
-  results.push(...(await checkVault(env, vaultStatus, needsVault)));
-  if (config === undefined) return buildReport(results);
-
-  // daemon, streams, sinks
-  const daemon = await checkDaemon(config, timeoutMs);
-  results.push(...daemon.results);
   const resolveSecret = createSecretResolver({
     env,
     vault: async () => {
@@ -175,25 +233,7 @@ export async function runDoctor(o: DoctorOptions, deps: DoctorDeps = {}): Promis
     if (s.kind === 'unavailable') throw s.error;
     return s.kind === 'open' ? s.vault : undefined;
   };
-  for (const stream of config.streams) {
-    results.push(
-      ...(await checkStream(stream, {
-        resolveTarget: (s) => resolveStreamTarget(s, { resolveSecret, vault }),
-        look: deps.look ?? lookAtQueue,
-        apiStreams,
-        apiOrg: o.connection.org,
-        ...(apiProblem === undefined ? {} : { apiProblem }),
-        ownConsumers: (label) => daemon.own.get(label) ?? 0,
-        env,
-        now,
-        peek: o.peek ?? true,
-        timeoutMs,
-      })),
-    );
-  }
-  for (const sink of config.sinks)
-    results.push(...(await checkSink(sink, { resolveSecret, net, timeoutMs })));
-  return buildReport(results);
+  return { resolveSecret, vault };
 }
 
 async function defaultDetectRegion(conn: ResolvedConnection): Promise<string | undefined> {

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { AmpError, ExitCode } from '../../errors.js';
 import { StdoutSink } from '../../sinks/stdout/sink.js';
 import type { Sink, SinkRecord } from '../../sinks/types.js';
 
@@ -7,11 +6,8 @@ import type { Sink, SinkRecord } from '../../sinks/types.js';
  * The sink behind `tail` and `demo`: one line per event on stdout — the human line, or with
  * `--json` the record as rendered by the route's format (raw: the original bytes). Built on
  * the stdout sink, so a reader that goes away (`| head -3`, EPIPE) stops the pipeline with
- * SINK_CLOSED and nothing unwritten is acked.
- *
- * `limit` (`--count N`): after N events the sink refuses further writes with SINK_CLOSED (exit
- * 0), so events beyond N are never acked; `onLimit` fires once, when the Nth is written. Use
- * batches of at most the remaining count (the live view uses batches of 1 with a limit).
+ * SINK_CLOSED and nothing unwritten is acked. `--count N` is the pipeline's stop condition
+ * (`written`), not the sink's business.
  */
 export interface LineSinkOptions {
   readonly name: string;
@@ -20,8 +16,6 @@ export interface LineSinkOptions {
   readonly stream?: NodeJS.WritableStream;
   /** human line for a record; undefined = write the record's payload as is */
   readonly render?: (record: SinkRecord) => string;
-  readonly limit?: number;
-  readonly onLimit?: () => void;
   /** called after every successful write with the records written */
   readonly onWritten?: (records: readonly SinkRecord[]) => void;
 }
@@ -51,19 +45,11 @@ export class LineSink implements Sink {
   }
 
   async write(batch: readonly SinkRecord[]): Promise<void> {
-    const limit = this.#options.limit;
-    if (limit !== undefined && this.#written + batch.length > limit) {
-      throw new AmpError('SINK_CLOSED', `--count ${limit} reached`, {
-        retryable: false,
-        exitCode: ExitCode.OK,
-      });
-    }
     const render = this.#options.render;
     const records = render === undefined ? batch : batch.map((r) => ({ event: r.event, payload: render(r) }));
     await this.#inner.write(records);
     this.#written += batch.length;
     this.#options.onWritten?.(batch);
-    if (limit !== undefined && this.#written === limit) this.#options.onLimit?.();
   }
 
   close(): Promise<void> {

@@ -68,11 +68,16 @@ export async function startLive(options: LiveOptions): Promise<LiveView> {
   const notice = options.notice ?? ((m: string) => process.stderr.write(`${m}\n`));
   const dir = await mkdtemp(join(tmpdir(), 'ampstream-live-'));
   const deadLetterPath = join(dir, 'dead-letter.jsonl');
-  // the sink's onLimit needs the pipeline the sink is part of
+  // --count is the pipeline's stop condition; --duration and Ctrl+C call stop()
   const holder: { pipeline?: Pipeline; stopping?: Promise<void> } = {};
-  // one graceful stop, whoever asks first (--count, --duration, Ctrl+C): a second drain()
-  // would turn into an immediate close
-  const stop = (): Promise<void> => (holder.stopping ??= holder.pipeline?.drain() ?? Promise.resolve());
+  // one graceful stop, whoever asks first: a second drain() would turn into an immediate close
+  const stop = (): Promise<void> =>
+    (holder.stopping ??=
+      holder.pipeline === undefined
+        ? Promise.resolve()
+        : holder.pipeline.stats().state === 'draining' // --count reached: it drains already
+          ? holder.pipeline.done.then(() => undefined)
+          : holder.pipeline.drain());
   const stopSoon = (): void => {
     setImmediate(() => void stop());
   };
@@ -83,8 +88,8 @@ export async function startLive(options: LiveOptions): Promise<LiveView> {
     ...(options.json
       ? {}
       : { render: (r: SinkRecord) => renderTailLine(r.event.event, { color: options.color }) }),
-    ...(options.count === undefined ? {} : { limit: options.count, onLimit: stopSoon }),
   });
+  const count = options.count;
   const p = options.createPipeline({
     source: {
       ...options.source,
@@ -102,6 +107,7 @@ export async function startLive(options: LiveOptions): Promise<LiveView> {
         ? { maxEvents: LIVE_BATCH_MAX_EVENTS, maxWaitMs: LIVE_BATCH_MAX_WAIT_MS }
         : { maxEvents: 1, maxWaitMs: 0 },
     deadLetterPath,
+    ...(count === undefined ? {} : { stopWhen: () => sink.written >= count }),
     logger: options.logger,
   });
   holder.pipeline = p;
@@ -126,7 +132,7 @@ export async function startLive(options: LiveOptions): Promise<LiveView> {
     unsubscribe();
     const kept = await hasContent(deadLetterPath);
     if (!kept) await rm(dir, { recursive: true, force: true });
-    // the reader went away or --count was reached: a normal end for a filter
+    // the reader went away (EPIPE): a normal end for a filter
     const normal = outcome.kind === 'fatal' && isAmpError(outcome.error, 'SINK_CLOSED');
     return {
       outcome: normal ? { kind: 'drained' } : outcome,

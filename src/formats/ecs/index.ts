@@ -1,5 +1,5 @@
 import type { DecodedEvent } from '../../event/types.js';
-import { leftovers, type Consumed } from '../leftovers.js';
+import { EVENT_HEAD, HASHES, leftovers, PARENT, type Consumed } from '../leftovers.js';
 import { semanticsOf } from '../semantics.js';
 import { mitreOf, summaryOf } from '../summary.js';
 import type { Format } from '../types.js';
@@ -8,8 +8,8 @@ import {
   dateMillis,
   int,
   isoTime,
+  jsonLineFormat,
   obj,
-  oneLineJson,
   severityWord,
   str,
   type SeverityWord,
@@ -45,20 +45,10 @@ export const ECS_VERSION = '9.4.0';
  *   plus `related.mac` (upper-case, dashes) and `related.cve`. Unknown or wrongly typed fields land
  *   here too (leftovers.ts).
  */
-export const ecsFormat: Format = {
-  name: 'ecs',
-  kind: 'json',
-  render: (d) => oneLineJson(JSON.stringify(toEcs(d)), d.raw),
-};
+export const ecsFormat: Format = jsonLineFormat('ecs', toEcs);
 
-const HASHES: Consumed = { sha256: 's', sha1: 's', md5: 's' };
-const PARENT: Consumed = { process_id: 'n', file_name: 's', identity: HASHES };
 const BASE_SPEC = {
-  id: 's',
-  timestamp: 'n',
-  timestamp_nanoseconds: 'n',
-  date: 's',
-  event_type: 's',
+  ...EVENT_HEAD,
   severity: 's',
   start_timestamp: 'n',
   start_date: 's',

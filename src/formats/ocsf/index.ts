@@ -1,5 +1,5 @@
 import type { DecodedEvent, SecureEndpointEvent } from '../../event/types.js';
-import { leftovers, type Consumed } from '../leftovers.js';
+import { EVENT_HEAD, HASHES, leftovers, PARENT, type Consumed } from '../leftovers.js';
 import { semanticsOf, type Semantics } from '../semantics.js';
 import { mitreOf, summaryOf, titleOf } from '../summary.js';
 import type { Format } from '../types.js';
@@ -7,8 +7,8 @@ import {
   dateMillis,
   epochMillis,
   int,
+  jsonLineFormat,
   obj,
-  oneLineJson,
   severityWord,
   str,
   type SeverityWord,
@@ -49,20 +49,10 @@ export const OCSF_VERSION = '1.9.0-dev';
  *   device (Host profile, unconditional in findings); unmapped ← every field not mapped
  *   (leftovers.ts), ids kept as strings.
  */
-export const ocsfFormat: Format = {
-  name: 'ocsf',
-  kind: 'json',
-  render: (d) => oneLineJson(JSON.stringify(toOcsf(d)), d.raw),
-};
+export const ocsfFormat: Format = jsonLineFormat('ocsf', toOcsf);
 
-const HASHES: Consumed = { sha256: 's', sha1: 's', md5: 's' };
-const PARENT: Consumed = { process_id: 'n', file_name: 's', identity: HASHES };
 const COMMON = {
-  id: 's',
-  timestamp: 'n',
-  timestamp_nanoseconds: 'n',
-  date: 's',
-  event_type: 's',
+  ...EVENT_HEAD,
   event_type_id: 'n',
   detection_id: 's',
   connector_guid: 's',

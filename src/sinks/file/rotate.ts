@@ -1,5 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { pathExists } from '../../util/fs.js';
 import { basename, dirname, extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -31,20 +32,11 @@ export function rotatedPath(path: string, at: Date, seq = 0): string {
   return join(dir, `${stem}.${stamp}${seq > 0 ? `-${seq}` : ''}${ext}`);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Rename the live file aside; returns the new name. Never overwrites an older rotation. */
 export async function moveAside(path: string, at: Date): Promise<string> {
   for (let seq = 0; ; seq++) {
     const target = rotatedPath(path, at, seq);
-    if (!(await exists(target)) && !(await exists(`${target}.gz`))) {
+    if (!(await pathExists(target)) && !(await pathExists(`${target}.gz`))) {
       await rename(path, target);
       return target;
     }

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/http/defaults.js';
+import { httpConnectionOptions } from '../shared/http/options.js';
 import { secretRefSchema } from '../shared/secret.js';
 import { cleartextCredentialProblem } from '../shared/cleartext.js';
-import { tlsSchema } from '../shared/tls.js';
 
 /** Header names that always carry credentials: they must come from `auth`, never `headers`. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
@@ -42,13 +41,7 @@ export const httpOptionsSchema = z
       })
       .strict()
       .optional(),
-    tls: tlsSchema.optional(),
-    /** (default=30_000) whole-request deadline, in ms */
-    timeoutMs: z.number().int().positive().default(DEFAULT_REQUEST_TIMEOUT_MS),
-    /** (default=10_000) connect (TCP + TLS) timeout, in ms */
-    connectTimeoutMs: z.number().int().positive().default(DEFAULT_CONNECT_TIMEOUT_MS),
-    /** (default=false) allow http:// with `auth` for a loopback receiver (cleartext otherwise refused) */
-    allowHttp: z.boolean().default(false),
+    ...httpConnectionOptions,
   })
   .strict()
   .superRefine((o, ctx) => {

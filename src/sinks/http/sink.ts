@@ -3,10 +3,10 @@ import { gzip as gzipCb } from 'node:zlib';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';
 import { encodeBody } from '../shared/http/body.js';
 import { classifyHttpStatus } from '../shared/http/classify.js';
-import { describeTarget, HttpClient } from '../shared/http/client.js';
+import { describeTarget, type HttpClient } from '../shared/http/client.js';
+import { openHttpClient } from '../shared/http/options.js';
 import type { HttpSinkOptions } from './config.js';
-import { loadTls } from '../shared/tls.js';
-import { closedError, notStarted, type SinkState as State } from '../shared/lifecycle.js';
+import { SinkLifecycle } from '../shared/lifecycle.js';
 
 const gzip = promisify(gzipCb);
 
@@ -20,22 +20,20 @@ export class HttpSink implements Sink {
   readonly #options: HttpSinkOptions;
   readonly #context: SinkContext;
   readonly #url: URL;
-  #state: State = 'new';
-  #client: HttpClient | undefined;
+  readonly #life: SinkLifecycle<HttpClient>;
   #headers: Record<string, string> = {};
 
   constructor(options: HttpSinkOptions, context: SinkContext) {
     this.name = context.name;
+    this.#life = new SinkLifecycle(context.name);
     this.#options = options;
     this.#context = context;
     this.#url = new URL(options.url);
   }
 
   async start(): Promise<void> {
-    if (this.#state === 'closed') throw closedError(this.name);
-    if (this.#state === 'started') return;
+    if (this.#life.started) return;
     const o = this.#options;
-    const tls = await loadTls(o.tls, this.name, this.#context.logger);
     const headers: Record<string, string> = {
       ...o.headers,
       'content-type': o.encoding === 'ndjson' ? 'application/x-ndjson' : 'application/json',
@@ -44,13 +42,7 @@ export class HttpSink implements Sink {
     if (o.auth !== undefined)
       headers[o.auth.header] = o.auth.prefix + (await this.#context.resolveSecret(o.auth.secret));
     this.#headers = headers;
-    this.#client = new HttpClient({
-      sinkName: this.name,
-      tls,
-      connectTimeoutMs: o.connectTimeoutMs,
-      timeoutMs: o.timeoutMs,
-    });
-    this.#state = 'started';
+    this.#life.start(await openHttpClient(this.name, o, this.#context.logger));
     this.#context.logger.debug(
       { url: describeTarget({ method: o.method, url: this.#url }) },
       'http sink started',
@@ -58,9 +50,7 @@ export class HttpSink implements Sink {
   }
 
   async write(batch: readonly SinkRecord[], signal?: AbortSignal): Promise<void> {
-    const client = this.#client;
-    if (this.#state !== 'started' || client === undefined)
-      throw this.#state === 'closed' ? closedError(this.name) : notStarted(this.name);
+    const client = this.#life.use();
     if (batch.length === 0) return;
     const o = this.#options;
     const plain = encodeBody(batch, this.#context.format.kind, o.encoding);
@@ -72,10 +62,6 @@ export class HttpSink implements Sink {
   }
 
   async close(): Promise<void> {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    const client = this.#client;
-    this.#client = undefined;
-    await client?.close();
+    await this.#life.close()?.close();
   }
 }

@@ -2,9 +2,9 @@ import { eventKey } from '../../event/key.js';
 import { jetstream, jetstreamManager, type JetStreamClient, type StreamConfig } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { AmpError } from '../../errors.js';
-import { sleep } from '../../util/backoff.js';
+import { sleep } from '../../util/retry.js';
 import { closedError, notStarted, type SinkState as State } from '../shared/lifecycle.js';
-import { loadTls, type LoadedTls } from '../shared/tls.js';
+import { loadTls, pemStrings, type LoadedTls } from '../shared/tls.js';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';
 import { classifyNatsError } from './classify.js';
 import type { NatsSinkOptions } from './config.js';
@@ -98,9 +98,7 @@ export class NatsSink implements Sink {
           ? {}
           : {
               tls: {
-                ...(tls.ca === undefined ? {} : { ca: tls.ca.toString() }),
-                ...(tls.cert === undefined ? {} : { cert: tls.cert.toString() }),
-                ...(tls.key === undefined ? {} : { key: tls.key.toString() }),
+                ...pemStrings(tls),
                 // passed through to node:tls by the transport
                 ...({ rejectUnauthorized: tls.rejectUnauthorized } as object),
               },

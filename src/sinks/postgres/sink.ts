@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { closedError, notStarted, type SinkState as State } from '../shared/lifecycle.js';
+import { SinkLifecycle } from '../shared/lifecycle.js';
 import { loadTls } from '../shared/tls.js';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';
 import { classifyPgError, isUndefinedTable } from './classify.js';
@@ -25,23 +25,19 @@ export class PostgresSink implements Sink {
   readonly #o: PostgresSinkOptions;
   readonly #context: SinkContext;
   readonly #table: TableRef;
-  #state: State = 'new';
-  #pool: pg.Pool | undefined;
+  readonly #life: SinkLifecycle<pg.Pool>;
   #migrated = false;
 
   constructor(options: PostgresSinkOptions, context: SinkContext) {
     this.name = context.name;
+    this.#life = new SinkLifecycle(context.name);
     this.#o = options;
     this.#context = context;
     this.#table = { schema: options.schema, table: options.table };
   }
 
   async start(): Promise<void> {
-    if (this.#state === 'closed') throw closedError(this.name);
-    if (this.#pool === undefined) {
-      this.#pool = await this.#createPool();
-      this.#state = 'started';
-    }
+    if (!this.#life.started) this.#life.start(await this.#createPool());
     await this.#ensureMigrated();
   }
 
@@ -103,10 +99,10 @@ export class PostgresSink implements Sink {
    * query in flight rejects anyway, which is where the failure is classified.
    */
   async #connect(step: string): Promise<pg.PoolClient> {
-    if (this.#pool === undefined) throw notStarted(this.name);
+    const pool = this.#life.use();
     let client: pg.PoolClient;
     try {
-      client = await this.#pool.connect();
+      client = await pool.connect();
     } catch (e) {
       throw classifyPgError(e, this.name, step);
     }
@@ -118,8 +114,7 @@ export class PostgresSink implements Sink {
   }
 
   async write(batch: readonly SinkRecord[]): Promise<void> {
-    if (this.#state !== 'started')
-      throw this.#state === 'closed' ? closedError(this.name) : notStarted(this.name);
+    this.#life.use();
     if (batch.length === 0) return;
     await this.#ensureMigrated();
     const kind = this.#context.format.kind;
@@ -148,10 +143,6 @@ export class PostgresSink implements Sink {
   }
 
   async close(): Promise<void> {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    const pool = this.#pool;
-    this.#pool = undefined;
-    await pool?.end();
+    await this.#life.close()?.end();
   }
 }

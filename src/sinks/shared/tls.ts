@@ -34,6 +34,15 @@ export interface LoadedTls {
   readonly rejectUnauthorized: boolean;
 }
 
+/** The PEM material as strings, for clients that take text (NATS), only what is set. */
+export function pemStrings(tls: LoadedTls): { ca?: string; cert?: string; key?: string } {
+  return {
+    ...(tls.ca === undefined ? {} : { ca: tls.ca.toString() }),
+    ...(tls.cert === undefined ? {} : { cert: tls.cert.toString() }),
+    ...(tls.key === undefined ? {} : { key: tls.key.toString() }),
+  };
+}
+
 /** Reads the PEM files named by `tls` (at start, so a bad path fails early with a hint). */
 export async function loadTls(
   tls: TlsOptions | undefined,

@@ -1,8 +1,7 @@
 import { cleartextCredentialProblem } from '../shared/cleartext.js';
 import { z } from 'zod';
-import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from '../shared/http/defaults.js';
+import { httpConnectionOptions } from '../shared/http/options.js';
 import { secretRefSchema } from '../shared/secret.js';
-import { tlsSchema } from '../shared/tls.js';
 
 /** (default='cisco:amp:event') the sourcetype Splunk's Cisco AMP add-ons use for these events */
 export const DEFAULT_SOURCETYPE = 'cisco:amp:event';
@@ -40,13 +39,7 @@ export const splunkHecOptionsSchema = z
     gzip: z.boolean().default(false),
     /** (default=1_000_000) in bytes; a batch larger than this goes in several requests */
     maxRequestBytes: z.number().int().min(1024).default(DEFAULT_MAX_REQUEST_BYTES),
-    tls: tlsSchema.optional(),
-    /** (default=30_000) per request, in ms */
-    timeoutMs: z.number().int().positive().default(DEFAULT_REQUEST_TIMEOUT_MS),
-    /** (default=10_000) in ms */
-    connectTimeoutMs: z.number().int().positive().default(DEFAULT_CONNECT_TIMEOUT_MS),
-    /** (default=false) allow http:// for a loopback HEC (the token is otherwise never sent in cleartext) */
-    allowHttp: z.boolean().default(false),
+    ...httpConnectionOptions,
   })
   .strict()
   .superRefine((o, ctx) => {

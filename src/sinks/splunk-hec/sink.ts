@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { AmpError } from '../../errors.js';
-import { sleep } from '../../util/backoff.js';
-import { describeTarget, HttpClient, type HttpRequest } from '../shared/http/client.js';
-import { closedError, notStarted, type SinkState as State } from '../shared/lifecycle.js';
-import { loadTls } from '../shared/tls.js';
+import { sleep } from '../../util/retry.js';
+import { describeTarget, type HttpClient, type HttpRequest } from '../shared/http/client.js';
+import { openHttpClient } from '../shared/http/options.js';
+import { SinkLifecycle } from '../shared/lifecycle.js';
 import type { Sink, SinkContext, SinkRecord } from '../types.js';
 import { classifyHecResponse, parseHecBody } from './classify.js';
 import type { SplunkHecOptions } from './config.js';
@@ -16,7 +16,7 @@ const gzip = promisify(gzipCb);
 export interface HecDeps {
   /** (default=Date.now) in ms */
   readonly now?: () => number;
-  /** (default=util/backoff sleep) */
+  /** (default=util/retry sleep) */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -39,13 +39,13 @@ export class SplunkHecSink implements Sink {
   readonly #eventUrl: URL;
   readonly #ackUrl: URL;
   readonly #channel: string;
-  #state: State = 'new';
-  #client: HttpClient | undefined;
+  readonly #life: SinkLifecycle<HttpClient>;
   #headers: Record<string, string> = {};
   #warnedNoAckId = false;
 
   constructor(options: SplunkHecOptions, context: SinkContext, deps: HecDeps = {}) {
     this.name = context.name;
+    this.#life = new SinkLifecycle(context.name);
     this.#o = options;
     this.#context = context;
     this.#now = deps.now ?? Date.now;
@@ -57,23 +57,15 @@ export class SplunkHecSink implements Sink {
   }
 
   async start(): Promise<void> {
-    if (this.#state === 'closed') throw closedError(this.name);
-    if (this.#state === 'started') return;
+    if (this.#life.started) return;
     const o = this.#o;
-    const tls = await loadTls(o.tls, this.name, this.#context.logger);
     const token = await this.#context.resolveSecret(o.token);
     this.#headers = {
       authorization: `Splunk ${token}`,
       'content-type': 'application/json',
       'x-splunk-request-channel': this.#channel,
     };
-    this.#client = new HttpClient({
-      sinkName: this.name,
-      tls,
-      connectTimeoutMs: o.connectTimeoutMs,
-      timeoutMs: o.timeoutMs,
-    });
-    this.#state = 'started';
+    this.#life.start(await openHttpClient(this.name, o, this.#context.logger));
     this.#context.logger.debug(
       { url: describeTarget({ method: 'POST', url: this.#eventUrl }), ack: o.ack },
       'splunk-hec sink started',
@@ -81,9 +73,7 @@ export class SplunkHecSink implements Sink {
   }
 
   async write(batch: readonly SinkRecord[], signal?: AbortSignal): Promise<void> {
-    const client = this.#client;
-    if (this.#state !== 'started' || client === undefined)
-      throw this.#state === 'closed' ? closedError(this.name) : notStarted(this.name);
+    const client = this.#life.use();
     if (batch.length === 0) return;
     const o = this.#o;
     const kind = this.#context.format.kind;
@@ -179,11 +169,7 @@ export class SplunkHecSink implements Sink {
   }
 
   async close(): Promise<void> {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    const client = this.#client;
-    this.#client = undefined;
-    await client?.close();
+    await this.#life.close()?.close();
   }
 }
 

@@ -45,6 +45,24 @@ function writeContent(out: Buffer, p: number, channel: number, m: StoredMessage,
   return p;
 }
 
+/** Writes a method frame's header and method id at the start of `out`; returns the offset after them. */
+function startMethodFrame(out: Buffer, channel: number, payload: number, method: number): number {
+  out[0] = CONSTANTS.FRAME_METHOD;
+  let p = out.writeUInt16BE(channel, 1);
+  p = out.writeUInt32BE(payload, p);
+  return out.writeUInt32BE(method, p);
+}
+
+/** `redelivered`, `exchange`, `routing-key`: the fields deliver and get-ok share; returns the offset after them. */
+function writeRoute(out: Buffer, at: number, m: StoredMessage, exLen: number, rkLen: number): number {
+  let p = at;
+  out[p++] = m.redelivered ? 1 : 0;
+  out[p++] = exLen;
+  p += out.write(m.exchange, p);
+  out[p++] = rkLen;
+  return p + out.write(m.routingKey, p);
+}
+
 export function encodeDeliver(
   channel: number,
   frameMax: number,
@@ -58,19 +76,11 @@ export function encodeDeliver(
   const methodPayload = 4 + 1 + tagLen + 8 + 1 + 1 + exLen + 1 + rkLen;
   const { size, chunk } = contentSize(m, frameMax);
   const out = Buffer.allocUnsafe(8 + methodPayload + size);
-  let p = 0;
-  out[p++] = CONSTANTS.FRAME_METHOD;
-  p = out.writeUInt16BE(channel, p);
-  p = out.writeUInt32BE(methodPayload, p);
-  p = out.writeUInt32BE(METHOD.basicDeliver, p);
+  let p = startMethodFrame(out, channel, methodPayload, METHOD.basicDeliver);
   out[p++] = tagLen;
   p += out.write(consumerTag, p);
   p = out.writeBigUInt64BE(BigInt(deliveryTag), p);
-  out[p++] = m.redelivered ? 1 : 0;
-  out[p++] = exLen;
-  p += out.write(m.exchange, p);
-  out[p++] = rkLen;
-  p += out.write(m.routingKey, p);
+  p = writeRoute(out, p, m, exLen, rkLen);
   out[p++] = FRAME_END;
   writeContent(out, p, channel, m, chunk);
   return out;
@@ -88,17 +98,9 @@ export function encodeGetOk(
   const methodPayload = 4 + 8 + 1 + 1 + exLen + 1 + rkLen + 4;
   const { size, chunk } = contentSize(m, frameMax);
   const out = Buffer.allocUnsafe(8 + methodPayload + size);
-  let p = 0;
-  out[p++] = CONSTANTS.FRAME_METHOD;
-  p = out.writeUInt16BE(channel, p);
-  p = out.writeUInt32BE(methodPayload, p);
-  p = out.writeUInt32BE(METHOD.basicGetOk, p);
+  let p = startMethodFrame(out, channel, methodPayload, METHOD.basicGetOk);
   p = out.writeBigUInt64BE(BigInt(deliveryTag), p);
-  out[p++] = m.redelivered ? 1 : 0;
-  out[p++] = exLen;
-  p += out.write(m.exchange, p);
-  out[p++] = rkLen;
-  p += out.write(m.routingKey, p);
+  p = writeRoute(out, p, m, exLen, rkLen);
   p = out.writeUInt32BE(messageCount, p);
   out[p++] = FRAME_END;
   writeContent(out, p, channel, m, chunk);
