@@ -4,7 +4,8 @@ import type { EventsPage, EventsQuery } from '../api/types.js';
 import type { AmpstreamConfig, SinkConfig } from '../config/index.js';
 import { AmpError } from '../errors.js';
 import { BackfillSource, type BackfillCounts } from '../pipeline/backfill-source.js';
-import { SqliteDedupStore } from '../pipeline/dedup.js';
+import { openDedupStore } from '../pipeline/dedup-open.js';
+import type { DedupStore } from '../pipeline/dedup-store.js';
 import {
   runStatePathFor,
   SqliteRunStateStore,
@@ -17,10 +18,11 @@ import type { Sink, SinkFactory, SinkRecord } from '../sinks/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import {
   createConfiguredSink,
-  dedupPathFor,
+  dedupOptionsFor,
   resolveFilterGroups,
   routesFor,
   sinkTakesStream,
+  streamsOfOrg,
 } from './wiring.js';
 
 /**
@@ -33,9 +35,11 @@ import {
  * - Routing: a backfill has no stream of its own. Its events go to every sink that takes the
  *   events of any configured stream of the organisation (the `streams:` list of a sink), each
  *   with its own filter and format; the `stream` label on metrics and logs is `backfill`.
- * - Dedup: an event counts as delivered when any stream's dedup store holds its id; what the
- *   backfill writes is remembered in every one of them, so the streams drop it if the queue
- *   still delivers it later. With dedup off, overlapping windows give duplicates.
+ *   With organisations in the config, records carry the organisation, as `run`'s do.
+ * - Dedup: an event counts as delivered when the dedup store of any stream of the organisation
+ *   holds its id (the store `run` uses: `dedupOptionsFor`, SQLite file or PostgreSQL scope);
+ *   what the backfill writes is remembered in every one of them, so the streams drop it if the
+ *   queue still delivers it later. With dedup off, overlapping windows give duplicates.
  */
 
 export interface BackfillRequest {
@@ -115,7 +119,8 @@ export class Backfill {
     if (Number.isNaN(request.since.getTime())) throw new AmpError('USAGE', '--since is not a valid time');
     const key = backfillKey(request);
     const runState = this.#deps.runState ?? new SqliteRunStateStore(runStatePathFor(this.#config.dedup.path));
-    const stores: SqliteDedupStore[] = [];
+    const stores: DedupStore[] = [];
+    let source: BackfillSource | undefined;
     try {
       const previous = runState.checkpoint(key);
       const resume = previous !== undefined && !previous.complete ? previous : undefined;
@@ -142,15 +147,10 @@ export class Backfill {
         );
 
       if (this.#config.dedup.enabled) {
-        for (const stream of this.#config.streams) {
-          stores.push(
-            new SqliteDedupStore({
-              path: dedupPathFor(this.#config, stream.label),
-              windowSize: this.#config.dedup.window.events,
-              ttlHours: this.#config.dedup.window.hours,
-              now,
-            }),
-          );
+        // the organisation's streams only: another organisation's events are not these
+        for (const stream of streamsOfOrg(this.#config, request.org)) {
+          const options = await dedupOptionsFor(this.#config, stream, this.#deps.resolveSecret);
+          stores.push(await openDedupStore(options, now));
         }
       } else {
         this.#log.warn('dedup is off: events the streams already delivered will be written again');
@@ -162,17 +162,18 @@ export class Backfill {
         ...(request.groupGuids === undefined ? {} : { groupGuids: request.groupGuids }),
         ...(request.pageSize === undefined ? {} : { limit: request.pageSize }),
       };
-      const source = new BackfillSource({
+      source = new BackfillSource({
         fetchPage: (offset) => this.#deps.eventsPage(query, offset),
         window: { since, until },
         startOffset: checkpoint.offset,
-        seen: (ids) => {
+        seen: async (ids) => {
           const known = new Set<string>();
-          for (const s of stores) for (const id of s.seen(ids)) known.add(id);
+          for (const found of await Promise.all(stores.map(async (s) => s.seen(ids))))
+            for (const id of found) known.add(id);
           return known;
         },
-        remember: (ids) => {
-          for (const s of stores) s.remember(ids);
+        remember: async (ids) => {
+          await Promise.all(stores.map(async (s) => s.remember(ids)));
         },
         onPageDone: (page) => {
           checkpoint = {
@@ -191,7 +192,7 @@ export class Backfill {
         ...(this.#deps.retry === undefined ? {} : { retry: this.#deps.retry }),
         logger: this.#deps.logger,
       });
-      const complete = await this.#deliver(source);
+      const complete = await this.#deliver(source, request.org);
       if (complete && !checkpoint.complete)
         runState.saveCheckpoint({ ...checkpoint, complete: true, updatedAt: now() });
       return {
@@ -204,19 +205,20 @@ export class Backfill {
         deliveredTotal: checkpoint.delivered,
       };
     } finally {
-      for (const s of stores) s.close();
+      await source?.remembered; // the acks of a drain are remembered before the stores close
+      for (const s of stores) await s.close();
       if (this.#deps.runState === undefined) runState.close();
     }
   }
 
-  async #deliver(source: BackfillSource): Promise<boolean> {
+  async #deliver(source: BackfillSource, org: string): Promise<boolean> {
     const groups = await resolveFilterGroups(this.#config, this.#deps.resolveGroups);
     const sinks = new Map<string, Sink>();
     for (const sc of this.#config.sinks)
-      if (this.#takes(sc)) sinks.set(sc.name, createConfiguredSink(sc, this.#deps));
+      if (this.#takes(sc, org)) sinks.set(sc.name, createConfiguredSink(sc, this.#deps));
     const pipeline = this.#deps.createPipeline({
       source: { url: 'backfill:', queue: 'backfill' },
-      routes: routesFor(this.#config, sinks, groups, (sc) => this.#takes(sc)),
+      routes: routesFor(this.#config, sinks, groups, (sc) => this.#takes(sc, org), this.#orgLabel(org)),
       batch: this.#config.batch,
       deadLetterPath: this.#config.deadLetter.path,
       breaker: this.#config.deadLetter.breaker,
@@ -241,8 +243,13 @@ export class Backfill {
     return ended.kind === 'finished' && ended.complete;
   }
 
-  /** Every sink that takes the events of some configured stream (all of them, for one organisation). */
-  #takes(sc: SinkConfig): boolean {
-    return this.#config.streams.some((s) => sinkTakesStream(sc, s));
+  /** Every sink that takes the events of some configured stream of the organisation. */
+  #takes(sc: SinkConfig, org: string): boolean {
+    return streamsOfOrg(this.#config, org).some((s) => sinkTakesStream(sc, s));
+  }
+
+  /** With organisations in the config, the records carry the organisation, as `run`'s do. */
+  #orgLabel(org: string): string | undefined {
+    return streamsOfOrg(this.#config, org).some((s) => s.orgLabelled === true) ? org : undefined;
   }
 }

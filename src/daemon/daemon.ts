@@ -10,11 +10,11 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import { SerialSink } from './shared-sink.js';
 import type { LeaseKeeper } from '../fleet/keeper.js';
-import { leaseKeyOf, postgresUrl, startReplicas } from './replicas.js';
+import { startReplicas } from './replicas.js';
 import { resolveStreamTarget, type StreamTarget, type StreamTargetDeps } from './stream-target.js';
 import {
   createConfiguredSink,
-  dedupPathFor,
+  dedupOptionsFor,
   resolveFilterGroups,
   routesFor,
   sinkTakesStream,
@@ -144,7 +144,9 @@ export class Daemon {
     if (stream === undefined || t === undefined) throw new AmpError('INTERNAL', 'stream target missing');
     if (this.#closed) return;
     const turn = this.#bump(index);
-    const dedup = this.#config.dedup.enabled ? { dedup: await this.#dedupFor(stream, t.label) } : {};
+    const dedup = this.#config.dedup.enabled
+      ? { dedup: await dedupOptionsFor(this.#config, stream, this.#deps.resolveSecret) }
+      : {};
     if (this.#closed || this.#turns.get(index) !== turn) return; // stopped (lease lost) meanwhile
     if (t.insecure)
       this.#log.warn(
@@ -217,21 +219,6 @@ export class Daemon {
     const turn = (this.#turns.get(index) ?? 0) + 1;
     this.#turns.set(index, turn);
     return turn;
-  }
-
-  async #dedupFor(stream: StreamConfig, label: string): Promise<NonNullable<PipelineOptions['dedup']>> {
-    const d = this.#config.dedup;
-    const window = { windowSize: d.window.events, ttlHours: d.window.hours };
-    if (d.store === 'postgres' && d.url !== undefined) {
-      const key = leaseKeyOf(stream);
-      const url = await postgresUrl(d.url, this.#deps.resolveSecret);
-      return {
-        path: d.path,
-        ...window,
-        postgres: { url, schema: d.schema, scope: `${key.org}/${key.stream}` },
-      };
-    }
-    return { path: dedupPathFor(this.#config, label), ...window };
   }
 
   #routesFor(stream: StreamConfig, groups: ReadonlyMap<string, string>): Route[] {

@@ -4,7 +4,7 @@ import { addConnectionOptions } from '../connection.js';
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /**
- * `ampstream backfill --since T [--until T] [--org O] [--event-type …] [--group …] [-c config]`:
+ * `ampstream backfill --since T [--until T] [--org O] (--org comes with the connection options) [--event-type …] [--group …] [-c config]`:
  * fetch a window of events from `GET /v1/events` and deliver what the streams did not, through
  * the config's sinks, formats and dedup stores; resumable from its checkpoint (docs/backfill.md).
  */
@@ -20,7 +20,6 @@ export function registerBackfill(program: Command): void {
         'window start, inclusive: ISO 8601 (2026-12-01T00:00:00Z), epoch seconds, or a duration ago (24h, 7d)',
       )
       .option('--until <time>', 'window end, inclusive (default: now, fixed when the job first starts)')
-      .option('--org <name>', 'organisation: its API login is the vault entry api/<name> (default: default)')
       .option('--event-type <id|name>', 'only these event types (repeatable)', collect)
       .option('--group <guid|name>', 'only events of computers in these groups (repeatable)', collect)
       .option('--page-size <n>', 'events per /v1/events page (1-500, default 500)')
