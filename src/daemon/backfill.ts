@@ -6,12 +6,7 @@ import { AmpError } from '../errors.js';
 import { BackfillSource, type BackfillCounts } from '../pipeline/backfill-source.js';
 import { openDedupStore } from '../pipeline/dedup-open.js';
 import type { DedupStore } from '../pipeline/dedup-store.js';
-import {
-  runStatePathFor,
-  SqliteRunStateStore,
-  type BackfillCheckpoint,
-  type RunStateStore,
-} from '../pipeline/run-state.js';
+import type { BackfillCheckpoint, RunStateStore } from '../pipeline/run-state.js';
 import type { Pipeline, PipelineOptions } from '../pipeline/types.js';
 import type { SecretResolver } from '../secrets/refs.js';
 import type { Sink, SinkFactory, SinkRecord } from '../sinks/types.js';
@@ -19,6 +14,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import {
   createConfiguredSink,
   dedupOptionsFor,
+  openRunState,
   resolveFilterGroups,
   routesFor,
   sinkTakesStream,
@@ -62,7 +58,7 @@ export interface BackfillDeps {
   readonly logger: Logger;
   readonly metrics?: Metrics | undefined;
   readonly resolveGroups?: ((names: readonly string[]) => Promise<ReadonlyMap<string, string>>) | undefined;
-  /** (default: the SQLite store next to dedup.path) */
+  /** (default: `openRunState`: PostgreSQL with dedup.store postgres or replicas, else the SQLite file next to dedup.path) */
   readonly runState?: RunStateStore | undefined;
   /** page fetch retry (tests shrink it) */
   readonly retry?: { readonly baseMs?: number; readonly maxMs?: number } | undefined;
@@ -118,11 +114,11 @@ export class Backfill {
     const now = this.#deps.now ?? Date.now;
     if (Number.isNaN(request.since.getTime())) throw new AmpError('USAGE', '--since is not a valid time');
     const key = backfillKey(request);
-    const runState = this.#deps.runState ?? new SqliteRunStateStore(runStatePathFor(this.#config.dedup.path));
+    const runState = this.#deps.runState ?? (await openRunState(this.#config, this.#deps.resolveSecret));
     const stores: DedupStore[] = [];
     let source: BackfillSource | undefined;
     try {
-      const previous = runState.checkpoint(key);
+      const previous = await runState.checkpoint(key);
       const resume = previous !== undefined && !previous.complete ? previous : undefined;
       const since = Math.floor(request.since.getTime() / 1000);
       const until = resume?.until ?? Math.floor((request.until?.getTime() ?? now()) / 1000);
@@ -139,7 +135,7 @@ export class Backfill {
         complete: false,
         updatedAt: now(),
       };
-      runState.saveCheckpoint(checkpoint);
+      await runState.saveCheckpoint(checkpoint);
       if (resume !== undefined)
         this.#log.info(
           { key, offset: resume.offset, delivered: resume.delivered },
@@ -175,7 +171,7 @@ export class Backfill {
         remember: async (ids) => {
           await Promise.all(stores.map(async (s) => s.remember(ids)));
         },
-        onPageDone: (page) => {
+        onPageDone: async (page) => {
           checkpoint = {
             ...checkpoint,
             offset: page.nextOffset,
@@ -187,14 +183,14 @@ export class Backfill {
             complete: page.last,
             updatedAt: now(),
           };
-          runState.saveCheckpoint(checkpoint);
+          await runState.saveCheckpoint(checkpoint);
         },
         ...(this.#deps.retry === undefined ? {} : { retry: this.#deps.retry }),
         logger: this.#deps.logger,
       });
       const complete = await this.#deliver(source, request.org);
       if (complete && !checkpoint.complete)
-        runState.saveCheckpoint({ ...checkpoint, complete: true, updatedAt: now() });
+        await runState.saveCheckpoint({ ...checkpoint, complete: true, updatedAt: now() });
       return {
         key,
         since: new Date(since * 1000).toISOString(),
@@ -207,7 +203,7 @@ export class Backfill {
     } finally {
       await source?.remembered; // the acks of a drain are remembered before the stores close
       for (const s of stores) await s.close();
-      if (this.#deps.runState === undefined) runState.close();
+      if (this.#deps.runState === undefined) await runState.close();
     }
   }
 

@@ -10,6 +10,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import { SerialSink } from './shared-sink.js';
 import type { LeaseKeeper } from '../fleet/keeper.js';
+import { observeWrites } from './observe.js';
 import { startReplicas } from './replicas.js';
 import { resolveStreamTarget, type StreamTarget, type StreamTargetDeps } from './stream-target.js';
 import {
@@ -52,6 +53,8 @@ export interface DaemonDeps extends StreamTargetDeps {
   readonly now?: () => number;
   /** told about every batch a sink accepted (the dashboard's recent events) */
   readonly onWritten?: (sink: string, batch: readonly SinkRecord[]) => void;
+  /** told about every batch a sink accepted from this stream (the run state's per-organisation record) */
+  readonly onStreamWritten?: (stream: StreamConfig, batch: readonly SinkRecord[]) => void;
 }
 
 interface Running {
@@ -223,7 +226,10 @@ export class Daemon {
 
   #routesFor(stream: StreamConfig, groups: ReadonlyMap<string, string>): Route[] {
     const org = stream.orgLabelled === true ? (stream.org ?? DEFAULT_ORG) : undefined;
-    return routesFor(this.#config, this.#sinks, groups, (sc) => sinkTakesStream(sc, stream), org);
+    const routes = routesFor(this.#config, this.#sinks, groups, (sc) => sinkTakesStream(sc, stream), org);
+    const seen = this.#deps.onStreamWritten;
+    if (seen === undefined) return routes;
+    return routes.map((r) => ({ ...r, sink: observeWrites(r.sink, (_, batch) => seen(stream, batch)) }));
   }
 
   #createSink(sc: SinkConfig): Sink {

@@ -10,6 +10,7 @@ import {
 import { AmpError } from '../errors.js';
 import { getFormat } from '../formats/index.js';
 import { withOrganisation } from '../pipeline/org-label.js';
+import { runStatePathFor, SqliteRunStateStore, type RunStateStore } from '../pipeline/run-state.js';
 import type { DedupOptions, Route } from '../pipeline/types.js';
 import type { SecretResolver } from '../secrets/refs.js';
 import { getSinkFactory } from '../sinks/registry.js';
@@ -139,4 +140,29 @@ export async function dedupOptionsFor(
     };
   }
   return { path: dedupPathFor(config, stream.label), ...window };
+}
+
+/**
+ * The run state (last delivery per organisation, backfill checkpoints) where the fleet shares
+ * it: PostgreSQL (the dedup store's URL and schema) with `dedup.store: postgres`, else the
+ * replicas' database when `replicas:` is configured, else the SQLite file next to `dedup.path`.
+ * pg loads only here, on demand.
+ */
+export async function openRunState(
+  config: AmpstreamConfig,
+  resolveSecret: SecretResolver,
+): Promise<RunStateStore> {
+  const d = config.dedup;
+  const shared =
+    d.store === 'postgres' && d.url !== undefined
+      ? { url: d.url, schema: d.schema }
+      : config.replicas === undefined
+        ? undefined
+        : { url: config.replicas.url, schema: config.replicas.schema };
+  if (shared === undefined) return new SqliteRunStateStore(runStatePathFor(d.path));
+  const { PostgresRunStateStore } = await import('../pipeline/run-state-postgres.js');
+  return PostgresRunStateStore.open({
+    url: await postgresUrl(shared.url, resolveSecret),
+    schema: shared.schema,
+  });
 }

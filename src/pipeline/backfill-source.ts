@@ -64,7 +64,7 @@ export interface BackfillSourceOptions {
    */
   readonly remember: (ids: readonly string[]) => Promise<void>;
   /** after a page is fully written and remembered: persist the checkpoint here */
-  readonly onPageDone: (page: PageDone) => void;
+  readonly onPageDone: (page: PageDone) => Promise<void>;
   /** (default: base 1 s, cap 60 s) retry of a failed page fetch that is not a 429 */
   readonly retry?: { readonly baseMs?: number; readonly maxMs?: number };
   readonly logger?: Logger;
@@ -272,7 +272,7 @@ export class BackfillSource implements Source {
       this.counts.duplicates += duplicates;
       offset += page.events.length;
       const last = !page.hasNext || reachedStart || page.events.length === 0;
-      this.#o.onPageDone({ nextOffset: offset, delivered: fresh.size, duplicates, oldest, last });
+      await this.#o.onPageDone({ nextOffset: offset, delivered: fresh.size, duplicates, oldest, last });
       this.#log.debug(
         { offset, delivered: fresh.size, duplicates, total: page.total },
         'backfill: page written',

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -268,6 +268,37 @@ describe('ampstream run with backfill.onStart', () => {
       expect(second.stderr).toMatch(/older than backfill.maxGap/);
       const all = lines(c.out);
       expect(sorted(all)).toEqual(sorted([...firstIds, ...lost, ...queued]));
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
+});
+
+describe('ampstream run with backfill.onStart and the state in PostgreSQL', () => {
+  it(
+    'finds the last delivery another replica recorded, and backfills the gap on a machine with no local state',
+    async () => {
+      const db = pgSchema();
+      const dedup = (path: string): string =>
+        `dedup: { enabled: true, store: postgres, url: '${db.url}', schema: ${db.schema}, path: ${path} }\n`;
+      const c = await setup(
+        {},
+        `backfill: { onStart: true, maxGap: 1s }\n${dedup('machine-a/dedup.sqlite')}`,
+      );
+      const firstIds = idsOf(await c.emu.publish(5));
+      const first = await runCli(['run', '--config', c.config, '--stop-after', '5'], c.env);
+      expect(first.code).toBe(0);
+
+      const lost = idsOf(await c.emu.publish(7));
+      await discardQueued(c.emu, c.stream);
+      await new Promise((r) => setTimeout(r, 2100)); // down for longer than maxGap
+      const queued = idsOf(await c.emu.publish(3));
+      // another replica, another machine: nothing local, the same PostgreSQL
+      writeFileSync(c.config, readFileSync(c.config, 'utf8').replace('machine-a/', 'machine-b/'));
+
+      const second = await runCli(['run', '--config', c.config, '--exit-when-idle', '2'], c.env);
+      expect(second.code).toBe(0);
+      expect(second.stderr).toMatch(/older than backfill.maxGap/);
+      expect(sorted(lines(c.out))).toEqual(sorted([...firstIds, ...lost, ...queued]));
     },
     CLI_TEST_TIMEOUT_MS,
   );
