@@ -5,6 +5,8 @@ import type { BackfillCheckpoint, LastDelivered, RunStateStore } from './run-sta
 /** (default=10_000) client-side limit on one query, in ms. */
 const QUERY_TIMEOUT_MS = 10_000;
 const ignore = (): void => undefined;
+/** (default=1000) how often a waiting replica asks for the lock again, in ms */
+const LOCK_POLL_MS = 1000;
 
 export interface PostgresRunStateStoreOptions {
   /** postgres://user:password@host:port/database (secret: holds the password) */
@@ -35,11 +37,13 @@ interface CheckpointRow {
  * itself, so replicas recording at once never move it back.
  */
 export class PostgresRunStateStore implements RunStateStore {
+  readonly #url: string;
   readonly #pool: pg.Pool;
   readonly #schema: string;
   readonly #now: () => number;
 
   private constructor(o: PostgresRunStateStoreOptions) {
+    this.#url = o.url;
     this.#schema = o.schema;
     this.#now = o.now ?? Date.now;
     this.#pool = new pg.Pool({
@@ -142,6 +146,42 @@ export class PostgresRunStateStore implements RunStateStore {
          updated_at = excluded.updated_at`,
       [c.key, c.since, c.until, c.offset, c.delivered, c.oldestDone ?? null, c.complete, c.updatedAt],
     );
+  }
+
+  /**
+   * A session advisory lock on `ampstream run state:<name>`, on a connection of its own held for
+   * the whole of `fn` (no query timeout on it): another replica waits, polling, until this one is
+   * done; a replica that dies loses its connection and the lock with it, and the next one in line
+   * goes on.
+   */
+  async exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const c = new pg.Client({ connectionString: this.#url, application_name: 'ampstream run state lock' });
+    c.on('error', ignore);
+    const key = `ampstream run state:${name}`;
+    try {
+      await c.connect();
+      for (;;) {
+        const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key]);
+        if (r.rows[0]?.ok === true) break;
+        await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+      }
+    } catch (e) {
+      await c.end().catch(ignore);
+      throw new AmpError(
+        'DEDUP_STORE',
+        `cannot take the lock ${name} in PostgreSQL: ${(e as Error).message}`,
+        {
+          cause: e,
+          hint: 'check dedup.url (or replicas.url): PostgreSQL must be reachable',
+        },
+      );
+    }
+    try {
+      return await fn();
+    } finally {
+      await c.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(ignore);
+      await c.end().catch(ignore);
+    }
   }
 
   async close(): Promise<void> {

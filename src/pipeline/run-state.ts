@@ -51,6 +51,11 @@ export interface RunStateStore {
   recordDelivered(scope: string, eventTime: number): Promise<void>;
   checkpoint(key: string): Promise<BackfillCheckpoint | undefined>;
   saveCheckpoint(checkpoint: BackfillCheckpoint): Promise<void>;
+  /**
+   * Run `fn` while no other holder of this store (another replica) runs one under the same
+   * `name`: waits for it first. The SQLite store is one machine's: it just runs `fn`.
+   */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -151,6 +156,10 @@ export class SqliteRunStateStore implements RunStateStore {
         complete: c.complete ? 1 : 0,
         updatedAt: c.updatedAt,
       });
+  }
+
+  async exclusive<T>(_name: string, fn: () => Promise<T>): Promise<T> {
+    return fn();
   }
 
   async close(): Promise<void> {

@@ -65,6 +65,34 @@ describe('the PostgreSQL run-state store', () => {
     expect(await a.checkpoint('other')).toBeUndefined();
   });
 
+  it('lets one replica at a time run under a name (backfill on start), the other waiting for it', async () => {
+    const a = await replica();
+    const b = await replica();
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const first = a.exclusive('backfill:acme', async () => {
+      order.push('a in');
+      entered();
+      await gate;
+      order.push('a out');
+    });
+    await inside;
+    const second = b.exclusive('backfill:acme', async () => {
+      order.push('b in');
+    });
+    const other = b.exclusive('backfill:globex', async () => {
+      order.push('globex');
+    });
+    await other; // another organisation does not wait
+    expect(order).toEqual(['a in', 'globex']);
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['a in', 'globex', 'a out', 'b in']);
+  });
+
   it('refuses a schema that is not a plain identifier, and names the store when PostgreSQL cannot be reached', async () => {
     await expect(PostgresRunStateStore.open({ url, schema: 'x; drop' })).rejects.toMatchObject({
       code: 'CONFIG_INVALID',

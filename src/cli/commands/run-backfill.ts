@@ -37,8 +37,11 @@ export interface OnStartDeps {
 export async function backfillOnStart(config: AmpstreamConfig, deps: OnStartDeps): Promise<void> {
   // every organisation the config's streams belong to, one after the other (each its own login,
   // its own last delivery, its own streams' dedup stores)
+  // With replicas (the run state in PostgreSQL) one replica backfills an organisation while the
+  // others starting with it wait for it, then find the gap filled and go on.
   const orgs = [...new Set(config.streams.map(orgOf))];
-  for (const org of orgs) await backfillOrg(config, org, deps);
+  for (const org of orgs)
+    await deps.runState.exclusive(`backfill:${org}`, () => backfillOrg(config, org, deps));
 }
 
 async function backfillOrg(config: AmpstreamConfig, org: string, deps: OnStartDeps): Promise<void> {
@@ -85,7 +88,10 @@ async function backfillOrg(config: AmpstreamConfig, org: string, deps: OnStartDe
       runState: deps.runState,
       onWritten: (_sink, batch) => deps.onWritten(org, batch),
     });
-    const result = await backfill.run({ org, since, until: new Date(now()), ...filters });
+    const until = new Date(now());
+    const result = await backfill.run({ org, since, until, ...filters });
+    // the whole window is delivered: a replica that waited for this one sees no gap
+    if (result.complete) await deps.runState.recordDelivered(org, Math.floor(until.getTime() / 1000));
     log.info(
       {
         delivered: result.counts.delivered,
