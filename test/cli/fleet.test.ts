@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyCommand, planCommand } from '../../src/cli/commands/plan-command.js';
+import { runStatePathFor, SqliteRunStateStore } from '../../src/pipeline/run-state.js';
 import { openUserVault } from '../../src/secrets/open.js';
 import { apiRequest, withEmulator, type TestEmulator } from '../helpers/emulator.js';
 import { CLI_TEST_TIMEOUT_MS, inProcess, runCli, spawnCli, until } from './run-cli.js';
@@ -54,6 +55,7 @@ sinks:
   - { name: archive, type: file, path: events.jsonl }
   - { name: globex-only, type: file, path: globex.jsonl, streams: ['globex:servers'] }
 dedup: { enabled: true, path: dedup.sqlite }
+backfill: { onStart: true, maxGap: 10d }
 metrics: { listen: '127.0.0.1:0' }
 reconnect: { initialMs: 50, maxMs: 500 }
 `,
@@ -336,4 +338,15 @@ describe('ampstream plan / apply over two organisations', () => {
     },
     CLI_TEST_TIMEOUT_MS,
   );
+
+  it('recorded the last delivery of run per organisation (backfill.onStart), none under default', async () => {
+    const store = new SqliteRunStateStore(runStatePathFor(join(dir, 'dedup.sqlite')));
+    try {
+      expect(await store.lastDelivered('acme')).toBeDefined();
+      expect(await store.lastDelivered('globex')).toBeDefined();
+      expect(await store.lastDelivered('default')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
 });
