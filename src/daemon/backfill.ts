@@ -113,6 +113,16 @@ export class Backfill {
   async run(request: BackfillRequest): Promise<BackfillResult> {
     const now = this.#deps.now ?? Date.now;
     if (Number.isNaN(request.since.getTime())) throw new AmpError('USAGE', '--since is not a valid time');
+    if (streamsOfOrg(this.#config, request.org).length === 0) {
+      const orgs = [...new Set(this.#config.streams.map((st) => st.org ?? 'default'))].join(', ');
+      throw new AmpError(
+        'USAGE',
+        `organisation ${request.org} has no stream in the config: no sink takes its events`,
+        {
+          hint: `backfill an organisation the config's streams belong to (${orgs}), or add its streams to the config`,
+        },
+      );
+    }
     const key = backfillKey(request);
     const runState = this.#deps.runState ?? (await openRunState(this.#config, this.#deps.resolveSecret));
     const stores: DedupStore[] = [];
