@@ -15,6 +15,7 @@ import {
   createConfiguredSink,
   dedupOptionsFor,
   openRunState,
+  orgOf,
   resolveFilterGroups,
   routesFor,
   sinkTakesStream,
@@ -114,7 +115,7 @@ export class Backfill {
     const now = this.#deps.now ?? Date.now;
     if (Number.isNaN(request.since.getTime())) throw new AmpError('USAGE', '--since is not a valid time');
     if (streamsOfOrg(this.#config, request.org).length === 0) {
-      const orgs = [...new Set(this.#config.streams.map((st) => st.org ?? 'default'))].join(', ');
+      const orgs = [...new Set(this.#config.streams.map(orgOf))].join(', ');
       throw new AmpError(
         'USAGE',
         `organisation ${request.org} has no stream in the config: no sink takes its events`,

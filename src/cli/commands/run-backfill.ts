@@ -36,12 +36,17 @@ export interface OnStartDeps {
  */
 export async function backfillOnStart(config: AmpstreamConfig, deps: OnStartDeps): Promise<void> {
   // every organisation the config's streams belong to, one after the other (each its own login,
-  // its own last delivery, its own streams' dedup stores)
-  // With replicas (the run state in PostgreSQL) one replica backfills an organisation while the
-  // others starting with it wait for it, then find the gap filled and go on.
+  // its own last delivery, its own streams' dedup stores). With replicas (the run state in
+  // PostgreSQL) one replica backfills an organisation while the others starting with it wait
+  // for it, then find the gap filled and go on.
   const orgs = [...new Set(config.streams.map(orgOf))];
-  for (const org of orgs)
+  for (const org of orgs) {
+    deps.logger.info(
+      { component: 'backfill', org },
+      'backfill on start: checking for a gap (with replicas: after any other replica backfilling this organisation)',
+    );
     await deps.runState.exclusive(`backfill:${org}`, () => backfillOrg(config, org, deps));
+  }
 }
 
 async function backfillOrg(config: AmpstreamConfig, org: string, deps: OnStartDeps): Promise<void> {
