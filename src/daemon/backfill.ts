@@ -4,23 +4,22 @@ import type { EventsPage, EventsQuery } from '../api/types.js';
 import type { AmpstreamConfig, SinkConfig } from '../config/index.js';
 import { AmpError } from '../errors.js';
 import { BackfillSource, type BackfillCounts } from '../pipeline/backfill-source.js';
-import { SqliteDedupStore } from '../pipeline/dedup.js';
-import {
-  runStatePathFor,
-  SqliteRunStateStore,
-  type BackfillCheckpoint,
-  type RunStateStore,
-} from '../pipeline/run-state.js';
+import { openDedupStore } from '../pipeline/dedup-open.js';
+import type { DedupStore } from '../pipeline/dedup-store.js';
+import type { BackfillCheckpoint, RunStateStore } from '../pipeline/run-state.js';
 import type { Pipeline, PipelineOptions } from '../pipeline/types.js';
 import type { SecretResolver } from '../secrets/refs.js';
 import type { Sink, SinkFactory, SinkRecord } from '../sinks/types.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import {
   createConfiguredSink,
-  dedupPathFor,
+  dedupOptionsFor,
+  openRunState,
+  orgOf,
   resolveFilterGroups,
   routesFor,
   sinkTakesStream,
+  streamsOfOrg,
 } from './wiring.js';
 
 /**
@@ -33,9 +32,11 @@ import {
  * - Routing: a backfill has no stream of its own. Its events go to every sink that takes the
  *   events of any configured stream of the organisation (the `streams:` list of a sink), each
  *   with its own filter and format; the `stream` label on metrics and logs is `backfill`.
- * - Dedup: an event counts as delivered when any stream's dedup store holds its id; what the
- *   backfill writes is remembered in every one of them, so the streams drop it if the queue
- *   still delivers it later. With dedup off, overlapping windows give duplicates.
+ *   With organisations in the config, records carry the organisation, as `run`'s do.
+ * - Dedup: an event counts as delivered when the dedup store of any stream of the organisation
+ *   holds its id (the store `run` uses: `dedupOptionsFor`, SQLite file or PostgreSQL scope);
+ *   what the backfill writes is remembered in every one of them, so the streams drop it if the
+ *   queue still delivers it later. With dedup off, overlapping windows give duplicates.
  */
 
 export interface BackfillRequest {
@@ -58,7 +59,7 @@ export interface BackfillDeps {
   readonly logger: Logger;
   readonly metrics?: Metrics | undefined;
   readonly resolveGroups?: ((names: readonly string[]) => Promise<ReadonlyMap<string, string>>) | undefined;
-  /** (default: the SQLite store next to dedup.path) */
+  /** (default: `openRunState`: PostgreSQL with dedup.store postgres or replicas, else the SQLite file next to dedup.path) */
   readonly runState?: RunStateStore | undefined;
   /** page fetch retry (tests shrink it) */
   readonly retry?: { readonly baseMs?: number; readonly maxMs?: number } | undefined;
@@ -113,11 +114,22 @@ export class Backfill {
   async run(request: BackfillRequest): Promise<BackfillResult> {
     const now = this.#deps.now ?? Date.now;
     if (Number.isNaN(request.since.getTime())) throw new AmpError('USAGE', '--since is not a valid time');
+    if (streamsOfOrg(this.#config, request.org).length === 0) {
+      const orgs = [...new Set(this.#config.streams.map(orgOf))].join(', ');
+      throw new AmpError(
+        'USAGE',
+        `organisation ${request.org} has no stream in the config: no sink takes its events`,
+        {
+          hint: `backfill an organisation the config's streams belong to (${orgs}), or add its streams to the config`,
+        },
+      );
+    }
     const key = backfillKey(request);
-    const runState = this.#deps.runState ?? new SqliteRunStateStore(runStatePathFor(this.#config.dedup.path));
-    const stores: SqliteDedupStore[] = [];
+    const runState = this.#deps.runState ?? (await openRunState(this.#config, this.#deps.resolveSecret));
+    const stores: DedupStore[] = [];
+    let source: BackfillSource | undefined;
     try {
-      const previous = runState.checkpoint(key);
+      const previous = await runState.checkpoint(key);
       const resume = previous !== undefined && !previous.complete ? previous : undefined;
       const since = Math.floor(request.since.getTime() / 1000);
       const until = resume?.until ?? Math.floor((request.until?.getTime() ?? now()) / 1000);
@@ -134,7 +146,7 @@ export class Backfill {
         complete: false,
         updatedAt: now(),
       };
-      runState.saveCheckpoint(checkpoint);
+      await runState.saveCheckpoint(checkpoint);
       if (resume !== undefined)
         this.#log.info(
           { key, offset: resume.offset, delivered: resume.delivered },
@@ -142,15 +154,10 @@ export class Backfill {
         );
 
       if (this.#config.dedup.enabled) {
-        for (const stream of this.#config.streams) {
-          stores.push(
-            new SqliteDedupStore({
-              path: dedupPathFor(this.#config, stream.label),
-              windowSize: this.#config.dedup.window.events,
-              ttlHours: this.#config.dedup.window.hours,
-              now,
-            }),
-          );
+        // the organisation's streams only: another organisation's events are not these
+        for (const stream of streamsOfOrg(this.#config, request.org)) {
+          const options = await dedupOptionsFor(this.#config, stream, this.#deps.resolveSecret);
+          stores.push(await openDedupStore(options, now));
         }
       } else {
         this.#log.warn('dedup is off: events the streams already delivered will be written again');
@@ -162,19 +169,20 @@ export class Backfill {
         ...(request.groupGuids === undefined ? {} : { groupGuids: request.groupGuids }),
         ...(request.pageSize === undefined ? {} : { limit: request.pageSize }),
       };
-      const source = new BackfillSource({
+      source = new BackfillSource({
         fetchPage: (offset) => this.#deps.eventsPage(query, offset),
         window: { since, until },
         startOffset: checkpoint.offset,
-        seen: (ids) => {
+        seen: async (ids) => {
           const known = new Set<string>();
-          for (const s of stores) for (const id of s.seen(ids)) known.add(id);
+          for (const found of await Promise.all(stores.map(async (s) => s.seen(ids))))
+            for (const id of found) known.add(id);
           return known;
         },
-        remember: (ids) => {
-          for (const s of stores) s.remember(ids);
+        remember: async (ids) => {
+          await Promise.all(stores.map(async (s) => s.remember(ids)));
         },
-        onPageDone: (page) => {
+        onPageDone: async (page) => {
           checkpoint = {
             ...checkpoint,
             offset: page.nextOffset,
@@ -186,14 +194,14 @@ export class Backfill {
             complete: page.last,
             updatedAt: now(),
           };
-          runState.saveCheckpoint(checkpoint);
+          await runState.saveCheckpoint(checkpoint);
         },
         ...(this.#deps.retry === undefined ? {} : { retry: this.#deps.retry }),
         logger: this.#deps.logger,
       });
-      const complete = await this.#deliver(source);
+      const complete = await this.#deliver(source, request.org);
       if (complete && !checkpoint.complete)
-        runState.saveCheckpoint({ ...checkpoint, complete: true, updatedAt: now() });
+        await runState.saveCheckpoint({ ...checkpoint, complete: true, updatedAt: now() });
       return {
         key,
         since: new Date(since * 1000).toISOString(),
@@ -204,19 +212,20 @@ export class Backfill {
         deliveredTotal: checkpoint.delivered,
       };
     } finally {
-      for (const s of stores) s.close();
-      if (this.#deps.runState === undefined) runState.close();
+      await source?.remembered; // the acks of a drain are remembered before the stores close
+      for (const s of stores) await s.close();
+      if (this.#deps.runState === undefined) await runState.close();
     }
   }
 
-  async #deliver(source: BackfillSource): Promise<boolean> {
+  async #deliver(source: BackfillSource, org: string): Promise<boolean> {
     const groups = await resolveFilterGroups(this.#config, this.#deps.resolveGroups);
     const sinks = new Map<string, Sink>();
     for (const sc of this.#config.sinks)
-      if (this.#takes(sc)) sinks.set(sc.name, createConfiguredSink(sc, this.#deps));
+      if (this.#takes(sc, org)) sinks.set(sc.name, createConfiguredSink(sc, this.#deps));
     const pipeline = this.#deps.createPipeline({
       source: { url: 'backfill:', queue: 'backfill' },
-      routes: routesFor(this.#config, sinks, groups, (sc) => this.#takes(sc)),
+      routes: routesFor(this.#config, sinks, groups, (sc) => this.#takes(sc, org), this.#orgLabel(org)),
       batch: this.#config.batch,
       deadLetterPath: this.#config.deadLetter.path,
       breaker: this.#config.deadLetter.breaker,
@@ -241,8 +250,13 @@ export class Backfill {
     return ended.kind === 'finished' && ended.complete;
   }
 
-  /** Every sink that takes the events of some configured stream (all of them, for one organisation). */
-  #takes(sc: SinkConfig): boolean {
-    return this.#config.streams.some((s) => sinkTakesStream(sc, s));
+  /** Every sink that takes the events of some configured stream of the organisation. */
+  #takes(sc: SinkConfig, org: string): boolean {
+    return streamsOfOrg(this.#config, org).some((s) => sinkTakesStream(sc, s));
+  }
+
+  /** With organisations in the config, the records carry the organisation, as `run`'s do. */
+  #orgLabel(org: string): string | undefined {
+    return streamsOfOrg(this.#config, org).some((s) => s.orgLabelled === true) ? org : undefined;
   }
 }

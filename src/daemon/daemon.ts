@@ -10,11 +10,12 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { RetryPolicy } from '../util/retry.js';
 import { SerialSink } from './shared-sink.js';
 import type { LeaseKeeper } from '../fleet/keeper.js';
-import { leaseKeyOf, postgresUrl, startReplicas } from './replicas.js';
+import { observeWrites } from './observe.js';
+import { startReplicas } from './replicas.js';
 import { resolveStreamTarget, type StreamTarget, type StreamTargetDeps } from './stream-target.js';
 import {
   createConfiguredSink,
-  dedupPathFor,
+  dedupOptionsFor,
   resolveFilterGroups,
   routesFor,
   sinkTakesStream,
@@ -52,6 +53,8 @@ export interface DaemonDeps extends StreamTargetDeps {
   readonly now?: () => number;
   /** told about every batch a sink accepted (the dashboard's recent events) */
   readonly onWritten?: (sink: string, batch: readonly SinkRecord[]) => void;
+  /** told about every batch a sink accepted from this stream (the run state's per-organisation record) */
+  readonly onStreamWritten?: (stream: StreamConfig, batch: readonly SinkRecord[]) => void;
 }
 
 interface Running {
@@ -152,7 +155,9 @@ export class Daemon {
     if (stream === undefined || t === undefined) throw new AmpError('INTERNAL', 'stream target missing');
     if (this.#closed) return;
     const turn = this.#bump(index);
-    const dedup = this.#config.dedup.enabled ? { dedup: await this.#dedupFor(stream, t.label) } : {};
+    const dedup = this.#config.dedup.enabled
+      ? { dedup: await dedupOptionsFor(this.#config, stream, this.#deps.resolveSecret) }
+      : {};
     if (this.#closed || this.#turns.get(index) !== turn) return; // stopped (lease lost) meanwhile
     if (t.insecure)
       this.#log.warn(
@@ -227,24 +232,12 @@ export class Daemon {
     return turn;
   }
 
-  async #dedupFor(stream: StreamConfig, label: string): Promise<NonNullable<PipelineOptions['dedup']>> {
-    const d = this.#config.dedup;
-    const window = { windowSize: d.window.events, ttlHours: d.window.hours };
-    if (d.store === 'postgres' && d.url !== undefined) {
-      const key = leaseKeyOf(stream);
-      const url = await postgresUrl(d.url, this.#deps.resolveSecret);
-      return {
-        path: d.path,
-        ...window,
-        postgres: { url, schema: d.schema, scope: `${key.org}/${key.stream}` },
-      };
-    }
-    return { path: dedupPathFor(this.#config, label), ...window };
-  }
-
   #routesFor(stream: StreamConfig, groups: ReadonlyMap<string, string>): Route[] {
     const org = stream.orgLabelled === true ? (stream.org ?? DEFAULT_ORG) : undefined;
-    return routesFor(this.#config, this.#sinks, groups, (sc) => sinkTakesStream(sc, stream), org);
+    const routes = routesFor(this.#config, this.#sinks, groups, (sc) => sinkTakesStream(sc, stream), org);
+    const seen = this.#deps.onStreamWritten;
+    if (seen === undefined) return routes;
+    return routes.map((r) => ({ ...r, sink: observeWrites(r.sink, (_, batch) => seen(stream, batch)) }));
   }
 
   #createSink(sc: SinkConfig): Sink {

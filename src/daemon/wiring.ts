@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import {
   compileFilter,
+  DEFAULT_ORG,
   groupNamesIn,
   type AmpstreamConfig,
   type SinkConfig,
@@ -9,11 +10,13 @@ import {
 import { AmpError } from '../errors.js';
 import { getFormat } from '../formats/index.js';
 import { withOrganisation } from '../pipeline/org-label.js';
-import type { Route } from '../pipeline/types.js';
+import { runStatePathFor, SqliteRunStateStore, type RunStateStore } from '../pipeline/run-state.js';
+import type { DedupOptions, Route } from '../pipeline/types.js';
 import type { SecretResolver } from '../secrets/refs.js';
 import { getSinkFactory } from '../sinks/registry.js';
 import type { Sink, SinkFactory, SinkRecord } from '../sinks/types.js';
 import { observeWrites } from './observe.js';
+import { leaseKeyOf, postgresUrl } from './replicas.js';
 
 /**
  * How a config becomes sinks, routes and dedup files: one place, so `run` (the daemon) and
@@ -97,4 +100,69 @@ export async function resolveFilterGroups(
 /** A stream's dedup file: `dedup.path` for a single stream, `<dedup.path>.<label>` for several. */
 export function dedupPathFor(config: AmpstreamConfig, label: string): string {
   return config.streams.length === 1 ? config.dedup.path : `${config.dedup.path}.${label}`;
+}
+
+/** The organisation of a stream (`default` when it names none). */
+export function orgOf(stream: StreamConfig): string {
+  return stream.org ?? DEFAULT_ORG;
+}
+
+/**
+ * The configured streams of one organisation. A config that names no organisation (no
+ * `organisations:`, no stream `org`) is one organisation, whichever login serves it: all its
+ * streams.
+ */
+export function streamsOfOrg(config: AmpstreamConfig, org: string): StreamConfig[] {
+  if (config.organisations.length === 0 && !config.streams.some((s) => s.orgLabelled === true))
+    return [...config.streams];
+  return config.streams.filter((s) => orgOf(s) === org);
+}
+
+/**
+ * A stream's dedup store, as `run`'s pipeline and `backfill` both open it: with `dedup.store:
+ * postgres` the shared table under the scope `<org>/<stream id>` (the stream's lease key, so a
+ * takeover and a backfill see the same ids), else the SQLite file `dedupPathFor` names.
+ */
+export async function dedupOptionsFor(
+  config: AmpstreamConfig,
+  stream: StreamConfig,
+  resolveSecret: SecretResolver,
+): Promise<DedupOptions> {
+  const d = config.dedup;
+  const window = { windowSize: d.window.events, ttlHours: d.window.hours };
+  if (d.store === 'postgres' && d.url !== undefined) {
+    const key = leaseKeyOf(stream);
+    const url = await postgresUrl(d.url, resolveSecret);
+    return {
+      path: d.path,
+      ...window,
+      postgres: { url, schema: d.schema, scope: `${key.org}/${key.stream}` },
+    };
+  }
+  return { path: dedupPathFor(config, stream.label), ...window };
+}
+
+/**
+ * The run state (last delivery per organisation, backfill checkpoints) where the fleet shares
+ * it: PostgreSQL (the dedup store's URL and schema) with `dedup.store: postgres`, else the
+ * replicas' database when `replicas:` is configured, else the SQLite file next to `dedup.path`.
+ * pg loads only here, on demand.
+ */
+export async function openRunState(
+  config: AmpstreamConfig,
+  resolveSecret: SecretResolver,
+): Promise<RunStateStore> {
+  const d = config.dedup;
+  const shared =
+    d.store === 'postgres' && d.url !== undefined
+      ? { url: d.url, schema: d.schema }
+      : config.replicas === undefined
+        ? undefined
+        : { url: config.replicas.url, schema: config.replicas.schema };
+  if (shared === undefined) return new SqliteRunStateStore(runStatePathFor(d.path));
+  const { PostgresRunStateStore } = await import('../pipeline/run-state-postgres.js');
+  return PostgresRunStateStore.open({
+    url: await postgresUrl(shared.url, resolveSecret),
+    schema: shared.schema,
+  });
 }

@@ -53,12 +53,18 @@ export interface BackfillSourceOptions {
   readonly window: BackfillWindow;
   /** where to start (a checkpoint's offset, or 0) */
   readonly startOffset: number;
-  /** ids of `ids` delivered before (every dedup store of the organisation); none when dedup is off */
-  readonly seen: (ids: readonly string[]) => ReadonlySet<string>;
-  /** remember ids written by every sink (into every dedup store) */
-  readonly remember: (ids: readonly string[]) => void;
+  /**
+   * ids of `ids` delivered before (every dedup store of the organisation); none when dedup is
+   * off. Asked once per page; a store that cannot answer costs possible duplicates, never a loss.
+   */
+  readonly seen: (ids: readonly string[]) => Promise<ReadonlySet<string>>;
+  /**
+   * remember ids written by every sink (into every dedup store): called once per ack, in ack
+   * order, one call at a time; the page's checkpoint waits for its last one.
+   */
+  readonly remember: (ids: readonly string[]) => Promise<void>;
   /** after a page is fully written and remembered: persist the checkpoint here */
-  readonly onPageDone: (page: PageDone) => void;
+  readonly onPageDone: (page: PageDone) => Promise<void>;
   /** (default: base 1 s, cap 60 s) retry of a failed page fetch that is not a 429 */
   readonly retry?: { readonly baseMs?: number; readonly maxMs?: number };
   readonly logger?: Logger;
@@ -97,6 +103,8 @@ export class BackfillSource implements Source {
   #tag = 0;
   #acked = 0;
   #unremembered: Pending[] = [];
+  /** the remembers not finished yet, chained in ack order (never rejects) */
+  #remembering: Promise<void> = Promise.resolve();
   #ackWaiter: (() => void) | undefined;
   #state: SourceStatus['state'] = 'idle';
   #lastError: AmpError | undefined;
@@ -124,6 +132,11 @@ export class BackfillSource implements Source {
       consumerCount: undefined,
       lastError: this.#lastError,
     };
+  }
+
+  /** Resolves once every remember asked so far has finished (before the dedup stores close). */
+  get remembered(): Promise<void> {
+    return this.#remembering;
   }
 
   async start(handler: DeliveryHandler): Promise<void> {
@@ -177,18 +190,32 @@ export class BackfillSource implements Source {
     for (const l of this.#listeners) l(e);
   }
 
-  /** Acked ids are remembered at once, so a stop mid-page repeats nothing already written. */
+  /**
+   * Acked ids are remembered at once (one store call per ack, chained), so a stop mid-page
+   * repeats nothing already written; the page's checkpoint waits for the chain.
+   */
   #rememberAcked(): void {
     let n = 0;
     while (n < this.#unremembered.length && (this.#unremembered[n] as Pending).tag <= this.#acked) n++;
     if (n === 0) return;
-    const done = this.#unremembered.slice(0, n);
+    const ids = this.#unremembered.slice(0, n).map((p) => p.key);
     this.#unremembered = this.#unremembered.slice(n);
+    this.#remembering = this.#remembering
+      .then(() => this.#o.remember(ids))
+      .catch((e: unknown) => {
+        // like the pipeline's own dedup: a failed remember costs a possible duplicate, never a loss
+        this.#log.warn({ err: (e as Error).message }, 'dedup store write failed');
+      });
+  }
+
+  /** The ids of `keys` already delivered; a store that cannot answer costs duplicates, never a loss. */
+  async #seen(keys: readonly string[]): Promise<ReadonlySet<string>> {
+    if (keys.length === 0) return new Set();
     try {
-      this.#o.remember(done.map((p) => p.key));
+      return await this.#o.seen(keys);
     } catch (e) {
-      // like the pipeline's own dedup: a failed remember costs a possible duplicate, never a loss
-      this.#log.warn({ err: (e as Error).message }, 'dedup store write failed');
+      this.#log.warn({ err: (e as Error).message }, 'dedup store read failed: writing the page as new');
+      return new Set();
     }
   }
 
@@ -226,7 +253,7 @@ export class BackfillSource implements Source {
           { pages: pagesWithoutWindow, offset, total: page.total },
           'backfill: the last pages held only events newer than the window: events arrive about as fast as pages are fetched; a larger --page-size helps',
         );
-      const known = this.#o.seen(keys);
+      const known = await this.#seen(keys);
       const fresh = new Set<string>();
       let lastTag = this.#acked;
       for (let i = 0; i < keys.length; i++) {
@@ -239,12 +266,13 @@ export class BackfillSource implements Source {
       }
       const duplicates = keys.length - fresh.size;
       await this.#ackedUpTo(lastTag);
+      await this.#remembering;
       if (this.#stop.signal.aborted && this.#acked < lastTag) return false;
       this.counts.delivered += fresh.size;
       this.counts.duplicates += duplicates;
       offset += page.events.length;
       const last = !page.hasNext || reachedStart || page.events.length === 0;
-      this.#o.onPageDone({ nextOffset: offset, delivered: fresh.size, duplicates, oldest, last });
+      await this.#o.onPageDone({ nextOffset: offset, delivered: fresh.size, duplicates, oldest, last });
       this.#log.debug(
         { offset, delivered: fresh.size, duplicates, total: page.total },
         'backfill: page written',

@@ -8,15 +8,13 @@ import { RetryPolicy } from '../util/retry.js';
 import { BatchWriter } from './batch.js';
 import { DeadLetterBreaker } from './breaker.js';
 import { DeadLetterFile } from './dead-letter.js';
-import { SqliteDedupStore } from './dedup.js';
+import { openDedupStore } from './dedup-open.js';
 import type { DedupStore } from './dedup-store.js';
 import { PipelineMetrics } from './metrics.js';
 import { RouteWriter, StopPipeline } from './route-writer.js';
 import {
   DEFAULT_BATCH_MAX_EVENTS,
   DEFAULT_BATCH_MAX_WAIT_MS,
-  DEFAULT_DEDUP_TTL_HOURS,
-  DEFAULT_DEDUP_WINDOW_SIZE,
   DEFAULT_DRAIN_TIMEOUT_MS,
   type Pipeline,
   type PipelineOptions,
@@ -132,17 +130,7 @@ export class DeliveryPipeline implements Pipeline, DeliveryHandler {
       if (this.#o.ownsSinks !== false) for (const sink of this.#sinks()) await sink.start();
       const d = this.#o.dedup;
       if (d !== undefined) {
-        const window = {
-          windowSize: d.windowSize ?? DEFAULT_DEDUP_WINDOW_SIZE,
-          ttlHours: d.ttlHours ?? DEFAULT_DEDUP_TTL_HOURS,
-          now: this.#now,
-        };
-        this.#dedup =
-          d.postgres === undefined
-            ? new SqliteDedupStore({ path: d.path, ...window })
-            : await (
-                await import('./dedup-postgres.js')
-              ).PostgresDedupStore.open({ ...d.postgres, ...window });
+        this.#dedup = await openDedupStore(d, this.#now);
         await this.#dedup.prune();
         this.#pruneTimer = setInterval(() => void this.#pruneDedup(), DEDUP_PRUNE_INTERVAL_MS).unref();
       }

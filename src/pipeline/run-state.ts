@@ -10,8 +10,9 @@ import { AmpError } from '../errors.js';
  * starting over). Small, written rarely, kept next to the dedup store.
  *
  * The interface is what the daemon and the backfill use; this file holds the SQLite
- * implementation (one local file, mode 0600, WAL). A shared implementation (PostgreSQL, for
- * replicas) can implement the same interface.
+ * implementation (one local file, mode 0600, WAL); `run-state-postgres.ts` the shared one
+ * (PostgreSQL, for replicas: any replica reads what another recorded). Every method answers
+ * with a promise; the SQLite one answers at once.
  */
 
 /** The newest event time delivered for one scope (an organisation, or a stream). */
@@ -45,12 +46,17 @@ export interface BackfillCheckpoint {
 }
 
 export interface RunStateStore {
-  lastDelivered(scope: string): LastDelivered | undefined;
+  lastDelivered(scope: string): Promise<LastDelivered | undefined>;
   /** Keeps the newest: an older `eventTime` than the one stored changes nothing. */
-  recordDelivered(scope: string, eventTime: number): void;
-  checkpoint(key: string): BackfillCheckpoint | undefined;
-  saveCheckpoint(checkpoint: BackfillCheckpoint): void;
-  close(): void;
+  recordDelivered(scope: string, eventTime: number): Promise<void>;
+  checkpoint(key: string): Promise<BackfillCheckpoint | undefined>;
+  saveCheckpoint(checkpoint: BackfillCheckpoint): Promise<void>;
+  /**
+   * Run `fn` while no other holder of this store (another replica) runs one under the same
+   * `name`: waits for it first. The SQLite store is one machine's: it just runs `fn`.
+   */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
 }
 
 /** The run-state file that goes with a dedup store path (`<dedup path>-runstate`). */
@@ -95,7 +101,7 @@ export class SqliteRunStateStore implements RunStateStore {
     }
   }
 
-  lastDelivered(scope: string): LastDelivered | undefined {
+  async lastDelivered(scope: string): Promise<LastDelivered | undefined> {
     const row = this.#db
       .prepare<[string], { event_time: number; recorded_at: number }>(
         'SELECT event_time, recorded_at FROM last_delivered WHERE scope = ?',
@@ -104,7 +110,7 @@ export class SqliteRunStateStore implements RunStateStore {
     return row === undefined ? undefined : { eventTime: row.event_time, recordedAt: row.recorded_at };
   }
 
-  recordDelivered(scope: string, eventTime: number): void {
+  async recordDelivered(scope: string, eventTime: number): Promise<void> {
     this.#db
       .prepare(
         `INSERT INTO last_delivered (scope, event_time, recorded_at) VALUES (?, ?, ?)
@@ -114,7 +120,7 @@ export class SqliteRunStateStore implements RunStateStore {
       .run(scope, Math.floor(eventTime), this.#now());
   }
 
-  checkpoint(key: string): BackfillCheckpoint | undefined {
+  async checkpoint(key: string): Promise<BackfillCheckpoint | undefined> {
     const r = this.#db
       .prepare<[string], CheckpointRow>('SELECT * FROM backfill_checkpoint WHERE key = ?')
       .get(key);
@@ -131,7 +137,7 @@ export class SqliteRunStateStore implements RunStateStore {
     };
   }
 
-  saveCheckpoint(c: BackfillCheckpoint): void {
+  async saveCheckpoint(c: BackfillCheckpoint): Promise<void> {
     this.#db
       .prepare(
         `INSERT INTO backfill_checkpoint (key, since, until, offset, delivered, oldest_done, complete, updated_at)
@@ -152,7 +158,11 @@ export class SqliteRunStateStore implements RunStateStore {
       });
   }
 
-  close(): void {
+  async exclusive<T>(_name: string, fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
+  async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
 }

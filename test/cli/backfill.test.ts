@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmulatorOptions } from '../../src/emulator/types.js';
 import {
@@ -11,6 +12,7 @@ import {
   type TestEmulator,
 } from '../helpers/emulator.js';
 import { discardQueued } from '../helpers/gap.js';
+import { PG } from '../helpers/services.js';
 import { testVault } from '../helpers/vault.js';
 import { CLI_TEST_TIMEOUT_MS, runCli, spawnCli, until } from './run-cli.js';
 import { lines } from './run-setup.js';
@@ -55,8 +57,7 @@ sinks:
   - name: archive
     type: file
     path: events.jsonl
-dedup: { enabled: true }
-metrics: { listen: '127.0.0.1:0' }
+${extra.includes('dedup:') ? '' : 'dedup: { enabled: true }\n'}metrics: { listen: '127.0.0.1:0' }
 reconnect: { initialMs: 50, maxMs: 500 }
 ${extra}`,
   );
@@ -171,6 +172,45 @@ describe('ampstream backfill', () => {
   );
 });
 
+/** A fresh PostgreSQL schema for the dedup and run-state tables, dropped after the test. */
+function pgSchema(): { readonly url: string; readonly schema: string } {
+  const schema = `ampstream_bf_${randomBytes(5).toString('hex')}`;
+  cleanup.push(async () => {
+    const admin = new pg.Client({ ...PG });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+  return { url: `postgres://${PG.user}@${PG.host}:${PG.port}/${PG.database}`, schema };
+}
+
+describe('ampstream backfill with dedup.store postgres', () => {
+  it(
+    'skips the events run delivered (remembered in PostgreSQL) and writes only the lost ones',
+    async () => {
+      const db = pgSchema();
+      const c = await setup(
+        {},
+        `dedup: { enabled: true, store: postgres, url: '${db.url}', schema: ${db.schema} }\n`,
+      );
+      const since = new Date(Date.now() - 2000).toISOString();
+      const delivered = idsOf(await c.emu.publish(10));
+      const run = await runCli(['run', '--config', c.config, '--stop-after', '10'], c.env);
+      expect(run.code).toBe(0);
+      const lost = idsOf(await c.emu.publish(5));
+      expect(await discardQueued(c.emu, c.stream)).toBe(5);
+
+      const r = await backfill(c, '--since', since);
+      expect(r.counts.duplicates).toBe(10);
+      expect(r.counts.delivered).toBe(5);
+      const all = lines(c.out);
+      expect(all).toHaveLength(15);
+      expect(sorted(all)).toEqual(sorted([...delivered, ...lost]));
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
+});
+
 describe('ampstream backfill --org', () => {
   it(
     'takes the login stored as api/<org> in the vault, and without --org looks for api/default',
@@ -228,6 +268,37 @@ describe('ampstream run with backfill.onStart', () => {
       expect(second.stderr).toMatch(/older than backfill.maxGap/);
       const all = lines(c.out);
       expect(sorted(all)).toEqual(sorted([...firstIds, ...lost, ...queued]));
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
+});
+
+describe('ampstream run with backfill.onStart and the state in PostgreSQL', () => {
+  it(
+    'finds the last delivery another replica recorded, and backfills the gap on a machine with no local state',
+    async () => {
+      const db = pgSchema();
+      const dedup = (path: string): string =>
+        `dedup: { enabled: true, store: postgres, url: '${db.url}', schema: ${db.schema}, path: ${path} }\n`;
+      const c = await setup(
+        {},
+        `backfill: { onStart: true, maxGap: 1s }\n${dedup('machine-a/dedup.sqlite')}`,
+      );
+      const firstIds = idsOf(await c.emu.publish(5));
+      const first = await runCli(['run', '--config', c.config, '--stop-after', '5'], c.env);
+      expect(first.code).toBe(0);
+
+      const lost = idsOf(await c.emu.publish(7));
+      await discardQueued(c.emu, c.stream);
+      await new Promise((r) => setTimeout(r, 2100)); // down for longer than maxGap
+      const queued = idsOf(await c.emu.publish(3));
+      // another replica, another machine: nothing local, the same PostgreSQL
+      writeFileSync(c.config, readFileSync(c.config, 'utf8').replace('machine-a/', 'machine-b/'));
+
+      const second = await runCli(['run', '--config', c.config, '--exit-when-idle', '2'], c.env);
+      expect(second.code).toBe(0);
+      expect(second.stderr).toMatch(/older than backfill.maxGap/);
+      expect(sorted(lines(c.out))).toEqual(sorted([...firstIds, ...lost, ...queued]));
     },
     CLI_TEST_TIMEOUT_MS,
   );

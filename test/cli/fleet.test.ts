@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyCommand, planCommand } from '../../src/cli/commands/plan-command.js';
+import { runStatePathFor, SqliteRunStateStore } from '../../src/pipeline/run-state.js';
 import { openUserVault } from '../../src/secrets/open.js';
 import { apiRequest, withEmulator, type TestEmulator } from '../helpers/emulator.js';
-import { CLI_TEST_TIMEOUT_MS, inProcess, spawnCli, until } from './run-cli.js';
+import { CLI_TEST_TIMEOUT_MS, inProcess, runCli, spawnCli, until } from './run-cli.js';
 import { metricsUrl } from './run-setup.js';
 
 /**
@@ -53,6 +54,8 @@ ${streams}
 sinks:
   - { name: archive, type: file, path: events.jsonl }
   - { name: globex-only, type: file, path: globex.jsonl, streams: ['globex:servers'] }
+dedup: { enabled: true, path: dedup.sqlite }
+backfill: { onStart: true, maxGap: 10d }
 metrics: { listen: '127.0.0.1:0' }
 reconnect: { initialMs: 50, maxMs: 500 }
 `,
@@ -62,6 +65,8 @@ reconnect: { initialMs: 50, maxMs: 500 }
 
 let globexGroup: { guid: string; name: string };
 let mainConfig: string;
+/** before any event is published (epoch seconds): the backfill window's start */
+const started = Math.floor(Date.now() / 1000) - 2;
 
 beforeAll(async () => {
   emu = await withEmulator({ organisations: ['acme', 'globex'] }, 'builtin');
@@ -307,4 +312,41 @@ describe('ampstream plan / apply over two organisations', () => {
     },
     CLI_TEST_TIMEOUT_MS,
   );
+
+  it(
+    "backfills one organisation: its streams' dedup stores skip what run delivered, its sinks get the rest with the organisation on every record",
+    async () => {
+      const out = join(dir, 'events.jsonl');
+      const globexOnly = join(dir, 'globex.jsonl');
+      const read = (f: string): string[] =>
+        readFileSync(f, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '');
+      const before = read(out).length;
+      await emu.organisations[1]!.publish(4, { groupGuids: [globexGroup.guid] }); // left in the queue
+      const r = await runCli(
+        ['backfill', '--config', mainConfig, '--org', 'globex', '--since', String(started), '--json'],
+        env(),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const result = JSON.parse(r.stdout) as { counts: { delivered: number; duplicates: number } };
+      expect(result.counts).toMatchObject({ delivered: 4, duplicates: 10 });
+      const added = read(out).slice(before);
+      expect(added).toHaveLength(4);
+      for (const l of added) expect(l.startsWith('{"organization":{"name":"globex"},')).toBe(true);
+      expect(read(globexOnly)).toHaveLength(14);
+    },
+    CLI_TEST_TIMEOUT_MS,
+  );
+
+  it('recorded the last delivery of run per organisation (backfill.onStart), none under default', async () => {
+    const store = new SqliteRunStateStore(runStatePathFor(join(dir, 'dedup.sqlite')));
+    try {
+      expect(await store.lastDelivered('acme')).toBeDefined();
+      expect(await store.lastDelivered('globex')).toBeDefined();
+      expect(await store.lastDelivered('default')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -89,4 +89,35 @@ dedup: { enabled: true }
     for (const id of lost) expect(written).toContain(id);
     for (const id of written) expect([...lost, ...arrived]).toContain(id);
   });
+
+  it("refuses an organisation none of the config's streams belong to, before fetching anything", async () => {
+    const config = join(dir, 'orgs.yaml');
+    writeFileSync(
+      config,
+      `organisations:
+  - { name: acme, region: eu }
+streams:
+  - { id: '1', org: acme, amqp: { host: localhost, port: 5671, user: u, password: env:UNUSED, queue: q } }
+sinks:
+  - { name: archive, type: file, path: orgs.jsonl }
+`,
+    );
+    const { config: loaded } = await loadConfig({ factories: registeredSinks, path: config, env: {} });
+    let pages = 0;
+    const backfill = new Backfill(loaded, {
+      eventsPage: async () => {
+        pages++;
+        throw new Error('not called');
+      },
+      createPipeline,
+      factories: registeredSinks,
+      resolveSecret: createSecretResolver({ env: {} }),
+      logger: silentLogger,
+    });
+    await expect(backfill.run({ org: 'globex', since: new Date(0) })).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringMatching(/organisation globex has no stream/),
+    });
+    expect(pages).toBe(0);
+  });
 });

@@ -16,28 +16,27 @@ function storePath(): string {
 }
 
 describe('the SQLite run-state store', () => {
-  it('keeps the newest delivered event time per scope, across reopening, in a 0600 file', () => {
+  it('keeps the newest delivered event time per scope, across reopening, in a 0600 file', async () => {
     const path = storePath();
     const a = new SqliteRunStateStore(path, () => 1000);
-    a.recordDelivered('default', 200);
-    a.recordDelivered('default', 150); // older: ignored
-    a.recordDelivered('acme', 50);
-    a.close();
+    await a.recordDelivered('default', 200);
+    await a.recordDelivered('default', 150); // older: ignored
+    await a.recordDelivered('acme', 50);
+    await a.close();
     const b = new SqliteRunStateStore(path);
-    expect(b.lastDelivered('default')).toEqual({ eventTime: 200, recordedAt: 1000 });
-    expect(b.lastDelivered('acme')?.eventTime).toBe(50);
-    expect(b.lastDelivered('other')).toBeUndefined();
-    b.close();
+    expect(await b.lastDelivered('default')).toEqual({ eventTime: 200, recordedAt: 1000 });
+    expect((await b.lastDelivered('acme'))?.eventTime).toBe(50);
+    expect(await b.lastDelivered('other')).toBeUndefined();
+    await b.close();
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
-  it('stores and replaces a backfill checkpoint by key', () => {
+  it('stores and replaces a backfill checkpoint by key', async () => {
     const s = new SqliteRunStateStore(storePath());
     const c = { key: 'k', since: 10, until: 20, offset: 0, delivered: 0, complete: false, updatedAt: 1 };
-    s.saveCheckpoint(c);
-    expect(s.checkpoint('k')).toEqual(c);
-    s.saveCheckpoint({ ...c, offset: 500, delivered: 480, oldestDone: 12, complete: true, updatedAt: 2 });
-    expect(s.checkpoint('k')).toEqual({
+    await s.saveCheckpoint(c);
+    expect(await s.checkpoint('k')).toEqual(c);
+    await s.saveCheckpoint({
       ...c,
       offset: 500,
       delivered: 480,
@@ -45,8 +44,16 @@ describe('the SQLite run-state store', () => {
       complete: true,
       updatedAt: 2,
     });
-    expect(s.checkpoint('other')).toBeUndefined();
-    s.close();
+    expect(await s.checkpoint('k')).toEqual({
+      ...c,
+      offset: 500,
+      delivered: 480,
+      oldestDone: 12,
+      complete: true,
+      updatedAt: 2,
+    });
+    expect(await s.checkpoint('other')).toBeUndefined();
+    await s.close();
   });
 });
 

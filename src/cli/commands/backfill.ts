@@ -4,7 +4,7 @@ import { addConnectionOptions } from '../connection.js';
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /**
- * `ampstream backfill --since T [--until T] [--org O] [--event-type …] [--group …] [-c config]`:
+ * `ampstream backfill --since T [--until T] [--org O] (--org comes with the connection options) [--event-type …] [--group …] [-c config]`:
  * fetch a window of events from `GET /v1/events` and deliver what the streams did not, through
  * the config's sinks, formats and dedup stores; resumable from its checkpoint (docs/backfill.md).
  */

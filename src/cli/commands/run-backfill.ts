@@ -1,5 +1,6 @@
-import { DEFAULT_ORG, type AmpstreamConfig } from '../../config/index.js';
+import type { AmpstreamConfig, StreamConfig } from '../../config/index.js';
 import { Backfill } from '../../daemon/backfill.js';
+import { orgOf, streamsOfOrg } from '../../daemon/wiring.js';
 import { AmpError, isAmpError } from '../../errors.js';
 import { createPipeline } from '../../pipeline/index.js';
 import type { RunStateStore } from '../../pipeline/run-state.js';
@@ -10,15 +11,14 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { Metrics } from '../../telemetry/metrics.js';
 import { openApi } from '../connection.js';
 
-/** The organisation of today's configs (one login); streams may name theirs later. */
-
 export interface OnStartDeps {
   readonly runState: RunStateStore;
   readonly resolveSecret: SecretResolver;
   readonly resolveGroups: (names: readonly string[]) => Promise<ReadonlyMap<string, string>>;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly onWritten: (sink: string, batch: readonly SinkRecord[]) => void;
+  /** told about every batch the backfill of `org` wrote (the run-state recorder) */
+  readonly onWritten: (org: string, batch: readonly SinkRecord[]) => void;
   readonly now?: () => number;
 }
 
@@ -35,9 +35,24 @@ export interface OnStartDeps {
  * backfill does not deliver kinds of events the streams never would.
  */
 export async function backfillOnStart(config: AmpstreamConfig, deps: OnStartDeps): Promise<void> {
+  // every organisation the config's streams belong to, one after the other (each its own login,
+  // its own last delivery, its own streams' dedup stores). With replicas (the run state in
+  // PostgreSQL) one replica backfills an organisation while the others starting with it wait
+  // for it, then find the gap filled and go on.
+  const orgs = [...new Set(config.streams.map(orgOf))];
+  for (const org of orgs) {
+    deps.logger.info(
+      { component: 'backfill', org },
+      'backfill on start: checking for a gap (with replicas: after any other replica backfilling this organisation)',
+    );
+    await deps.runState.exclusive(`backfill:${org}`, () => backfillOrg(config, org, deps));
+  }
+}
+
+async function backfillOrg(config: AmpstreamConfig, org: string, deps: OnStartDeps): Promise<void> {
   const now = deps.now ?? Date.now;
-  const log = deps.logger.child({ component: 'backfill' });
-  const last = deps.runState.lastDelivered(DEFAULT_ORG);
+  const log = deps.logger.child({ component: 'backfill', org });
+  const last = await deps.runState.lastDelivered(org);
   if (last === undefined) {
     log.info('backfill on start: no delivery recorded yet, nothing to catch up');
     return;
@@ -54,15 +69,19 @@ export async function backfillOnStart(config: AmpstreamConfig, deps: OnStartDeps
   );
   let client;
   try {
-    client = await openApi({ org: DEFAULT_ORG, config, retry: { maxRateLimitRetries: 0 } });
+    client = await openApi({ org, config, retry: { maxRateLimitRetries: 0 } });
   } catch (e) {
-    throw new AmpError('CONFIG_INVALID', 'backfill.onStart needs an API login to read /v1/events', {
-      cause: e,
-      hint: 'run `ampstream login` (or set AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY and AMPSTREAM_REGION), or set backfill.onStart: false',
-    });
+    throw new AmpError(
+      'CONFIG_INVALID',
+      `backfill.onStart needs an API login of organisation ${org} to read /v1/events`,
+      {
+        cause: e,
+        hint: 'run `ampstream login` (`--org NAME` for another organisation; or set AMPSTREAM_CLIENT_ID, AMPSTREAM_API_KEY and AMPSTREAM_REGION), or set backfill.onStart: false',
+      },
+    );
   }
   try {
-    const filters = await streamFilters(config, client, log);
+    const filters = await streamFilters(streamsOfOrg(config, org), client, log);
     const backfill = new Backfill(config, {
       eventsPage: (q, offset) => client.eventsPage(q, offset),
       createPipeline,
@@ -72,9 +91,12 @@ export async function backfillOnStart(config: AmpstreamConfig, deps: OnStartDeps
       metrics: deps.metrics,
       resolveGroups: deps.resolveGroups,
       runState: deps.runState,
-      onWritten: deps.onWritten,
+      onWritten: (_sink, batch) => deps.onWritten(org, batch),
     });
-    const result = await backfill.run({ org: DEFAULT_ORG, since, until: new Date(now()), ...filters });
+    const until = new Date(now());
+    const result = await backfill.run({ org, since, until, ...filters });
+    // the whole window is delivered: a replica that waited for this one sees no gap
+    if (result.complete) await deps.runState.recordDelivered(org, Math.floor(until.getTime() / 1000));
     log.info(
       {
         delivered: result.counts.delivered,
@@ -96,7 +118,7 @@ interface StreamFilterSource {
 
 /** The union of the streams' filters; a stream without one (or unknown) means "everything". */
 async function streamFilters(
-  config: AmpstreamConfig,
+  streams: readonly StreamConfig[],
   client: StreamFilterSource,
   log: Logger,
 ): Promise<{ eventTypes?: number[]; groupGuids?: string[] }> {
@@ -104,7 +126,7 @@ async function streamFilters(
   const groups = new Set<string>();
   let allTypes = false;
   let allGroups = false;
-  for (const s of config.streams) {
+  for (const s of streams) {
     if (s.id === undefined) {
       allTypes = allGroups = true;
       continue;

@@ -1,4 +1,4 @@
-import { DEFAULT_ORG, loadConfig, type ConfigFlags } from '../../config/index.js';
+import { loadConfig, type ConfigFlags, type StreamConfig } from '../../config/index.js';
 import { AmpError, ExitCode } from '../../errors.js';
 import { openUserVault } from '../../secrets/open.js';
 import { createSecretResolver, openVaultReader } from '../../secrets/refs.js';
@@ -15,7 +15,8 @@ import { reportError } from '../output.js';
 import { registeredSinks } from '../../sinks/registry.js';
 import type { SinkRecord } from '../../sinks/types.js';
 import { RunStateRecorder } from '../../daemon/run-state-recorder.js';
-import { runStatePathFor, SqliteRunStateStore, type RunStateStore } from '../../pipeline/run-state.js';
+import type { RunStateStore } from '../../pipeline/run-state.js';
+import { openRunState, orgOf } from '../../daemon/wiring.js';
 import { backfillOnStart } from './run-backfill.js';
 
 /**
@@ -37,9 +38,9 @@ export async function runCommand(options: RunOptions): Promise<number> {
   let daemon: Daemon | undefined;
   let runState: RunStateStore | undefined;
   let recorderToClose: RunStateRecorder | undefined;
-  const closeRunState = (): void => {
-    recorderToClose?.close();
-    runState?.close();
+  const closeRunState = async (): Promise<void> => {
+    await recorderToClose?.close();
+    await runState?.close();
   };
   try {
     checkStopOptions(options);
@@ -59,12 +60,11 @@ export async function runCommand(options: RunOptions): Promise<number> {
         : await (await import('../../dashboard/index.js')).dashboardFor(config, { metrics, resolveSecret });
     const resolveGroups = (names: readonly string[]): Promise<ReadonlyMap<string, string>> =>
       resolveGroupsViaApi(names, vault);
-    runState = config.backfill.onStart
-      ? new SqliteRunStateStore(runStatePathFor(config.dedup.path))
-      : undefined;
-    const recorder = runState === undefined ? undefined : new RunStateRecorder(runState, DEFAULT_ORG);
+    // shared in PostgreSQL with dedup.store postgres or replicas, else the SQLite file
+    runState = config.backfill.onStart ? await openRunState(config, resolveSecret) : undefined;
+    const recorder = runState === undefined ? undefined : new RunStateRecorder(runState, logger);
     recorderToClose = recorder;
-    const onWritten = combineOnWritten(dashboard?.onWritten, recorder?.onWritten);
+    const onWritten = dashboard?.onWritten;
     if (runState !== undefined && recorder !== undefined)
       await backfillOnStart(config, {
         runState,
@@ -72,7 +72,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
         resolveGroups,
         logger,
         metrics,
-        onWritten: recorder.onWritten,
+        onWritten: (org, batch) => recorder.record(org, batch),
       });
     const d = new Daemon(config, {
       createPipeline,
@@ -83,6 +83,12 @@ export async function runCommand(options: RunOptions): Promise<number> {
       metrics,
       resolveGroups,
       ...(onWritten === undefined ? {} : { onWritten }),
+      ...(recorder === undefined
+        ? {}
+        : {
+            onStreamWritten: (stream: StreamConfig, batch: readonly SinkRecord[]) =>
+              recorder.record(orgOf(stream), batch),
+          }),
     });
     daemon = d;
     if (config.metrics.listen !== false) {
@@ -109,7 +115,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
     stopWatch();
     off();
     await server?.close();
-    closeRunState();
+    await closeRunState();
     const code = outcome.kind === 'fatal' ? reportError(outcome.error) : ExitCode.OK;
     log.info({ exitCode: code }, 'stopped');
     log.flush();
@@ -118,7 +124,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
   } catch (e) {
     await daemon?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
-    closeRunState();
+    await closeRunState().catch(() => undefined);
     logger?.flush();
     const code = reportError(e);
     exitSoon(code);
@@ -174,17 +180,6 @@ function drainOnStopConditions(d: Daemon, options: RunOptions, log: Logger): () 
       void d.drain();
     },
   });
-}
-
-/** Both observers (the dashboard's recent events, the run-state recorder), or either, or none. */
-function combineOnWritten(
-  ...fns: (((sink: string, batch: readonly SinkRecord[]) => void) | undefined)[]
-): ((sink: string, batch: readonly SinkRecord[]) => void) | undefined {
-  const present = fns.filter((f) => f !== undefined);
-  if (present.length <= 1) return present[0];
-  return (sink, batch) => {
-    for (const f of present) f(sink, batch);
-  };
 }
 
 function lazyVault(): () => Promise<CredentialVaultReader | undefined> {
