@@ -96,25 +96,26 @@ export type CreateEventStreamResult =
   | { readonly status: 'created'; readonly stream: CreatedEventStream }
   | { readonly status: 'recovered'; readonly stream: EventStream; readonly cause: unknown };
 
-export interface ComputersQuery {
+/** A paged list that can be narrowed to computer groups (`/v1/computers`, `/v1/events`). */
+interface GroupPagedQuery {
   readonly groupGuids?: readonly string[];
-  readonly hostnames?: readonly string[];
-  readonly internalIp?: string;
-  readonly externalIp?: string;
-  /** page size (the API's `limit`; default 500) */
+  /** page size (the API's `limit`; at most 500, the default) */
   readonly limit?: number;
 }
 
-export interface EventsQuery {
+export interface ComputersQuery extends GroupPagedQuery {
+  readonly hostnames?: readonly string[];
+  readonly internalIp?: string;
+  readonly externalIp?: string;
+}
+
+export interface EventsQuery extends GroupPagedQuery {
   /** inclusive */
   readonly startDate?: Date | string;
   readonly eventTypes?: readonly number[];
-  readonly groupGuids?: readonly string[];
   readonly connectorGuids?: readonly string[];
   readonly detectionSha256?: string;
   readonly applicationSha256?: string;
-  /** page size (the API's `limit`; at most 500) */
-  readonly limit?: number;
 }
 
 /** One page of `/v1/events` (`SecureEndpointClient.eventsPage`). */

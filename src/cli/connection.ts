@@ -81,6 +81,11 @@ export interface ConnectionOptionValues {
   org?: string;
 }
 
+/** A subcommand that talks to the API: `--json` plus the connection options. */
+export function apiCommand(parent: Command, name: string, description: string) {
+  return addConnectionOptions(parent.command(name).description(description).option('--json', 'print JSON'));
+}
+
 /** Add the connection options to a command (keeps commander's inferred option types). */
 export function addConnectionOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
   cmd: Command<A, O, G>,

@@ -23,12 +23,4 @@ export { formatPath, locate } from './locate.js';
 export { applyOverrides, overrideSpecs, type ConfigFlags, type OverrideKey } from './overrides.js';
 export { DEFAULT_ORG, buildConfigSchema, configJsonSchema } from './schema.js';
 export { collectSecretRefs, findPlainSecrets, secretRef } from './secrets.js';
-export type {
-  AmpstreamConfig,
-  AmqpConfig,
-  ConfigIssue,
-  OrganisationConfig,
-  ReplicasConfig,
-  SinkConfig,
-  StreamConfig,
-} from './types.js';
+export type * from './types.js';

@@ -12,7 +12,12 @@ import { SerialSink } from './shared-sink.js';
 import type { LeaseKeeper } from '../fleet/keeper.js';
 import { observeWrites } from './observe.js';
 import { startReplicas } from './replicas.js';
-import { resolveStreamTarget, type StreamTarget, type StreamTargetDeps } from './stream-target.js';
+import {
+  resolveStreamTarget,
+  sourceConnection,
+  type StreamTarget,
+  type StreamTargetDeps,
+} from './stream-target.js';
 import {
   createConfiguredSink,
   dedupOptionsFor,
@@ -170,13 +175,7 @@ export class Daemon {
     if (stream.orgLabelled === true) this.#deps.metrics?.streamOrganisation.set({ stream: t.label, org }, 1);
     const pipeline = this.#deps.createPipeline({
       source: {
-        url: t.url,
-        queue: t.queue,
-        ...(t.ca === undefined ? {} : { ca: t.ca }),
-        insecure: t.insecure,
-        ...(t.proxy === undefined ? {} : { proxy: t.proxy }),
-        prefetch: t.prefetch,
-        heartbeatSeconds: t.heartbeatSeconds,
+        ...sourceConnection(t),
         reconnect: { baseMs: this.#config.reconnect.initialMs, maxMs: this.#config.reconnect.maxMs },
         connectionName: `ampstream run (${t.label})`,
         logger,

@@ -11,6 +11,7 @@ import {
   type CredentialVaultReader,
 } from '../secrets/credentials.js';
 import type { SecretResolver } from '../secrets/refs.js';
+import type { SourceOptions } from '../source/types.js';
 import { redactUrls } from '../telemetry/redact.js';
 
 /**
@@ -33,6 +34,22 @@ export interface StreamTarget {
   readonly proxy?: string;
   readonly prefetch: number;
   readonly heartbeatSeconds: number;
+}
+
+/** The connection part of a source's options for the target; `url` overrides the target's (tail --amqp-url). */
+export function sourceConnection(
+  t: StreamTarget,
+  url: string = t.url,
+): Pick<SourceOptions, 'url' | 'queue' | 'ca' | 'insecure' | 'proxy' | 'prefetch' | 'heartbeatSeconds'> {
+  return {
+    url,
+    queue: t.queue,
+    ...(t.ca === undefined ? {} : { ca: t.ca }),
+    insecure: t.insecure,
+    ...(t.proxy === undefined ? {} : { proxy: t.proxy }),
+    prefetch: t.prefetch,
+    heartbeatSeconds: t.heartbeatSeconds,
+  };
 }
 
 export interface StreamTargetDeps {

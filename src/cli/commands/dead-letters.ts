@@ -74,10 +74,7 @@ export function registerDeadLetters(program: Command): void {
     .command('dead-letters')
     .description('list, show and replay the dead-letter file (events set aside, with their original bytes)');
 
-  dl.command('list')
-    .description('one line per dead letter: number, time, kind, event key, reason')
-    .option('--file <path>', 'dead-letter file (default: deadLetter.path of the config)')
-    .option('-c, --config <file>', 'config file (default: $AMPSTREAM_CONFIG or ./ampstream.yaml)')
+  letterFileCommand(dl, 'list', 'one line per dead letter: number, time, kind, event key, reason')
     .option('--json', 'print JSON')
     .action(async (opts) => {
       const path = await filePath(opts);
@@ -108,11 +105,8 @@ export function registerDeadLetters(program: Command): void {
       if (other > 0) notice(`${other} line(s) of ${path} are not dead letters`);
     });
 
-  dl.command('show')
-    .description('print one dead letter: its metadata, then its original message bytes')
+  letterFileCommand(dl, 'show', 'print one dead letter: its metadata, then its original message bytes')
     .argument('<n>', 'its number in `dead-letters list`')
-    .option('--file <path>', 'dead-letter file (default: deadLetter.path of the config)')
-    .option('-c, --config <file>', 'config file (default: $AMPSTREAM_CONFIG or ./ampstream.yaml)')
     .option('--body', 'print only the original message bytes (e.g. `| jq .`)')
     .action(async (n, opts) => {
       const path = await filePath(opts);
@@ -218,4 +212,13 @@ export function registerDeadLetters(program: Command): void {
       );
       if (stillBad.length > 0) process.exitCode = ExitCode.DATAERR;
     });
+}
+
+/** A subcommand that reads the dead-letter file: --file, else deadLetter.path of --config. */
+function letterFileCommand(dl: Command, name: string, description: string) {
+  return dl
+    .command(name)
+    .description(description)
+    .option('--file <path>', 'dead-letter file (default: deadLetter.path of the config)')
+    .option('-c, --config <file>', 'config file (default: $AMPSTREAM_CONFIG or ./ampstream.yaml)');
 }

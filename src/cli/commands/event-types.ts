@@ -1,27 +1,24 @@
 import type { Command } from '@commander-js/extra-typings';
 import { VaultSession } from '../../secrets/session.js';
-import { addConnectionOptions, connect } from '../connection.js';
+import { apiCommand, connect } from '../connection.js';
 import { printData, table } from '../output.js';
 
 /** `ampstream event-types`: the tenant's event types (`/v1/event_types`), for --event-type. */
 export function registerEventTypes(program: Command): void {
-  addConnectionOptions(
-    program
-      .command('event-types')
-      .description('list the event types a stream can subscribe to')
-      .option('--json', 'print JSON'),
-  ).action(async (opts) => {
-    const client = await connect(opts, { vault: new VaultSession() });
-    try {
-      const types = (await client.eventTypes()).sort((a, b) => a.name.localeCompare(b.name));
-      printData(opts.json === true, types, () =>
-        table(
-          ['ID', 'NAME', 'DESCRIPTION'],
-          types.map((t) => [String(t.id), t.name, t.description ?? '']),
-        ),
-      );
-    } finally {
-      await client.close();
-    }
-  });
+  apiCommand(program, 'event-types', 'list the event types a stream can subscribe to').action(
+    async (opts) => {
+      const client = await connect(opts, { vault: new VaultSession() });
+      try {
+        const types = (await client.eventTypes()).sort((a, b) => a.name.localeCompare(b.name));
+        printData(opts.json === true, types, () =>
+          table(
+            ['ID', 'NAME', 'DESCRIPTION'],
+            types.map((t) => [String(t.id), t.name, t.description ?? '']),
+          ),
+        );
+      } finally {
+        await client.close();
+      }
+    },
+  );
 }

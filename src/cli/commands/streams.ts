@@ -9,7 +9,7 @@ import { STREAM_TABLE_HEADERS, amqpEndpoint, streamDetails, streamTableRows } fr
 import { MAX_STREAMS_PER_ORG } from '../../streams/types.js';
 import { updateStream } from '../../streams/update.js';
 import { describeStreams, type StreamView } from '../../streams/view.js';
-import { addConnectionOptions, connect, type ConnectionFlags } from '../connection.js';
+import { addConnectionOptions, apiCommand, connect, type ConnectionFlags } from '../connection.js';
 import { notice, printData, table, warn } from '../output.js';
 
 /**
@@ -53,12 +53,7 @@ async function confirmDelete(question: string): Promise<boolean> {
 }
 
 function registerList(streams: Command): void {
-  addConnectionOptions(
-    streams
-      .command('list')
-      .description('list the organisation’s event streams')
-      .option('--json', 'print JSON'),
-  ).action(async (opts) => {
+  apiCommand(streams, 'list', 'list the organisation’s event streams').action(async (opts) => {
     const vault = new VaultSession();
     await withClient(opts, vault, async (client) => {
       const views = await describeStreams(client, await client.eventStreams(), await vault.status());
@@ -74,21 +69,17 @@ function registerList(streams: Command): void {
 }
 
 function registerShow(streams: Command): void {
-  addConnectionOptions(
-    streams
-      .command('show')
-      .description('show one stream and whether its credentials are held locally')
-      .argument('<stream>', 'id or name')
-      .option('--json', 'print JSON'),
-  ).action(async (ref, opts) => {
-    const vault = new VaultSession();
-    await withClient(opts, vault, async (client) => {
-      const [view] = await describeStreams(client, [await findStream(client, ref)], await vault.status());
-      if (view === undefined) throw new AmpError('INTERNAL', 'no view for the stream');
-      await noteVaultState([view], vault);
-      printData(opts.json === true, view, () => streamDetails(view));
+  apiCommand(streams, 'show', 'show one stream and whether its credentials are held locally')
+    .argument('<stream>', 'id or name')
+    .action(async (ref, opts) => {
+      const vault = new VaultSession();
+      await withClient(opts, vault, async (client) => {
+        const [view] = await describeStreams(client, [await findStream(client, ref)], await vault.status());
+        if (view === undefined) throw new AmpError('INTERNAL', 'no view for the stream');
+        await noteVaultState([view], vault);
+        printData(opts.json === true, view, () => streamDetails(view));
+      });
     });
-  });
 }
 
 function registerCreate(streams: Command): void {
@@ -209,49 +200,49 @@ function registerUpdate(streams: Command): void {
 }
 
 function registerDelete(streams: Command): void {
-  addConnectionOptions(
-    streams
-      .command('delete')
-      .description('delete a stream, its queue (with any events still in it) and its local credentials')
-      .argument('<stream>', 'id or name')
-      .option('--yes', 'do not ask for confirmation')
-      .option('--json', 'print JSON'),
-  ).action(async (ref, opts) => {
-    const vault = new VaultSession();
-    await withClient(opts, vault, async (client) => {
-      const stream = await findStream(client, ref);
-      if (opts.yes !== true) {
-        if (process.stdin.isTTY !== true) {
-          throw new AmpError(
-            'USAGE',
-            `refusing to delete stream ${stream.id} ("${stream.name}") without confirmation`,
-            { hint: 'pass --yes' },
+  apiCommand(
+    streams,
+    'delete',
+    'delete a stream, its queue (with any events still in it) and its local credentials',
+  )
+    .argument('<stream>', 'id or name')
+    .option('--yes', 'do not ask for confirmation')
+    .action(async (ref, opts) => {
+      const vault = new VaultSession();
+      await withClient(opts, vault, async (client) => {
+        const stream = await findStream(client, ref);
+        if (opts.yes !== true) {
+          if (process.stdin.isTTY !== true) {
+            throw new AmpError(
+              'USAGE',
+              `refusing to delete stream ${stream.id} ("${stream.name}") without confirmation`,
+              { hint: 'pass --yes' },
+            );
+          }
+          if (
+            !(await confirmDelete(
+              `Delete stream ${stream.id} "${stream.name}" and every event still queued in it? [y/N] `,
+            ))
+          ) {
+            notice('not deleted');
+            return;
+          }
+        }
+        const outcome = await deleteStream(client, stream, await vault.status());
+        const local = {
+          removed: 'its credentials were removed from the vault',
+          none: 'no local credentials were held',
+          'kept-vault-unavailable': 'the vault could not be opened, so its entry (if any) is still there',
+        }[outcome.localCredentials];
+        notice(`deleted stream ${stream.id} "${stream.name}"; ${local}`);
+        if (opts.json === true)
+          printData(
+            true,
+            { deleted: { id: stream.id, name: stream.name }, localCredentials: outcome.localCredentials },
+            () => '',
           );
-        }
-        if (
-          !(await confirmDelete(
-            `Delete stream ${stream.id} "${stream.name}" and every event still queued in it? [y/N] `,
-          ))
-        ) {
-          notice('not deleted');
-          return;
-        }
-      }
-      const outcome = await deleteStream(client, stream, await vault.status());
-      const local = {
-        removed: 'its credentials were removed from the vault',
-        none: 'no local credentials were held',
-        'kept-vault-unavailable': 'the vault could not be opened, so its entry (if any) is still there',
-      }[outcome.localCredentials];
-      notice(`deleted stream ${stream.id} "${stream.name}"; ${local}`);
-      if (opts.json === true)
-        printData(
-          true,
-          { deleted: { id: stream.id, name: stream.name }, localCredentials: outcome.localCredentials },
-          () => '',
-        );
+      });
     });
-  });
 }
 
 export function registerStreams(program: Command): void {

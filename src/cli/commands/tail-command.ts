@@ -11,7 +11,7 @@ import { createPipeline } from '../../pipeline/index.js';
 import { assertCount, startLive, type LiveView } from '../live/live.js';
 import { explainFatal } from '../../daemon/daemon.js';
 import { exitSoon, onStopSignals } from '../../daemon/signals.js';
-import { resolveStreamTarget, type StreamTarget } from '../../daemon/stream-target.js';
+import { resolveStreamTarget, sourceConnection, type StreamTarget } from '../../daemon/stream-target.js';
 import { notice, reportError, warn } from '../output.js';
 
 /**
@@ -61,13 +61,7 @@ export async function tailCommand(streamArg: string | undefined, opts: TailOptio
     });
     const view = await startLive({
       source: {
-        url,
-        queue: target.queue,
-        ...(target.ca === undefined ? {} : { ca: target.ca }),
-        insecure: target.insecure,
-        ...(target.proxy === undefined ? {} : { proxy: target.proxy }),
-        prefetch: target.prefetch,
-        heartbeatSeconds: target.heartbeatSeconds,
+        ...sourceConnection(target, url),
         mode,
         connectionName: `ampstream tail (${mode})`,
         logger,

@@ -26,27 +26,19 @@ export function registerVault(program: Command): void {
     .command('vault')
     .description('the encrypted credential vault (AMPSTREAM_VAULT, AMPSTREAM_VAULT_PASSPHRASE[_FILE])');
 
-  vault
-    .command('path')
-    .description('print where the vault file is (and whether it exists)')
-    .option('--json', 'print JSON')
-    .action(async (opts) => {
-      const path = defaultVaultPath();
-      const exists = await vaultExists(path);
-      if (!exists) notice('(the vault does not exist yet; `ampstream login` or `streams create` creates it)');
-      printData(opts.json === true, { path, exists }, () => path);
-    });
+  addReport(vault, 'path', 'print where the vault file is (and whether it exists)', async () => {
+    const path = defaultVaultPath();
+    const exists = await vaultExists(path);
+    if (!exists) notice('(the vault does not exist yet; `ampstream login` or `streams create` creates it)');
+    return { data: { path, exists }, text: () => path };
+  });
 
-  vault
-    .command('list')
-    .description('list entry names (never values)')
-    .option('--json', 'print JSON')
-    .action(async (opts) => {
-      const v = await openUserVault({ create: false });
-      if (v === undefined) notice(`(no vault at ${defaultVaultPath()})`);
-      const names = v?.names() ?? [];
-      printData(opts.json === true, names, () => names.join('\n'));
-    });
+  addReport(vault, 'list', 'list entry names (never values)', async () => {
+    const v = await openUserVault({ create: false });
+    if (v === undefined) notice(`(no vault at ${defaultVaultPath()})`);
+    const names = v?.names() ?? [];
+    return { data: names, text: () => names.join('\n') };
+  });
 
   vault
     .command('set')
@@ -74,5 +66,22 @@ export function registerVault(program: Command): void {
         });
       }
       notice(`deleted ${name}`);
+    });
+}
+
+/** A read-only subcommand that prints `data` as JSON with --json, else `text()`. */
+function addReport(
+  parent: Command,
+  name: string,
+  description: string,
+  report: () => Promise<{ readonly data: unknown; readonly text: () => string }>,
+): void {
+  parent
+    .command(name)
+    .description(description)
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const { data, text } = await report();
+      printData(opts.json === true, data, text);
     });
 }

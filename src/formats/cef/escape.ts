@@ -35,28 +35,39 @@ function needsWork(v: string, special: number): boolean {
 }
 
 export function escapeHeader(v: string): string {
-  if (!needsWork(v, 0x7c)) return v;
-  let out = '';
-  for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c === 0x5c) out += '\\\\';
-    else if (c === 0x7c) out += '\\|';
-    else if (c === 0x0a || c === 0x0d || c === 0x09 || isUnicodeBreak(c)) out += ' ';
-    else if (!isControl(c)) out += v[i];
-  }
-  return out;
+  return escapeWith(v, 0x7c, headerEscape);
 }
 
 export function escapeValue(v: string): string {
-  if (!needsWork(v, 0x3d)) return v;
+  return escapeWith(v, 0x3d, valueEscape);
+}
+
+/** Header: `\` and `|` escaped; CR, LF, tab and Unicode breaks become a space. */
+function headerEscape(c: number): string | undefined {
+  if (c === 0x5c) return '\\\\';
+  if (c === 0x7c) return '\\|';
+  if (c === 0x0a || c === 0x0d || c === 0x09 || isUnicodeBreak(c)) return ' ';
+  return undefined;
+}
+
+/** Extension value: `\` and `=` escaped; LF and CR as `\n` and `\r`; tab and Unicode breaks a space. */
+function valueEscape(c: number): string | undefined {
+  if (c === 0x5c) return '\\\\';
+  if (c === 0x3d) return '\\=';
+  if (c === 0x0a) return '\\n';
+  if (c === 0x0d) return '\\r';
+  if (c === 0x09 || isUnicodeBreak(c)) return ' ';
+  return undefined;
+}
+
+/** `v` with each character `escape` names replaced and the other control characters dropped. */
+function escapeWith(v: string, special: number, escape: (c: number) => string | undefined): string {
+  if (!needsWork(v, special)) return v;
   let out = '';
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
-    if (c === 0x5c) out += '\\\\';
-    else if (c === 0x3d) out += '\\=';
-    else if (c === 0x0a) out += '\\n';
-    else if (c === 0x0d) out += '\\r';
-    else if (c === 0x09 || isUnicodeBreak(c)) out += ' ';
+    const replaced = escape(c);
+    if (replaced !== undefined) out += replaced;
     else if (!isControl(c)) out += v[i];
   }
   return out;
