@@ -72,13 +72,14 @@ export function leftovers(value: unknown, spec: Consumed): unknown {
   if (Array.isArray(spec)) return arrayLeftovers(value, (spec as readonly [Consumed])[0]);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
   const objSpec = spec as { readonly [key: string]: Consumed };
-  const out: Record<string, unknown> = {};
-  let kept = false;
+  // allocated on the first kept key: most consumed groups leave nothing
+  let out: Record<string, unknown> | undefined;
   for (const key of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[key];
     const sub = Object.hasOwn(objSpec, key) ? objSpec[key] : undefined;
     const rest = sub === undefined ? v : leftovers(v, sub);
     if (rest !== undefined) {
+      out ??= {};
       if (key === '__proto__')
         Object.defineProperty(out, key, {
           value: rest,
@@ -87,21 +88,22 @@ export function leftovers(value: unknown, spec: Consumed): unknown {
           configurable: true,
         });
       else out[key] = rest;
-      kept = true;
     }
   }
-  return kept ? out : undefined;
+  return out;
 }
 
 /** Arrays keep their positions: a fully consumed element becomes null. */
 function arrayLeftovers(value: unknown, elemSpec: Consumed): unknown {
   if (!Array.isArray(value)) return value;
-  let kept = false;
-  const out = value.map((el: unknown) => {
-    const rest = leftovers(el, elemSpec);
-    if (rest === undefined) return null;
-    kept = true;
-    return rest;
-  });
-  return kept ? out : undefined;
+  // allocated on the first kept element (earlier ones become null)
+  let out: unknown[] | undefined;
+  for (let i = 0; i < value.length; i++) {
+    const rest = leftovers(value[i], elemSpec);
+    if (rest !== undefined) {
+      out ??= new Array<unknown>(i).fill(null);
+      out.push(rest);
+    } else if (out !== undefined) out.push(null);
+  }
+  return out;
 }

@@ -21,15 +21,16 @@ const TYPES = {
 
 type Kind = keyof typeof TYPES;
 
+/**
+ * Duplicates are found by a linear scan of the list (a record has ~10 observables): no Set and
+ * no `type_id + value` key string per observable.
+ */
 class Collector {
   readonly list: Out[] = [];
-  readonly #seen = new Set<string>();
   add(name: string, kind: Kind, value: unknown): void {
     if (typeof value !== 'string' || value.length === 0) return;
     const [typeId, type] = TYPES[kind];
-    const key = `${typeId}\u0000${value}`;
-    if (this.#seen.has(key)) return;
-    this.#seen.add(key);
+    for (const o of this.list) if (o['type_id'] === typeId && o['value'] === value) return;
     this.list.push({ name, type_id: typeId, type, value });
   }
 }
@@ -42,12 +43,26 @@ function asList(v: unknown): readonly unknown[] {
   return Array.isArray(v) ? v : [];
 }
 
-function addFile(c: Collector, prefix: string, file: Out | undefined): void {
+/** The observable names of a file under `prefix`, built once. */
+interface FileNames {
+  readonly name: string;
+  readonly hash: string;
+}
+
+function fileNames(prefix: string): FileNames {
+  return { name: `${prefix}.name`, hash: `${prefix}.hashes.value` };
+}
+
+const EVIDENCE_FILE = fileNames('evidences.file');
+const EVIDENCE_PROCESS_FILE = fileNames('evidences.process.file');
+
+function addFile(c: Collector, names: FileNames, file: Out | undefined): void {
   if (file === undefined) return;
-  const hashes = asList(file['hashes']).map((h) => asObj(h)?.['value']);
+  const hashes = asList(file['hashes']);
   // a file Cisco named only by its hash (objects.ts) has no file-name observable
-  if (!hashes.includes(file['name'])) c.add(`${prefix}.name`, 'fileName', file['name']);
-  for (const h of hashes) c.add(`${prefix}.hashes.value`, 'hash', h);
+  const name = file['name'];
+  if (!hashes.some((h) => asObj(h)?.['value'] === name)) c.add(names.name, 'fileName', name);
+  for (const h of hashes) c.add(names.hash, 'hash', asObj(h)?.['value']);
 }
 
 export function observablesOf(record: Out): Out[] | undefined {
@@ -63,10 +78,10 @@ export function observablesOf(record: Out): Out[] | undefined {
   c.add('device.owner.name', 'user', asObj(device?.['owner'])?.['name']);
   for (const raw of asList(record['evidences'])) {
     const ev = asObj(raw);
-    addFile(c, 'evidences.file', asObj(ev?.['file']));
+    addFile(c, EVIDENCE_FILE, asObj(ev?.['file']));
     const proc = asObj(ev?.['process']);
     c.add('evidences.process.name', 'processName', proc?.['name']);
-    addFile(c, 'evidences.process.file', asObj(proc?.['file']));
+    addFile(c, EVIDENCE_PROCESS_FILE, asObj(proc?.['file']));
     c.add('evidences.src_endpoint.ip', 'ip', asObj(ev?.['src_endpoint'])?.['ip']);
     c.add('evidences.dst_endpoint.ip', 'ip', asObj(ev?.['dst_endpoint'])?.['ip']);
     c.add('evidences.url.url_string', 'url', asObj(ev?.['url'])?.['url_string']);
