@@ -1,13 +1,12 @@
 import { LRUCache } from 'lru-cache';
 import pg from 'pg';
 import { AmpError } from '../errors.js';
+import { checkSchemaName, ensureSchema, ignore, openPool } from './pg-schema.js';
 import type { DedupStore } from './dedup-store.js';
 
 /** (default=50_000) ids kept in memory in front of PostgreSQL, by count. */
 const LRU_MAX_IDS = 50_000;
 /** (default=10_000) client-side limit on one query, in ms. */
-const QUERY_TIMEOUT_MS = 10_000;
-const ignore = (): void => undefined;
 
 export interface PostgresDedupStoreOptions {
   /** postgres://user:password@host:port/database (secret: holds the password) */
@@ -42,53 +41,28 @@ export class PostgresDedupStore implements DedupStore {
     this.#o = o;
     this.#now = o.now ?? Date.now;
     this.#table = `${o.schema}.ampstream_dedup`;
-    this.#pool = new pg.Pool({
-      connectionString: o.url,
-      max: 2,
-      connectionTimeoutMillis: QUERY_TIMEOUT_MS,
-      query_timeout: QUERY_TIMEOUT_MS,
-      application_name: 'ampstream dedup',
-    });
-    this.#pool.on('error', ignore);
+    this.#pool = openPool(o.url, 2, 'ampstream dedup');
     this.#lru = new LRUCache<string, true>({ max: Math.max(1, Math.min(LRU_MAX_IDS, o.windowSize)) });
   }
 
   /** Connect and create the schema and table if missing. */
   static async open(o: PostgresDedupStoreOptions): Promise<PostgresDedupStore> {
-    if (!/^[a-z_][a-z0-9_]{0,39}$/.test(o.schema))
-      throw new AmpError(
-        'CONFIG_INVALID',
-        `dedup.schema: "${o.schema}" is not a plain lower-case identifier`,
-      );
+    checkSchemaName(o.schema, 'dedup.schema');
     const s = new PostgresDedupStore(o);
-    let c: pg.PoolClient | undefined;
-    try {
-      c = await s.#pool.connect();
-      c.on('error', ignore);
-      await c.query('BEGIN');
-      await c.query("SELECT pg_advisory_xact_lock(hashtext('ampstream dedup migrations'))");
-      await c.query(`CREATE SCHEMA IF NOT EXISTS ${o.schema}`);
-      await c.query(
+    await ensureSchema(
+      s.#pool,
+      o.schema,
+      'ampstream dedup migrations',
+      [
         `CREATE TABLE IF NOT EXISTS ${s.#table} (scope text NOT NULL, id text NOT NULL, at bigint NOT NULL, PRIMARY KEY (scope, id))`,
-      );
-      await c.query(`CREATE INDEX IF NOT EXISTS ampstream_dedup_at ON ${s.#table} (scope, at)`);
-      await c.query('COMMIT');
-    } catch (e) {
-      await c?.query('ROLLBACK').catch(ignore);
-      c?.release();
-      c = undefined;
-      await s.#pool.end().catch(ignore);
-      throw new AmpError(
-        'DEDUP_STORE',
-        `cannot open the dedup store in PostgreSQL: ${(e as Error).message}`,
-        {
+        `CREATE INDEX IF NOT EXISTS ampstream_dedup_at ON ${s.#table} (scope, at)`,
+      ],
+      (e) =>
+        new AmpError('DEDUP_STORE', `cannot open the dedup store in PostgreSQL: ${(e as Error).message}`, {
           cause: e,
           hint: 'check dedup.url (PostgreSQL reachable, the user may create a schema and a table), or use dedup.store: sqlite',
-        },
-      );
-    } finally {
-      c?.release();
-    }
+        }),
+    );
     return s;
   }
 

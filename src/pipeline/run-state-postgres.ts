@@ -1,10 +1,9 @@
 import pg from 'pg';
 import { AmpError } from '../errors.js';
+import { checkSchemaName, ensureSchema, ignore, openPool } from './pg-schema.js';
 import type { BackfillCheckpoint, LastDelivered, RunStateStore } from './run-state.js';
 
 /** (default=10_000) client-side limit on one query, in ms. */
-const QUERY_TIMEOUT_MS = 10_000;
-const ignore = (): void => undefined;
 /** (default=1000) how often a waiting replica asks for the lock again, in ms */
 const LOCK_POLL_MS = 1000;
 
@@ -46,54 +45,34 @@ export class PostgresRunStateStore implements RunStateStore {
     this.#url = o.url;
     this.#schema = o.schema;
     this.#now = o.now ?? Date.now;
-    this.#pool = new pg.Pool({
-      connectionString: o.url,
-      max: 1,
-      connectionTimeoutMillis: QUERY_TIMEOUT_MS,
-      query_timeout: QUERY_TIMEOUT_MS,
-      application_name: 'ampstream run state',
-    });
-    this.#pool.on('error', ignore);
+    this.#pool = openPool(o.url, 1, 'ampstream run state');
   }
 
   /** Connect and create the schema and tables if missing. */
   static async open(o: PostgresRunStateStoreOptions): Promise<PostgresRunStateStore> {
-    if (!/^[a-z_][a-z0-9_]{0,39}$/.test(o.schema))
-      throw new AmpError('CONFIG_INVALID', `schema "${o.schema}" is not a plain lower-case identifier`);
+    checkSchemaName(o.schema, 'schema');
     const s = new PostgresRunStateStore(o);
-    let c: pg.PoolClient | undefined;
-    try {
-      c = await s.#pool.connect();
-      c.on('error', ignore);
-      await c.query('BEGIN');
-      await c.query("SELECT pg_advisory_xact_lock(hashtext('ampstream run state migrations'))");
-      await c.query(`CREATE SCHEMA IF NOT EXISTS ${o.schema}`);
-      await c.query(
+    await ensureSchema(
+      s.#pool,
+      o.schema,
+      'ampstream run state migrations',
+      [
         `CREATE TABLE IF NOT EXISTS ${o.schema}.ampstream_last_delivered (scope text PRIMARY KEY,
            event_time bigint NOT NULL, recorded_at bigint NOT NULL)`,
-      );
-      await c.query(
         `CREATE TABLE IF NOT EXISTS ${o.schema}.ampstream_backfill_checkpoint (key text PRIMARY KEY,
            since bigint NOT NULL, until bigint NOT NULL, "offset" bigint NOT NULL, delivered bigint NOT NULL,
            oldest_done bigint, complete boolean NOT NULL, updated_at bigint NOT NULL)`,
-      );
-      await c.query('COMMIT');
-    } catch (e) {
-      await c?.query('ROLLBACK').catch(ignore);
-      c?.release();
-      c = undefined;
-      await s.#pool.end().catch(ignore);
-      throw new AmpError(
-        'DEDUP_STORE',
-        `cannot open the run-state store in PostgreSQL: ${(e as Error).message}`,
-        {
-          cause: e,
-          hint: 'check dedup.url (PostgreSQL reachable, the user may create a schema and tables)',
-        },
-      );
-    } finally {
-      c?.release();
-    }
+      ],
+      (e) =>
+        new AmpError(
+          'DEDUP_STORE',
+          `cannot open the run-state store in PostgreSQL: ${(e as Error).message}`,
+          {
+            cause: e,
+            hint: 'check dedup.url (PostgreSQL reachable, the user may create a schema and tables)',
+          },
+        ),
+    );
     return s;
   }
 
