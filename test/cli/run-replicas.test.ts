@@ -1,10 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { apiRequest, createStreamViaRest, type CreatedStream } from '../helpers/emulator.js';
+import { PG_URL, usePgSchemas } from '../helpers/pg-schemas.js';
 import { PG } from '../helpers/services.js';
 import { CLI_TEST_TIMEOUT_MS, queueDepth, spawnCli, until, type CliProcess } from './run-cli.js';
 import { lines, metricsUrl, startRun, useRunFixture } from './run-setup.js';
@@ -15,27 +15,14 @@ import { lines, metricsUrl, startRun, useRunFixture } from './run-setup.js';
  * the emulator in front of the real RabbitMQ.
  */
 const f = useRunFixture();
-const PG_URL = `postgres://${PG.user}@${PG.host}:${PG.port}/${PG.database}`;
-const schemas: string[] = [];
+const pgs = usePgSchemas('ampstream_fleet');
+const schema = (): string => pgs.fresh();
 const procs: CliProcess[] = [];
-let admin: pg.Client;
 
-beforeAll(async () => {
-  admin = new pg.Client({ ...PG });
-  await admin.connect();
-});
 afterAll(async () => {
   for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
   await Promise.all(procs.map((p) => p.exited));
-  for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-  await admin.end();
 });
-
-function schema(): string {
-  const s = `ampstream_fleet_${randomBytes(5).toString('hex')}`;
-  schemas.push(s);
-  return s;
-}
 
 /** YAML: replicas and dedup in one fresh schema; a postgres sink in another. */
 function fleetYaml(fleet: string): string {
@@ -74,7 +61,7 @@ describe('ampstream run with replicas', { timeout: CLI_TEST_TIMEOUT_MS }, () => 
       // counted in the postgres sink: re-reading a growing 60 MB file every 50 ms would starve the
       // emulator's AMQPS front, which runs in this process
       const stored = async (): Promise<number> => {
-        const r = await admin
+        const r = await pgs.admin
           .query<{ n: string }>(`SELECT count(*) AS n FROM ${sinkSchema}.ampstream_events`)
           .catch(() => ({ rows: [{ n: '0' }] }));
         return Number(r.rows[0]?.n ?? 0);
@@ -115,14 +102,14 @@ describe('ampstream run with replicas', { timeout: CLI_TEST_TIMEOUT_MS }, () => 
       const all = lines(s.out);
       expect(new Set(all)).toEqual(new Set(published)); // 0 lost
       expect(all.length - total).toBeLessThanOrEqual(500); // batch.maxEvents: the one batch in flight at the kill
-      const rows = await admin.query<{ n: string; ids: string }>(
+      const rows = await pgs.admin.query<{ n: string; ids: string }>(
         `SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM ${sinkSchema}.ampstream_events`,
       );
       expect(rows.rows[0]).toEqual({ n: String(total), ids: String(total) });
 
       for (const p of standbys) p.child.kill('SIGTERM');
       for (const p of standbys) expect((await p.exited).code).toBe(0);
-      const leases = await admin.query(
+      const leases = await pgs.admin.query(
         `SELECT count(*) AS n FROM ${fleet}.ampstream_leases WHERE expires_at > now()`,
       );
       expect(leases.rows[0]).toEqual({ n: '0' }); // released on the way out
@@ -179,7 +166,7 @@ replicas: { url: '${PG_URL}', schema: ${fleet} }
         );
       };
       await until(spread, 120_000, '5 streams spread 2/2/1 over 3 replicas');
-      const rows = await admin.query<{ holders: string }>(
+      const rows = await pgs.admin.query<{ holders: string }>(
         `SELECT count(DISTINCT holder) AS holders FROM ${fleet}.ampstream_leases WHERE expires_at > now()`,
       );
       expect(rows.rows[0]).toEqual({ holders: '3' });

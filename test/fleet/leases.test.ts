@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   keyString,
   LeaseKeeper,
@@ -12,32 +10,19 @@ import {
   type LossReason,
 } from '../../src/fleet/index.js';
 import { silentLogger } from '../../src/telemetry/logger.js';
+import { usePgSchemas } from '../helpers/pg-schemas.js';
 import { PG } from '../helpers/services.js';
 import { TcpProxy } from '../sinks/http/support/net.js';
 
 /** Leases against a real PostgreSQL, each test in a schema of its own. */
 const url = (port = PG.port): string => `postgres://${PG.user}@${PG.host}:${port}/${PG.database}`;
-const schemas: string[] = [];
+const pgs = usePgSchemas('ampstream_lease');
+const freshSchema = (): string => pgs.fresh();
 const closers: (() => Promise<unknown>)[] = [];
-let admin: pg.Client;
 
-beforeAll(async () => {
-  admin = new pg.Client({ ...PG });
-  await admin.connect();
-});
 afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
 });
-afterAll(async () => {
-  for (const s of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
-  await admin.end();
-});
-
-function freshSchema(): string {
-  const s = `ampstream_lease_${randomBytes(5).toString('hex')}`;
-  schemas.push(s);
-  return s;
-}
 
 async function store(schema: string, port?: number): Promise<LeaseStore> {
   const s = new LeaseStore({ url: url(port), schema, queryTimeoutMs: 1_000 });
@@ -178,7 +163,7 @@ describe('the lease keeper', { timeout: 120_000 }, () => {
     await until(() => c.losses.some((l) => l.replica === 'a' && l.reason === 'expired'), 'a fenced itself');
     expect(a.fence(key('1'))?.code).toBe('LEASE_LOST');
     // the lease is still a's in the store: nobody else could have been consuming yet
-    const row = await admin.query<{ live: boolean; holder: string }>(
+    const row = await pgs.admin.query<{ live: boolean; holder: string }>(
       `SELECT holder, expires_at > now() AS live FROM ${schema}.ampstream_leases`,
     );
     expect(row.rows).toEqual([{ holder: 'a', live: true }]);

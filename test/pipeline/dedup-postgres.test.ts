@@ -1,25 +1,18 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { isAmpError } from '../../src/errors.js';
 import { PostgresDedupStore } from '../../src/pipeline/dedup-postgres.js';
+import { PG_URL, usePgSchemas } from '../helpers/pg-schemas.js';
 import { PG } from '../helpers/services.js';
 import { freePort } from '../sinks/http/support/net.js';
 
 /** The shared dedup store (dedup.store: postgres) against a real PostgreSQL, in a schema of its own. */
-const schema = `ampstream_dedup_${randomBytes(5).toString('hex')}`;
-const url = `postgres://${PG.user}@${PG.host}:${PG.port}/${PG.database}`;
+const pgs = usePgSchemas('ampstream_dedup');
+const schema = pgs.fresh();
+const url = PG_URL;
 const open: PostgresDedupStore[] = [];
-let admin: pg.Client;
 
-beforeAll(async () => {
-  admin = new pg.Client({ ...PG });
-  await admin.connect();
-});
 afterAll(async () => {
   for (const s of open) await s.close();
-  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await admin.end();
 });
 
 async function store(scope: string, o: { windowSize?: number; ttlHours?: number; now?: () => number } = {}) {

@@ -1,23 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresRunStateStore } from '../../src/pipeline/run-state-postgres.js';
+import { PG_URL, usePgSchemas } from '../helpers/pg-schemas.js';
 import { PG } from '../helpers/services.js';
 
 /** The run state in PostgreSQL (replicas share it) against a real PostgreSQL, in a schema of its own. */
-const schema = `ampstream_runstate_${randomBytes(5).toString('hex')}`;
-const url = `postgres://${PG.user}@${PG.host}:${PG.port}/${PG.database}`;
+const pgs = usePgSchemas('ampstream_runstate');
+const schema = pgs.fresh();
+const url = PG_URL;
 const open: PostgresRunStateStore[] = [];
-let admin: pg.Client;
 
-beforeAll(async () => {
-  admin = new pg.Client({ ...PG });
-  await admin.connect();
-});
 afterAll(async () => {
   for (const s of open) await s.close();
-  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await admin.end();
 });
 
 async function replica(now: () => number = Date.now): Promise<PostgresRunStateStore> {
