@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmulatorOptions } from '../../src/emulator/types.js';
 import {
+  amqpYaml,
   createStreamViaRest,
   withEmulator,
   type CreatedStream,
@@ -51,7 +52,7 @@ async function setup(options: EmulatorOptions = {}, extra = ''): Promise<Case> {
     config,
     `streams:
   - id: ${stream.id}
-    amqp: { host: ${c.host}, port: ${c.port}, user: '${c.user_name}', password: env:TEST_AMQP_PASSWORD, queue: ${c.queue_name}, proto: https }
+    amqp: ${amqpYaml(c, 'env:TEST_AMQP_PASSWORD')}
     ca: ${emu.caPath}
 sinks:
   - name: archive

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { amqpYaml } from '../helpers/emulator.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,7 +124,7 @@ describe('the CLI through an HTTP proxy', { timeout: CLI_TEST_TIMEOUT_MS }, () =
       config,
       `streams:
   - id: ${s.stream.id}
-    amqp: { host: ${c.host}, port: ${c.port}, user: '${c.user_name}', password: env:TEST_AMQP_PASSWORD, queue: ${c.queue_name}, proto: https }
+    amqp: ${amqpYaml(c, 'env:TEST_AMQP_PASSWORD')}
     ca: ${emu.caPath}
     proxy: env:CORP_PROXY
 sinks:

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { apiRequest, createStreamViaRest, type CreatedStream } from '../helpers/emulator.js';
+import { amqpYaml, apiRequest, createStreamViaRest, type CreatedStream } from '../helpers/emulator.js';
 import { PG_URL, usePgSchemas } from '../helpers/pg-schemas.js';
 import { PG } from '../helpers/services.js';
 import { CLI_TEST_TIMEOUT_MS, queueDepth, spawnCli, until, type CliProcess } from './run-cli.js';
@@ -142,7 +142,7 @@ describe('ampstream run with replicas', { timeout: CLI_TEST_TIMEOUT_MS }, () => 
         const c = st.amqp_credentials;
         env[`TEST_AMQP_PASSWORD_${i}`] = c.password;
         return `  - id: ${st.id}
-    amqp: { host: ${c.host}, port: ${c.port}, user: '${c.user_name}', password: env:TEST_AMQP_PASSWORD_${i}, queue: ${c.queue_name}, proto: https }
+    amqp: ${amqpYaml(c, `env:TEST_AMQP_PASSWORD_${i}`)}
     ca: ${e.caPath}`;
       });
       writeFileSync(

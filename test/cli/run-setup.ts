@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
+  amqpYaml,
   apiRequest,
   createStreamViaRest,
   withEmulator,
@@ -65,7 +66,7 @@ export function useRunFixture(broker: BrokerKind = 'rabbitmq'): RunFixture {
         config,
         `streams:
   - id: ${stream.id}
-    amqp: { host: ${c.host}, port: ${c.port}, user: '${c.user_name}', password: env:TEST_AMQP_PASSWORD, queue: ${c.queue_name}, proto: https }
+    amqp: ${amqpYaml(c, 'env:TEST_AMQP_PASSWORD')}
     ca: ${e.caPath}
 sinks:
   - name: archive

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runDoctor } from '../../src/cli/commands/doctor-run.js';
 import type { CheckResult, DoctorReport } from '../../src/doctor/types.js';
 import {
+  amqpYaml,
   amqpsUrl,
   apiRequest,
   createStreamViaRest,
@@ -63,7 +64,7 @@ async function setup(o: { streamCa?: string; sinks?: string; published?: number 
     `streams:
   - id: ${stream.id}
     name: alerts
-    amqp: { host: ${c.host}, port: ${c.port}, user: '${c.user_name}', password: env:TEST_AMQP_PASSWORD, queue: ${c.queue_name}, proto: https }
+    amqp: ${amqpYaml(c, 'env:TEST_AMQP_PASSWORD')}
     ca: ${o.streamCa ?? emu.caPath}
 sinks:
   - name: archive

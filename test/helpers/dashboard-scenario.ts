@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { spawnCli, until, type CliProcess } from '../cli/run-cli.js';
 import {
+  amqpYaml,
   apiRequest,
   createStreamViaRest,
   withEmulator,
@@ -45,7 +46,7 @@ ${streams
     env[`PW_${i}`] = c.password;
     return `  - id: ${s.id}
     name: ${names[i] ?? s.id}
-    amqp: { host: ${c.host}, port: ${c.port}, user: '${c.user_name}', password: env:PW_${i}, queue: ${c.queue_name}, proto: https }
+    amqp: ${amqpYaml(c, `env:PW_${i}`)}
     ca: ${emu.caPath}`;
   })
   .join('\n')}

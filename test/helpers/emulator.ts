@@ -114,6 +114,14 @@ export interface CreatedStream {
 }
 
 /** POST /v1/event_streams with a JSON body; returns the 201 `data` (with the password). */
+/**
+ * A created stream's AMQP settings as the config's `amqp:` flow mapping, its password taken from
+ * `passwordRef` (e.g. `env:TEST_AMQP_PASSWORD`; the caller puts the password there).
+ */
+export function amqpYaml(c: CreatedStream['amqp_credentials'], passwordRef: string): string {
+  return `{ host: ${c.host}, port: ${c.port}, user: '${c.user_name}', password: ${passwordRef}, queue: ${c.queue_name}, proto: https }`;
+}
+
 export async function createStreamViaRest(
   emu: TestEmulator,
   body: { name: string; event_type?: (number | string)[]; group_guid?: string[] },
