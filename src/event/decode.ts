@@ -16,8 +16,8 @@ import type { DecodedEvent, SecureEndpointEvent } from './types.js';
  * (a regular expression over the text, matching every string token to skip it, cost twice
  * the JSON.parse itself); strings are skipped with the native byte search for their closing
  * quote (half the cost of a byte-by-byte loop: most of an event is strings). A literal
- * qualifies when it is preceded by `:`, `[` or `,` (and optional whitespace) and followed by
- * optional whitespace and `,`, `]` or `}`. Positions are byte offsets: the body is decoded in
+ * qualifies when it is preceded by `:`, `[` or `,` (and optional whitespace), followed by
+ * optional whitespace and `,`, `]` or `}`, and does not start with a `0` (invalid JSON). Positions are byte offsets: the body is decoded in
  * pieces cut at them (ASCII digits, so multi-byte characters cannot be split) and the quotes
  * joined in. Bodies without such a literal are parsed as they are.
  */
@@ -100,7 +100,13 @@ function scanBody(buf: Uint8Array, depthLimit: number): number[] | undefined {
       let j = c === MINUS ? i + 1 : i;
       const firstDigit = j;
       while (j < n && (buf[j] as number) >= D0 && (buf[j] as number) <= D9) j++;
-      if (j - firstDigit >= LONG_DIGITS && (prev === 0x3a || prev === 0x5b || prev === 0x2c)) {
+      // A leading zero makes the literal invalid JSON: left as it is, so the parse rejects it
+      // (quoted, "0123…" would pass as a string).
+      if (
+        j - firstDigit >= LONG_DIGITS &&
+        buf[firstDigit] !== D0 &&
+        (prev === 0x3a || prev === 0x5b || prev === 0x2c)
+      ) {
         let k = j;
         while (k < n && isJsonWhitespace(buf[k] as number)) k++;
         const next = k < n ? (buf[k] as number) : 0;

@@ -89,6 +89,12 @@ describe('decodeEvent', () => {
     }
   });
 
+  it('rejects a long integer with a leading zero as JSON.parse does, instead of quoting it into a string', () => {
+    const r = decodeEvent(Buffer.from('{"id":-0332481452736144291,"timestamp":1,"event_type_id":2}'));
+    expect(r.ok ? 'accepted' : r.reason.kind).toBe('not-json');
+    expect(findLongIntegers(Buffer.from('[01234567890123456789]'))).toEqual([]);
+  });
+
   it('parses plain JSON without long integers unchanged', () => {
     expect(parseLossless('{"a":[1,2.5,"3"],"b":null}')).toEqual({ a: [1, 2.5, '3'], b: null });
   });
