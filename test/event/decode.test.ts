@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadEventFixtures } from '../fixtures/events/load.js';
 import { decodeEvent, describePoison, findLongIntegers, parseLossless } from '../../src/event/decode.js';
 
 const E1 = Buffer.from(
@@ -99,3 +100,86 @@ describe('decodeEvent', () => {
     expect(parseLossless('{"a":[1,2.5,"3"],"b":null}')).toEqual({ a: [1, 2.5, '3'], b: null });
   });
 });
+
+/**
+ * The lossless rule written differently from src/event/decode.ts: one regular expression over
+ * the text that skips every string token and quotes each 16+ digit integer standing as a value.
+ */
+const ORACLE = /"(?:[^"\\]|\\.)*"|(?<=[:[,]\s*)-?[1-9]\d{15,}(?=\s*[,\]}])/g;
+function oracle(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text.replace(ORACLE, (m) => (m.startsWith('"') ? m : `"${m}"`))));
+  } catch {
+    return 'not-json';
+  }
+}
+
+describe('lossless parse against a regex oracle: duplicate keys, escaped keys, mutated events', () => {
+  const bodies = [
+    '{"id":6533241145273614339,"timestamp":1,"event_type_id":2}',
+    '{"a":1,"id":6533241145273614339,"b":{"id":6533241145273614341}}',
+    '{"id":6533241145273614339,"id":6533241145273614341}',
+    '{"id":6533241145273614339,"id":6.533241145273614e18}',
+    '{"id":6533241145273614339,"id":6533241145273614339.0}',
+    '{"id":6533241145273614339,"x":{"y":1.5},"id":6533241145273614341}',
+    '{"id":6533241145273614339,"id":"x"}',
+    '{"id":6533241145273614339,"id":[6533241145273614341]}',
+    '{"\\u0069d":6533241145273614339,"id":6533241145273614341}',
+    '{"id":6533241145273614339,"\\u0069d":6.533241145273614e18}',
+    '{"id":6533241145273614339,"\\u0069d":6533241145273614341}',
+    '{"__proto__":6533241145273614339}',
+    '{"é":6533241145273614339,"ü":-6533241145273614339}',
+    '{"a":6533241145273614339,"b":6533241145273614341,"a":1}',
+    '{"constructor":6533241145273614339,"toString":6533241145273614341}',
+    '{ "id" : 6533241145273614339 , "n" : [ 6533241145273614341 ] }',
+    '[6533241145273614339]',
+    '{"id":6533241145273614339,}',
+    '{"id":6533241145273614339 6}',
+  ];
+
+  it('gives the same objects and verdicts as quoting every literal', () => {
+    for (const text of bodies) {
+      const want = oracle(text);
+      const got = parseOrNot(text);
+      expect(got, text).toBe(want);
+    }
+  });
+
+  it('gives the same objects and verdicts as quoting on 10,000 mutated events', () => {
+    let a = 99;
+    const rand = (): number => {
+      a = (a * 1103515245 + 12345) % 2147483648;
+      return a / 2147483648;
+    };
+    const pieces = [
+      ',',
+      ':',
+      '"',
+      '}',
+      ']',
+      '1.5',
+      'e3',
+      '6533241145273614341',
+      '"id":',
+      '{"id":7}',
+      '\\u0069',
+    ];
+    const texts = loadEventFixtures().map((f) => f.compact);
+    for (let k = 0; k < 10_000; k++) {
+      let text = texts[k % texts.length] as string;
+      const at = Math.floor(rand() * text.length);
+      const piece = pieces[Math.floor(rand() * pieces.length)] as string;
+      text =
+        rand() < 0.5 ? text.slice(0, at) + piece + text.slice(at) : text.slice(0, at) + text.slice(at + 1);
+      expect(parseOrNot(text), text).toBe(oracle(text));
+    }
+  });
+});
+
+function parseOrNot(text: string): string {
+  try {
+    return JSON.stringify(parseLossless(text));
+  } catch {
+    return 'not-json';
+  }
+}
