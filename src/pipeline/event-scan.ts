@@ -157,6 +157,16 @@ function skipWhitespace(buf: Uint8Array, i: number, n: number): number {
 function skipString(buf: Uint8Array, i: number, n: number): number {
   i++;
   for (;;) {
+    // Four bytes a step while all are plain (~5 % of a scan; a 32-bit word test with a view
+    // over the bytes measured no better: strings are short), then byte by byte.
+    while (
+      i + 3 < n &&
+      (PLAIN[buf[i] as number] as number) &
+        (PLAIN[buf[i + 1] as number] as number) &
+        (PLAIN[buf[i + 2] as number] as number) &
+        (PLAIN[buf[i + 3] as number] as number)
+    )
+      i += 4;
     while (i < n && PLAIN[buf[i] as number] === 1) i++;
     if (i >= n) return -1;
     const c = buf[i] as number;
