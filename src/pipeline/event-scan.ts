@@ -7,11 +7,12 @@ import { LONG_DIGITS, MAX_EVENT_DEPTH, MAX_TIMESTAMP_SECONDS } from '../event/de
  * string. Measured against `JSON.parse` of the decoded text in docs/bench.md ("Measured").
  *
  * It only ever answers "this is an event, with this timestamp" or "not sure". Every body it
- * is not sure about (invalid JSON, too deep, a missing or odd field, a top-level key written
- * …) goes to `decodeEvent`, which gives the verdict and the poison reason, so
- * those stay exactly `decodeEvent`'s (JSON.parse's message included). What it must never do
- * is accept a body `decodeEvent` rejects: test/pipeline/event-scan.test.ts holds its
- * grammar to `JSON.parse` on fixtures, generated events and many mutated bodies.
+ * is not sure about (invalid JSON, too deep, a missing or odd field, an id string written
+ * with escapes) goes to `decodeEvent`, which gives the verdict and the poison reason, so
+ * those stay exactly `decodeEvent`'s (JSON.parse's message included). It must never accept
+ * a body `decodeEvent` rejects, and should answer for every event it accepts:
+ * test/pipeline/event-scan.test.ts holds it to both on fixtures, generated and emulator
+ * events and 60,000 mutated bodies.
  *
  * The caller has checked the bytes are UTF-8 (`isUtf8`), so bytes from 0x80 up can only be
  * parts of characters; inside strings they are plain text, outside they are a syntax error.
