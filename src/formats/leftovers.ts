@@ -74,7 +74,9 @@ export function leftovers(value: unknown, spec: Consumed): unknown {
   const objSpec = spec as { readonly [key: string]: Consumed };
   // allocated on the first kept key: most consumed groups leave nothing
   let out: Record<string, unknown> | undefined;
-  for (const key of Object.keys(value)) {
+  // for…in, not Object.keys: no key array per object walked. The values come from JSON.parse
+  // (plain objects, Object.prototype has no enumerable keys), so every key seen is an own key.
+  for (const key in value) {
     const v = (value as Record<string, unknown>)[key];
     const sub = Object.hasOwn(objSpec, key) ? objSpec[key] : undefined;
     const rest = sub === undefined ? v : leftovers(v, sub);

@@ -76,6 +76,9 @@ const CONSUMED_NET_PARENT: Consumed = {
 };
 
 const SEVERITY: Record<SeverityWord, number> = { Low: 1, Medium: 2, High: 3, Critical: 4 };
+/** The same for every record: built once, frozen (records are read, never changed, by the writers). */
+const ECS_GROUP = Object.freeze({ version: ECS_VERSION });
+const OBSERVER = Object.freeze({ vendor: 'Cisco', product: 'Secure Endpoint' });
 
 export function toEcs(d: DecodedEvent): Record<string, unknown> {
   const e = d.event;
@@ -104,7 +107,7 @@ export function toEcs(d: DecodedEvent): Record<string, unknown> {
   return {
     '@timestamp': isoTime(e.timestamp, e.timestamp_nanoseconds) ?? isoFromDate(e.date),
     message: summaryOf(e),
-    ecs: { version: ECS_VERSION },
+    ecs: ECS_GROUP,
     event: {
       kind: cat.kind,
       category: cat.category,
@@ -119,7 +122,7 @@ export function toEcs(d: DecodedEvent): Record<string, unknown> {
       dataset: 'cisco_secure_endpoint.event',
       original: d.raw.toString('utf8'),
     },
-    observer: { vendor: 'Cisco', product: 'Secure Endpoint' },
+    observer: OBSERVER,
     host,
     user,
     group: groups !== undefined && groups.length > 0 ? { id: groups } : undefined,

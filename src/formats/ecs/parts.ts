@@ -79,19 +79,20 @@ export function hostOf(
   if (full === undefined && ips.length === 0 && macs.length === 0 && id === undefined) return undefined;
   let hostname = full;
   let domain: string | undefined;
+  const name = full?.toLowerCase();
   if (full !== undefined) {
     const dot = full.indexOf('.');
     if (dot > 0 && dot < full.length - 1) {
       hostname = full.slice(0, dot);
       domain = full.slice(dot + 1);
     }
-    pushUnique(related.hosts, full.toLowerCase());
+    pushUnique(related.hosts, name);
   }
   pushUnique(related.ip, ip(c?.['external_ip']));
   for (const a of ips) pushUnique(related.ip, a);
   for (const m of macs) pushUnique(related.mac, m);
   return {
-    name: full?.toLowerCase(),
+    name,
     hostname,
     domain,
     id,
@@ -201,8 +202,13 @@ function endpoint(ipv: unknown, portv: unknown): Out | undefined {
 /** url.original as sent, plus its parts when it parses (url.scheme has no trailing colon). */
 function urlOf(original: string | undefined): Out | undefined {
   if (original === undefined) return undefined;
-  if (!URL.canParse(original)) return { original };
-  const u = new URL(original);
+  // one parse (canParse + new URL parsed every URL twice); a URL that does not parse is rare
+  let u: URL;
+  try {
+    u = new URL(original);
+  } catch {
+    return { original };
+  }
   return {
     original,
     scheme: u.protocol.endsWith(':') ? u.protocol.slice(0, -1) : u.protocol,

@@ -149,9 +149,10 @@ export function deviceOf(e: SecureEndpointEvent): Out | undefined {
   }
   if (hostname === undefined && uid === undefined && firstIp === undefined) return undefined;
   const user = splitUser(c?.['user']);
-  const groups = arr(e.group_guids)
-    ?.filter((g): g is string => typeof g === 'string' && g.length > 0)
-    .map((g) => ({ uid: g }));
+  let groups: Out[] | undefined;
+  const guids = arr(e.group_guids);
+  if (guids !== undefined)
+    for (const g of guids) if (typeof g === 'string' && g.length > 0) (groups ??= []).push({ uid: g });
   return {
     type_id: 0,
     type: 'Unknown',
@@ -161,7 +162,7 @@ export function deviceOf(e: SecureEndpointEvent): Out | undefined {
     mac: firstMac,
     network_interfaces: nics,
     owner: user === undefined ? undefined : { name: user.name, domain: user.domain },
-    groups: groups !== undefined && groups.length > 0 ? groups : undefined,
+    groups,
   };
 }
 
@@ -208,9 +209,25 @@ const CLASSIFICATIONS: readonly (readonly [RegExp, number, string])[] = [
   [/\bbot(?:net)?\b/i, 3, 'Bot'],
 ];
 
+/**
+ * Index into CLASSIFICATIONS (-1: none) per detection name, memoised: a stream repeats a few
+ * hundred names, and testing up to 16 regular expressions per detection event cost more than
+ * the rest of the malware object. Bounded: arbitrary names must not grow memory.
+ */
+const classified = new Map<string, number>();
+
+function classificationIndex(detection: string): number {
+  let i = classified.get(detection);
+  if (i === undefined) {
+    const words = detection.replace(/[._-]/g, ' ');
+    i = CLASSIFICATIONS.findIndex(([re]) => re.test(words));
+    if (classified.size < 4096) classified.set(detection, i);
+  }
+  return i;
+}
+
 export function malwareOf(detection: string, rootkitType: boolean): Out {
-  const words = detection.replace(/[._-]/g, ' ');
-  const hit = rootkitType ? CLASSIFICATIONS[1] : CLASSIFICATIONS.find(([re]) => re.test(words));
+  const hit = CLASSIFICATIONS[rootkitType ? 1 : classificationIndex(detection)];
   return {
     name: detection,
     classification_ids: [hit === undefined ? 0 : hit[1]],
