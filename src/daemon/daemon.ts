@@ -50,7 +50,8 @@ export interface DaemonDeps extends StreamTargetDeps {
   readonly factories: readonly SinkFactory[];
   readonly resolveSecret: SecretResolver;
   readonly logger: Logger;
-  readonly metrics: Metrics;
+  /** (default=none: counters off) the registry /metrics serves; `run` makes one only when metrics listen */
+  readonly metrics?: Metrics | undefined;
   /** group names → GUIDs (through the API); needed only when a filter names groups */
   readonly resolveGroups?: (names: readonly string[]) => Promise<ReadonlyMap<string, string>>;
   /** sink start retry backoff (tests shrink it) */
@@ -173,13 +174,14 @@ export class Daemon {
     const org = stream.org ?? DEFAULT_ORG;
     const logger = stream.orgLabelled === true ? this.#deps.logger.child({ org }) : this.#deps.logger;
     if (stream.orgLabelled === true) this.#deps.metrics?.streamOrganisation.set({ stream: t.label, org }, 1);
+    const metrics = this.#deps.metrics === undefined ? {} : { metrics: this.#deps.metrics };
     const pipeline = this.#deps.createPipeline({
       source: {
         ...sourceConnection(t),
         reconnect: { baseMs: this.#config.reconnect.initialMs, maxMs: this.#config.reconnect.maxMs },
         connectionName: `ampstream run (${t.label})`,
         logger,
-        metrics: this.#deps.metrics,
+        ...metrics,
         metricsLabel: t.label,
       },
       routes: this.#routesFor(stream, this.#groups),
@@ -190,7 +192,7 @@ export class Daemon {
       drainTimeoutMs: this.#config.shutdown.drainTimeoutSeconds * 1000,
       ownsSinks: false,
       logger,
-      metrics: this.#deps.metrics,
+      ...metrics,
       metricsLabel: t.label,
       ...(fence === undefined ? {} : { fence }),
       ...(this.#deps.now === undefined ? {} : { now: this.#deps.now }),

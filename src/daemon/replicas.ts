@@ -5,7 +5,6 @@ import type { AmpError } from '../errors.js';
 // the fleet's parts one by one, not its index: the lease store (and pg behind it) loads only
 // when `replicas:` is configured
 import { LeaseKeeper } from '../fleet/keeper.js';
-import { LeaseGauge } from '../fleet/metrics.js';
 import { DEFAULT_ORG, keyString, type LeaseKey, type LossReason } from '../fleet/types.js';
 import { isSecretRef, type SecretResolver } from '../secrets/refs.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -39,7 +38,11 @@ export interface StreamControl {
 
 export async function startReplicas(
   config: AmpstreamConfig & { readonly replicas: ReplicasConfig },
-  deps: { readonly resolveSecret: SecretResolver; readonly logger: Logger; readonly metrics: Metrics },
+  deps: {
+    readonly resolveSecret: SecretResolver;
+    readonly logger: Logger;
+    readonly metrics?: Metrics | undefined;
+  },
   control: StreamControl,
 ): Promise<LeaseKeeper> {
   const r = config.replicas;
@@ -48,7 +51,11 @@ export async function startReplicas(
   const index = new Map(keys.map((k, i) => [keyString(k), i]));
   const at = (key: LeaseKey): number => index.get(keyString(key)) ?? -1;
   const label = (key: LeaseKey): string => config.streams[at(key)]?.label ?? key.stream;
-  const gauge = new LeaseGauge(deps.metrics.registry, replica, label);
+  // the lease gauge (and prom-client) only when there is a registry to put it in
+  const gauge =
+    deps.metrics === undefined
+      ? undefined
+      : new (await import('../fleet/metrics.js')).LeaseGauge(deps.metrics.registry, replica, label);
   const { LeaseStore } = await import('../fleet/store.js');
   const store = new LeaseStore({
     url: await postgresUrl(r.url, deps.resolveSecret),
@@ -65,7 +72,7 @@ export async function startReplicas(
     hooks: {
       gained: (lease) => control.start(at(lease.key), () => keeper.fence(lease.key)),
       lost: (key, reason: LossReason) => control.stop(at(key), reason === 'expired' ? 'close' : 'drain'),
-      changed: (held) => gauge.set(held),
+      changed: (held) => gauge?.set(held),
     },
   });
   try {

@@ -16,7 +16,8 @@ export interface OnStartDeps {
   readonly resolveSecret: SecretResolver;
   readonly resolveGroups: (names: readonly string[]) => Promise<ReadonlyMap<string, string>>;
   readonly logger: Logger;
-  readonly metrics: Metrics;
+  /** (default=none: counters off) the registry /metrics serves, when metrics listen */
+  readonly metrics?: Metrics | undefined;
   /** told about every batch the backfill of `org` wrote (the run-state recorder) */
   readonly onWritten: (org: string, batch: readonly SinkRecord[]) => void;
   readonly now?: () => number;

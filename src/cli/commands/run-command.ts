@@ -1,10 +1,10 @@
-import { loadConfig, type ConfigFlags, type StreamConfig } from '../../config/index.js';
+import { loadConfig, type AmpstreamConfig, type ConfigFlags, type StreamConfig } from '../../config/index.js';
 import { AmpError, ExitCode } from '../../errors.js';
 import { openUserVault } from '../../secrets/open.js';
 import { createSecretResolver, openVaultReader } from '../../secrets/refs.js';
 import type { CredentialVaultReader } from '../../secrets/credentials.js';
 import { createLogger, type Logger } from '../../telemetry/logger.js';
-import { createMetrics } from '../../telemetry/metrics.js';
+import type { Metrics } from '../../telemetry/metrics.js';
 import type { TelemetryServer } from '../../telemetry/server.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { resolveGroupsViaApi } from '../../daemon/groups.js';
@@ -50,12 +50,12 @@ export async function runCommand(options: RunOptions): Promise<number> {
       ...(options.path === undefined ? {} : { path: options.path }),
     });
     logger = runLogger(config.log.level);
-    const metrics = createMetrics({ defaultMetrics: true });
+    const metrics = await metricsFor(config.metrics.listen);
     const vault = lazyVault();
     const resolveSecret = createSecretResolver({ vault: openVaultReader() });
     // the HTTP listener, the dashboard and their libraries load only when metrics listen
     const dashboard =
-      config.metrics.listen === false
+      metrics === undefined
         ? undefined
         : await (await import('../../dashboard/index.js')).dashboardFor(config, { metrics, resolveSecret });
     const resolveGroups = (names: readonly string[]): Promise<ReadonlyMap<string, string>> =>
@@ -71,7 +71,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
         resolveSecret,
         resolveGroups,
         logger,
-        metrics,
+        ...(metrics === undefined ? {} : { metrics }),
         onWritten: (org, batch) => recorder.record(org, batch),
       });
     const d = new Daemon(config, {
@@ -80,7 +80,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
       resolveSecret,
       vault,
       logger,
-      metrics,
+      ...(metrics === undefined ? {} : { metrics }),
       resolveGroups,
       ...(onWritten === undefined ? {} : { onWritten }),
       ...(recorder === undefined
@@ -91,7 +91,7 @@ export async function runCommand(options: RunOptions): Promise<number> {
           }),
     });
     daemon = d;
-    if (config.metrics.listen !== false) {
+    if (config.metrics.listen !== false && metrics !== undefined) {
       const { startTelemetryServer } = await import('../../telemetry/server.js');
       server = await startTelemetryServer({
         ...config.metrics.listen,
@@ -130,6 +130,18 @@ export async function runCommand(options: RunOptions): Promise<number> {
     exitSoon(code);
     return code;
   }
+}
+
+/**
+ * The Prometheus registry, only when something can scrape it (`metrics.listen`): prom-client
+ * (91 modules with its OpenTelemetry, tdigest and bintrees dependencies) and its default
+ * collectors (an event-loop-delay monitor, a GC observer called on every collection) would
+ * otherwise load and run for nobody. Without a registry the pipeline's counters are no-ops.
+ */
+async function metricsFor(listen: AmpstreamConfig['metrics']['listen']): Promise<Metrics | undefined> {
+  if (listen === false) return undefined;
+  const { createMetrics } = await import('../../telemetry/metrics.js');
+  return createMetrics({ defaultMetrics: true });
 }
 
 function checkStopOptions(o: RunOptions): void {

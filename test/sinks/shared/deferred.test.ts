@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { AMQPClient } from '@cloudamqp/amqp-client';
 import { describe, expect, it } from 'vitest';
 import { isAmpError } from '../../../src/errors.js';
 import { getFormat } from '../../../src/formats/index.js';
@@ -8,6 +12,7 @@ import { DeferredSink } from '../../../src/sinks/shared/deferred.js';
 import { registeredSinks } from '../../../src/sinks/registry.js';
 import type { Sink, SinkRecord } from '../../../src/sinks/types.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
+import { RABBIT_URL } from '../../helpers/services.js';
 
 const run = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../../..');
@@ -95,6 +100,77 @@ describe('a sink loaded on start', () => {
     });
     expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null')).toEqual([]);
   });
+});
+
+/**
+ * The CommonJS packages (node_modules/<package>/…: prom-client, pino-pretty, pino; ES modules
+ * such as the AMQP client are not in this list) that `ampstream run --exit-when-idle` had loaded
+ * when it exited (exit code 0: it connected and went idle), with `metrics.listen: <listen>`,
+ * on a fresh queue of the local RabbitMQ.
+ */
+async function packagesLoadedByRun(listen: string): Promise<string[]> {
+  const queue = `ampstream-deferred-${randomUUID()}`;
+  const amqp = new AMQPClient(RABBIT_URL);
+  await amqp.connect();
+  const ch = await amqp.channel();
+  await ch.queueDeclare(queue, { durable: false, autoDelete: false });
+  const dir = mkdtempSync(join(tmpdir(), 'ampstream-deferred-'));
+  const url = new URL(RABBIT_URL);
+  try {
+    const config = join(dir, 'ampstream.yaml');
+    writeFileSync(
+      config,
+      `streams:
+  - name: s
+    amqp: { url: "amqp://${url.username}@${url.host}", password: "env:TEST_AMQP_PASSWORD", queue: ${queue} }
+sinks:
+  - { name: out, type: file, path: ${join(dir, 'out.jsonl')} }
+dedup: { enabled: false }
+deadLetter: { path: ${join(dir, 'dead.jsonl')} }
+metrics: { listen: ${listen} }
+`,
+    );
+    const probe = `
+      import { createRequire } from 'node:module';
+      import { writeSync } from 'node:fs';
+      process.on('exit', () => {
+        const files = Object.keys(createRequire(import.meta.url).cache);
+        const name = (f) => f.split('/node_modules/').at(-1).split('/').slice(0, f.includes('/node_modules/@') ? 2 : 1).join('/');
+        const packages = new Set(files.filter((f) => f.includes('/node_modules/')).map(name));
+        writeSync(1, '\\n' + JSON.stringify([...packages].sort()) + '\\n');
+      });
+      process.env.AMPSTREAM_CLI_ENTRY = '1';
+      process.argv = [process.argv[0], 'ampstream', 'run', '--config', ${JSON.stringify(config)}, '--exit-when-idle', '0.5'];
+      await import('./src/cli/main.ts');
+    `;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], {
+      cwd: repo,
+      env: {
+        ...process.env,
+        TEST_AMQP_PASSWORD: decodeURIComponent(url.password),
+        AMPSTREAM_LOG_LEVEL: 'warn',
+      },
+    });
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null') as string[];
+  } finally {
+    await ch.queueDelete(queue).catch(() => undefined);
+    await amqp.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('what `ampstream run` loads for its config', () => {
+  it('with metrics.listen false it loads no metrics library (prom-client, its dependencies) and no pretty printer', async () => {
+    const loaded = await packagesLoadedByRun('false');
+    expect(loaded).toContain('pino'); // the list is real: the logger is always there
+    expect(
+      loaded.filter((p) => /^(prom-client|@opentelemetry\/|tdigest|bintrees|pino-pretty)$/.test(p)),
+    ).toEqual([]);
+  }, 120_000);
+
+  it('with a metrics listener it loads prom-client', async () => {
+    expect(await packagesLoadedByRun("'127.0.0.1:0'")).toContain('prom-client');
+  }, 120_000);
 });
 
 function minimalOptions(type: string): Record<string, unknown> {
