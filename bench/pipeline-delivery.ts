@@ -105,7 +105,7 @@ class ReplaySource implements Source {
   }
 }
 
-async function round(dir: string, n: number): Promise<{ cpuUs: number; wallMs: number }> {
+async function round(dir: string, n: number): Promise<{ cpuUs: number; sysUs: number; wallMs: number }> {
   const path = join(dir, `out-${Math.random().toString(36).slice(2)}.jsonl`);
   const source = new ReplaySource(n);
   const sink = new FileSink(
@@ -135,16 +135,16 @@ async function round(dir: string, n: number): Promise<{ cpuUs: number; wallMs: n
   const wallMs = performance.now() - t0;
   await p.drain();
   rmSync(path, { force: true });
-  return { cpuUs: (c.user + c.system) / n, wallMs };
+  return { cpuUs: (c.user + c.system) / n, sysUs: c.system / n, wallMs };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ampstream-pipe-bench-'));
 try {
   await round(dir, 20_000); // warm-up
   for (let r = 0; r < Number(values.rounds); r++) {
-    const { cpuUs, wallMs } = await round(dir, EVENTS);
+    const { cpuUs, sysUs, wallMs } = await round(dir, EVENTS);
     console.log(
-      `format=${values.format} events=${EVENTS} round=${r} cpu_us_per_event=${cpuUs.toFixed(2)} wall_ms=${wallMs.toFixed(0)}`,
+      `format=${values.format} events=${EVENTS} round=${r} cpu_us_per_event=${cpuUs.toFixed(2)} sys_us=${sysUs.toFixed(2)} wall_ms=${wallMs.toFixed(0)}`,
     );
   }
 } finally {
