@@ -13,6 +13,10 @@
  *
  * The bytes handed out stay valid until `reset()`, which the route calls only once the sink's
  * `write()` has resolved for them (src/pipeline/route-writer.ts).
+ *
+ * Each record is followed in the arena by a `\n` that is not part of the Buffer handed out, so
+ * a batch's records usually lie back to back as JSON lines and a sink may write them in place
+ * without joining them (src/sinks/shared/lines.ts, `contiguousLines`).
  */
 export class RecordArena {
   #buf: Buffer = Buffer.alloc(0);
@@ -28,8 +32,8 @@ export class RecordArena {
     if (typeof record !== 'string') return record;
     const room = this.#buf.length - this.#used;
     // A UTF-16 code unit is at most 3 UTF-8 bytes: count exactly only when it may not fit.
-    if (record.length * 3 > room) {
-      const need = Buffer.byteLength(record, 'utf8');
+    if (record.length * 3 + 1 > room) {
+      const need = Buffer.byteLength(record, 'utf8') + 1;
       if (need > room) {
         // Records already handed out keep the old Buffer alive until their batch is done.
         this.#buf = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, need, MIN_ARENA_BYTES));
@@ -37,10 +41,14 @@ export class RecordArena {
       }
     }
     const start = this.#used;
-    this.#used += this.#buf.write(record, start, 'utf8');
-    return this.#buf.subarray(start, this.#used);
+    const end = start + this.#buf.write(record, start, 'utf8');
+    this.#buf[end] = NEWLINE;
+    this.#used = end + 1;
+    return this.#buf.subarray(start, end);
   }
 }
+
+const NEWLINE = 0x0a;
 
 /** First arena size: a few hundred ECS records; it doubles until one batch fits. */
 const MIN_ARENA_BYTES = 256 * 1024;

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { AmpError } from '../../errors.js';
 import type { Sink, SinkRecord } from '../types.js';
 import type { FileSinkOptions } from './config.js';
-import { joinLines } from '../shared/lines.js';
+import { contiguousLines, joinLines } from '../shared/lines.js';
 import { filePathProblem } from './path-check.js';
 import { gzipFile, moveAside, prune, syncDir } from './rotate.js';
 
@@ -72,12 +72,16 @@ export class FileSink implements Sink {
   async write(batch: readonly SinkRecord[]): Promise<void> {
     if (this.#closed) throw new AmpError('INTERNAL', `file sink "${this.name}" is closed`);
     if (batch.length === 0) return;
-    const data = joinLines(batch, this.#scratch);
-    if (
-      data.length <= MAX_SCRATCH_BYTES &&
-      (this.#scratch === undefined || data.buffer !== this.#scratch.buffer)
-    ) {
-      this.#scratch = Buffer.from(data.buffer, data.byteOffset, data.length);
+    // Records rendered into an arena are already JSON lines back to back: written in place.
+    let data = contiguousLines(batch);
+    if (data === undefined) {
+      data = joinLines(batch, this.#scratch);
+      if (
+        data.length <= MAX_SCRATCH_BYTES &&
+        (this.#scratch === undefined || data.buffer !== this.#scratch.buffer)
+      ) {
+        this.#scratch = Buffer.from(data.buffer, data.byteOffset, data.length);
+      }
     }
     try {
       const fh = await this.#ensureOpen();
