@@ -10,7 +10,7 @@ import {
 import { AmpError } from '../errors.js';
 import { getFormat } from '../formats/index.js';
 import { withOrganisation } from '../pipeline/org-label.js';
-import { runStatePathFor, SqliteRunStateStore, type RunStateStore } from '../pipeline/run-state.js';
+import type { RunStateStore } from '../pipeline/run-state.js';
 import type { DedupOptions, Route } from '../pipeline/types.js';
 import type { SecretResolver } from '../secrets/refs.js';
 import { getSinkFactory } from '../sinks/registry.js';
@@ -146,7 +146,7 @@ export async function dedupOptionsFor(
  * The run state (last delivery per organisation, backfill checkpoints) where the fleet shares
  * it: PostgreSQL (the dedup store's URL and schema) with `dedup.store: postgres`, else the
  * replicas' database when `replicas:` is configured, else the SQLite file next to `dedup.path`.
- * pg loads only here, on demand.
+ * pg and better-sqlite3 load only here, on demand (`run` opens it only for `backfill.onStart`).
  */
 export async function openRunState(
   config: AmpstreamConfig,
@@ -159,7 +159,10 @@ export async function openRunState(
       : config.replicas === undefined
         ? undefined
         : { url: config.replicas.url, schema: config.replicas.schema };
-  if (shared === undefined) return new SqliteRunStateStore(runStatePathFor(d.path));
+  if (shared === undefined) {
+    const { runStatePathFor, SqliteRunStateStore } = await import('../pipeline/run-state.js');
+    return new SqliteRunStateStore(runStatePathFor(d.path));
+  }
   const { PostgresRunStateStore } = await import('../pipeline/run-state-postgres.js');
   return PostgresRunStateStore.open({
     url: await postgresUrl(shared.url, resolveSecret),

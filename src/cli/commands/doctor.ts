@@ -1,6 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
 import pc from 'picocolors';
-import { formatReport } from '../../doctor/report.js';
 import type { CheckStatus } from '../../doctor/types.js';
 import { addConnectionOptions } from '../connection.js';
 
@@ -34,6 +33,7 @@ export function registerDoctor(program: Command): void {
   ).action(async (opts) => {
     // the checks (and the sink clients they probe with: pg, nats, undici) load when doctor runs
     const { runDoctor } = await import('./doctor-run.js');
+    const { formatReport } = await import('../../doctor/report.js');
     const report = await runDoctor({
       ...(opts.config === undefined ? {} : { configPath: opts.config }),
       connection: opts,

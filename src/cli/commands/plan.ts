@@ -1,10 +1,11 @@
 import type { Command } from '@commander-js/extra-typings';
 import { ORG_FLAG_HELP } from '../connection.js';
-import { applyCommand, planCommand, type PlanCommandOptions } from './plan-command.js';
+import type { PlanCommandOptions } from './plan-command.js';
 
 /**
  * `ampstream plan [--exit-code]` and `ampstream apply`: declarative streams per organisation
- * (docs/fleet.md). The actions sit in plan-command.ts.
+ * (docs/fleet.md). The actions sit in plan-command.ts, loaded when one runs (with src/streams
+ * and the API pagination it uses), not for every command.
  */
 export function registerPlan(program: Command): void {
   declarativeCommand(
@@ -16,6 +17,7 @@ export function registerPlan(program: Command): void {
     .option('--exit-code', 'exit 2 when apply would change anything (drift), 0 when not')
     .option('--json', 'print JSON')
     .action(async (opts) => {
+      const { planCommand } = await import('./plan-command.js');
       process.exitCode = await planCommand({ ...declarativeFlags(opts), exitCode: opts.exitCode === true });
     });
   declarativeCommand(
@@ -26,6 +28,7 @@ export function registerPlan(program: Command): void {
     .option('--allow-delete', 'also delete streams the config does not declare (and their queued events)')
     .option('--json', 'print JSON')
     .action(async (opts) => {
+      const { applyCommand } = await import('./plan-command.js');
       process.exitCode = await applyCommand(declarativeFlags(opts));
     });
 }

@@ -8,7 +8,10 @@ import type { Metrics } from '../../telemetry/metrics.js';
 import type { TelemetryServer } from '../../telemetry/server.js';
 import { Daemon } from '../../daemon/daemon.js';
 import { resolveGroupsViaApi } from '../../daemon/groups.js';
-import { createPipeline } from '../../pipeline/index.js';
+// pipeline.js, not the pipeline/index.js barrel: that re-exports the SQLite dedup store, whose
+// better-sqlite3 and lru-cache a run without dedup never needs (dedup-open.ts loads them)
+import { DeliveryPipeline } from '../../pipeline/pipeline.js';
+import type { PipelineOptions } from '../../pipeline/types.js';
 import { exitSoon, onStopSignals } from '../../daemon/signals.js';
 import { watchStopConditions } from '../../daemon/stop.js';
 import { reportError } from '../output.js';
@@ -17,7 +20,6 @@ import type { SinkRecord } from '../../sinks/types.js';
 import { RunStateRecorder } from '../../daemon/run-state-recorder.js';
 import type { RunStateStore } from '../../pipeline/run-state.js';
 import { openRunState, orgOf } from '../../daemon/wiring.js';
-import { backfillOnStart } from './run-backfill.js';
 
 /**
  * `ampstream run --config ampstream.yaml`: the daemon. One pipeline per stream, the
@@ -65,7 +67,9 @@ export async function runCommand(options: RunOptions): Promise<number> {
     const recorder = runState === undefined ? undefined : new RunStateRecorder(runState, logger);
     recorderToClose = recorder;
     const onWritten = dashboard?.onWritten;
-    if (runState !== undefined && recorder !== undefined)
+    if (runState !== undefined && recorder !== undefined) {
+      // the backfill's modules (the API client's connection helpers, the backfill source) load only for it
+      const { backfillOnStart } = await import('./run-backfill.js');
       await backfillOnStart(config, {
         runState,
         resolveSecret,
@@ -74,8 +78,9 @@ export async function runCommand(options: RunOptions): Promise<number> {
         ...(metrics === undefined ? {} : { metrics }),
         onWritten: (org, batch) => recorder.record(org, batch),
       });
+    }
     const d = new Daemon(config, {
-      createPipeline,
+      createPipeline: (o: PipelineOptions) => new DeliveryPipeline(o),
       factories: registeredSinks,
       resolveSecret,
       vault,

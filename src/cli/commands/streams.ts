@@ -3,12 +3,7 @@ import type { Command } from '@commander-js/extra-typings';
 import type { SecureEndpointClient } from '../../api/client.js';
 import { AmpError, ExitCode } from '../../errors.js';
 import { VaultSession } from '../../secrets/session.js';
-import { createStream, recoveredError, unstoredCredentialsNotice } from '../../streams/create.js';
-import { deleteStream, findStream } from '../../streams/delete.js';
-import { STREAM_TABLE_HEADERS, amqpEndpoint, streamDetails, streamTableRows } from '../../streams/format.js';
-import { MAX_STREAMS_PER_ORG } from '../../streams/types.js';
-import { updateStream } from '../../streams/update.js';
-import { describeStreams, type StreamView } from '../../streams/view.js';
+import type { StreamView } from '../../streams/view.js';
 import { addConnectionOptions, apiCommand, connect, type ConnectionFlags } from '../connection.js';
 import { notice, printData, table, warn } from '../output.js';
 
@@ -20,14 +15,18 @@ import { notice, printData, table, warn } from '../output.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
+/** The stream logic (./streams-lib.ts), loaded when a streams subcommand runs. */
+type StreamsLib = typeof import('./streams-lib.js');
+
 async function withClient<T>(
   flags: ConnectionFlags,
   vault: VaultSession,
-  fn: (client: SecureEndpointClient) => Promise<T>,
+  fn: (client: SecureEndpointClient, s: StreamsLib) => Promise<T>,
 ): Promise<T> {
+  const lib = await import('./streams-lib.js');
   const client = await connect(flags, { vault });
   try {
-    return await fn(client);
+    return await fn(client, lib);
   } finally {
     await client.close();
   }
@@ -55,14 +54,14 @@ async function confirmDelete(question: string): Promise<boolean> {
 function registerList(streams: Command): void {
   apiCommand(streams, 'list', 'list the organisation’s event streams').action(async (opts) => {
     const vault = new VaultSession();
-    await withClient(opts, vault, async (client) => {
-      const views = await describeStreams(client, await client.eventStreams(), await vault.status());
+    await withClient(opts, vault, async (client, s) => {
+      const views = await s.describeStreams(client, await client.eventStreams(), await vault.status());
       await noteVaultState(views, vault);
-      if (views.length > 0) notice(`${views.length} of ${MAX_STREAMS_PER_ORG} event streams in use`);
+      if (views.length > 0) notice(`${views.length} of ${s.MAX_STREAMS_PER_ORG} event streams in use`);
       printData(opts.json === true, views, () =>
         views.length === 0
           ? '(no event streams; create one with `ampstream streams create --name NAME`)'
-          : table(STREAM_TABLE_HEADERS, streamTableRows(views)),
+          : table(s.STREAM_TABLE_HEADERS, s.streamTableRows(views)),
       );
     });
   });
@@ -73,11 +72,15 @@ function registerShow(streams: Command): void {
     .argument('<stream>', 'id or name')
     .action(async (ref, opts) => {
       const vault = new VaultSession();
-      await withClient(opts, vault, async (client) => {
-        const [view] = await describeStreams(client, [await findStream(client, ref)], await vault.status());
+      await withClient(opts, vault, async (client, s) => {
+        const [view] = await s.describeStreams(
+          client,
+          [await s.findStream(client, ref)],
+          await vault.status(),
+        );
         if (view === undefined) throw new AmpError('INTERNAL', 'no view for the stream');
         await noteVaultState([view], vault);
-        printData(opts.json === true, view, () => streamDetails(view));
+        printData(opts.json === true, view, () => s.streamDetails(view));
       });
     });
 }
@@ -104,20 +107,20 @@ function registerCreate(streams: Command): void {
       .option('--json', 'print JSON'),
   ).action(async (opts) => {
     const vault = new VaultSession();
-    await withClient(opts, vault, async (client) => {
+    await withClient(opts, vault, async (client, s) => {
       const showPassword = opts.showPassword === true;
-      const outcome = await createStream(
+      const outcome = await s.createStream(
         client,
         { name: opts.name, eventTypes: opts.eventType, groups: opts.group },
         { vault: await vault.statusForWrite(), allowWithoutVault: showPassword, org: opts.org },
       );
-      if (outcome.status === 'recovered') throw recoveredError(outcome.stream);
+      if (outcome.status === 'recovered') throw s.recoveredError(outcome.stream);
       const { stream, stored } = outcome;
       const unstored = stored !== undefined && 'error' in stored ? stored.error : undefined;
       if (unstored !== undefined) {
         // Never lose the one-time password: print it (stderr) with what to do; exit 75.
         process.stderr.write(
-          `${unstoredCredentialsNotice(stream, client.baseUrl, unstored, opts.org).text}\n`,
+          `${s.unstoredCredentialsNotice(stream, client.baseUrl, unstored, opts.org).text}\n`,
         );
         process.exitCode = ExitCode.TEMPFAIL;
       }
@@ -132,7 +135,7 @@ function registerCreate(streams: Command): void {
           `stream ${other.id} is named "${other.name}": the two names differ only in case, so a lookup by name is ambiguous to a reader; use ids`,
         );
       if (showPassword) warn('the AMQP password below is shown by Cisco only once; keep it secret');
-      const [view] = await describeStreams(client, [stream], await vault.status(), { names: false });
+      const [view] = await s.describeStreams(client, [stream], await vault.status(), { names: false });
       const status = await vault.status();
       const data = {
         id: stream.id,
@@ -155,7 +158,7 @@ function registerCreate(streams: Command): void {
           `created stream ${stream.id} "${stream.name}"`,
           `  event types  ${data.eventTypes.length === 0 ? 'all' : data.eventTypes.map((t) => t.name).join(', ')}`,
           `  groups       ${data.groups.length === 0 ? 'all' : data.groups.map((g) => g.name).join(', ')}`,
-          ...(view === undefined ? [] : [`  amqp         ${amqpEndpoint(view)}  queue ${view.amqp.queue}`]),
+          ...(view === undefined ? [] : [`  amqp         ${s.amqpEndpoint(view)}  queue ${view.amqp.queue}`]),
           `  credentials  ${savedEntry === undefined ? 'NOT stored in the vault' : `stored in the vault as ${savedEntry}`}`,
           ...(showPassword ? [`  password     ${stream.amqp_credentials.password}`] : []),
         ].join('\n'),
@@ -183,18 +186,18 @@ function registerUpdate(streams: Command): void {
       .option('--json', 'print JSON'),
   ).action(async (ref, opts) => {
     const vault = new VaultSession();
-    await withClient(opts, vault, async (client) => {
-      const { after } = await updateStream(client, ref, {
+    await withClient(opts, vault, async (client, s) => {
+      const { after } = await s.updateStream(client, ref, {
         ...(opts.name === undefined ? {} : { name: opts.name }),
         eventTypes: opts.eventType,
         groups: opts.group,
         allEventTypes: opts.allEventTypes === true,
         allGroups: opts.allGroups === true,
       });
-      const [view] = await describeStreams(client, [after], await vault.status());
+      const [view] = await s.describeStreams(client, [after], await vault.status());
       if (view === undefined) throw new AmpError('INTERNAL', 'no view for the stream');
       notice(`updated stream ${after.id}`);
-      printData(opts.json === true, view, () => streamDetails(view));
+      printData(opts.json === true, view, () => s.streamDetails(view));
     });
   });
 }
@@ -209,8 +212,8 @@ function registerDelete(streams: Command): void {
     .option('--yes', 'do not ask for confirmation')
     .action(async (ref, opts) => {
       const vault = new VaultSession();
-      await withClient(opts, vault, async (client) => {
-        const stream = await findStream(client, ref);
+      await withClient(opts, vault, async (client, s) => {
+        const stream = await s.findStream(client, ref);
         if (opts.yes !== true) {
           if (process.stdin.isTTY !== true) {
             throw new AmpError(
@@ -228,7 +231,7 @@ function registerDelete(streams: Command): void {
             return;
           }
         }
-        const outcome = await deleteStream(client, stream, await vault.status());
+        const outcome = await s.deleteStream(client, stream, await vault.status());
         const local = {
           removed: 'its credentials were removed from the vault',
           none: 'no local credentials were held',
