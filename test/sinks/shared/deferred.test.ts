@@ -102,13 +102,20 @@ describe('a sink loaded on start', () => {
   });
 });
 
+/** What `ampstream run` had loaded when it exited: packages (node_modules/<package>) and the repo's own src/ files. */
+interface Loaded {
+  readonly packages: string[];
+  readonly own: string[];
+}
+
 /**
- * The CommonJS packages (node_modules/<package>/…: prom-client, pino-pretty, pino; ES modules
- * such as the AMQP client are not in this list) that `ampstream run --exit-when-idle` had loaded
- * when it exited (exit code 0: it connected and went idle), with `metrics.listen: <listen>`,
- * on a fresh queue of the local RabbitMQ.
+ * What `ampstream run --exit-when-idle` had loaded when it exited (exit code 0: it connected and
+ * went idle), with `metrics.listen: <listen>`, on a fresh queue of the local RabbitMQ: the
+ * CommonJS modules (require.cache) and the ES modules (a load hook registered before the CLI is
+ * imported records every file: URL; require.cache alone misses ES-only packages such as
+ * lru-cache or the AMQP client).
  */
-async function packagesLoadedByRun(listen: string): Promise<string[]> {
+async function loadedByRun(listen: string): Promise<Loaded> {
   const queue = `ampstream-deferred-${randomUUID()}`;
   const amqp = new AMQPClient(RABBIT_URL);
   await amqp.connect();
@@ -130,14 +137,28 @@ deadLetter: { path: ${join(dir, 'dead.jsonl')} }
 metrics: { listen: ${listen} }
 `,
     );
+    const esmLog = join(dir, 'esm.log');
+    const hook = `
+      import { appendFileSync } from 'node:fs';
+      let out;
+      export function initialize(data) { out = data.out; }
+      export async function load(url, context, next) {
+        if (url.startsWith('file:')) appendFileSync(out, url + '\\n');
+        return next(url, context);
+      }
+    `;
     const probe = `
-      import { createRequire } from 'node:module';
-      import { writeSync } from 'node:fs';
+      import { createRequire, register } from 'node:module';
+      import { readFileSync, writeSync } from 'node:fs';
+      import { fileURLToPath } from 'node:url';
+      register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}), { data: { out: ${JSON.stringify(esmLog)} } });
       process.on('exit', () => {
-        const files = Object.keys(createRequire(import.meta.url).cache);
-        const name = (f) => f.split('/node_modules/').at(-1).split('/').slice(0, f.includes('/node_modules/@') ? 2 : 1).join('/');
-        const packages = new Set(files.filter((f) => f.includes('/node_modules/')).map(name));
-        writeSync(1, '\\n' + JSON.stringify([...packages].sort()) + '\\n');
+        const esm = readFileSync(${JSON.stringify(esmLog)}, 'utf8').split('\\n').filter(Boolean).map((u) => fileURLToPath(u));
+        const files = [...new Set([...Object.keys(createRequire(import.meta.url).cache), ...esm])];
+        const name = (f) => f.split('/node_modules/').at(-1).split('/').slice(0, f.split('/node_modules/').at(-1).startsWith('@') ? 2 : 1).join('/');
+        const packages = [...new Set(files.filter((f) => f.includes('/node_modules/')).map(name))].sort();
+        const own = files.filter((f) => f.startsWith(${JSON.stringify(join(repo, 'src') + '/')})).map((f) => f.slice(${JSON.stringify(repo.length + 1)})).sort();
+        writeSync(1, '\\n' + JSON.stringify({ packages, own }) + '\\n');
       });
       process.env.AMPSTREAM_CLI_ENTRY = '1';
       process.argv = [process.argv[0], 'ampstream', 'run', '--config', ${JSON.stringify(config)}, '--exit-when-idle', '0.5'];
@@ -151,7 +172,7 @@ metrics: { listen: ${listen} }
         AMPSTREAM_LOG_LEVEL: 'warn',
       },
     });
-    return JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null') as string[];
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null') as Loaded;
   } finally {
     await ch.queueDelete(queue).catch(() => undefined);
     await amqp.close();
@@ -160,16 +181,29 @@ metrics: { listen: ${listen} }
 }
 
 describe('what `ampstream run` loads for its config', () => {
-  it('with metrics.listen false it loads no metrics library (prom-client, its dependencies) and no pretty printer', async () => {
-    const loaded = await packagesLoadedByRun('false');
-    expect(loaded).toContain('pino'); // the list is real: the logger is always there
+  it("with metrics off, dedup off and a file sink it loads neither metrics, pretty printer, SQLite, other sinks' clients nor other commands' modules", async () => {
+    const { packages, own } = await loadedByRun('false');
+    // the lists are real: the logger (CommonJS), the AMQP client (ES only) and the pipeline are there
+    expect(packages).toEqual(expect.arrayContaining(['pino', '@cloudamqp/amqp-client', 'zod']));
+    expect(own).toContain('src/pipeline/pipeline.ts');
     expect(
-      loaded.filter((p) => /^(prom-client|@opentelemetry\/|tdigest|bintrees|pino-pretty)$/.test(p)),
+      packages.filter((p) =>
+        /^(prom-client|@opentelemetry\/.*|tdigest|bintrees|pino-pretty|better-sqlite3|lru-cache|pg|undici|@nats-io\/.*|hono|@hono\/.*|@faker-js\/.*)$/.test(
+          p,
+        ),
+      ),
+    ).toEqual([]);
+    expect(
+      own.filter((f) =>
+        /^src\/(emulator|dashboard|doctor|streams|api\/client)|^src\/pipeline\/(dedup|run-state|backfill-source)\.ts$|^src\/daemon\/backfill\.ts$/.test(
+          f,
+        ),
+      ),
     ).toEqual([]);
   }, 120_000);
 
   it('with a metrics listener it loads prom-client', async () => {
-    expect(await packagesLoadedByRun("'127.0.0.1:0'")).toContain('prom-client');
+    expect((await loadedByRun("'127.0.0.1:0'")).packages).toContain('prom-client');
   }, 120_000);
 });
 
