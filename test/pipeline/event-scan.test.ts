@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeEvent } from '../../src/event/decode.js';
 import { checkBody } from '../../src/pipeline/decode.js';
 import { scanEvent } from '../../src/pipeline/event-scan.js';
+import { createRng } from '../../src/emulator/generator/random.js';
 import { createEventSource } from '../../bench/events.js';
 import { emulatorEventSet } from '../../bench/emulator-events.js';
 import { loadEventFixtures } from '../fixtures/events/load.js';
@@ -22,17 +23,11 @@ function parses(text: string): boolean {
   }
 }
 
-/** mulberry32: a small seeded generator, so every run mutates the same way. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The emulator's seeded generator (mulberry32), so every run mutates the same way. */
+const prng = (seed: number): (() => number) => {
+  const rng = createRng(seed);
+  return () => rng.next();
+};
 
 /** Pieces that hit the grammar's edges when inserted or substituted anywhere in a body. */
 const PIECES = [
