@@ -29,6 +29,21 @@ const prng = (seed: number): (() => number) => {
   return () => rng.next();
 };
 
+/** `count` bodies, each one of `bodies` mutated 1..maxRounds times, all held to decodeEvent's verdict. */
+function mutatedVerdicts(
+  bodies: readonly string[],
+  count: number,
+  o: { seed: number; maxRounds: number },
+): void {
+  const rand = prng(o.seed);
+  for (let k = 0; k < count; k++) {
+    let text = bodies[k % bodies.length] as string;
+    const rounds = 1 + Math.floor(rand() * o.maxRounds);
+    for (let r = 0; r < rounds; r++) text = mutate(text, rand);
+    expectSameVerdict(text);
+  }
+}
+
 /** Pieces that hit the grammar's edges when inserted or substituted anywhere in a body. */
 const PIECES = [
   '"',
@@ -144,29 +159,16 @@ describe('validating event scanner (scanEvent) against JSON.parse and decodeEven
   });
 
   it('gives JSON.parse’s verdict on 40,000 mutated events', () => {
-    const rand = prng(12);
-    const bodies = [...fixtures, ...generated];
-    for (let k = 0; k < 40_000; k++) {
-      let text = bodies[k % bodies.length] as string;
-      const rounds = 1 + Math.floor(rand() * 3);
-      for (let r = 0; r < rounds; r++) text = mutate(text, rand);
-      expectSameVerdict(text);
-    }
+    mutatedVerdicts([...fixtures, ...generated], 40_000, { seed: 12, maxRounds: 3 });
   });
 
   it('gives JSON.parse’s verdict on 20,000 mutated small bodies', () => {
-    const rand = prng(34);
     const seeds = [
       wrap('[1,"a\\n\\u00e9",{"b":null,"c":[true,false,-1.5e3,0]}]'),
       '{"timestamp":1.7e9,"event_type_id":-3,"id":"-12","x":{"id":[]},"y":"\\ud800"}',
       '{ "id" : 6533241145273614339 , "timestamp" : 17 , "event_type_id" : 1 }',
     ];
-    for (let k = 0; k < 20_000; k++) {
-      let text = seeds[k % seeds.length] as string;
-      const rounds = 1 + Math.floor(rand() * 2);
-      for (let r = 0; r < rounds; r++) text = mutate(text, rand);
-      expectSameVerdict(text);
-    }
+    mutatedVerdicts(seeds, 20_000, { seed: 34, maxRounds: 2 });
   });
 
   it('gives JSON.parse’s verdict on every truncation of an event', () => {
